@@ -1,0 +1,9 @@
+"""Tortoise models, one module per domain. No GraphQL here."""
+
+MODEL_MODULES = [
+    "models.geography",
+    "models.accounts",
+    "models.community",
+    "models.messaging",
+    "models.moderation",
+]

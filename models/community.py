@@ -1,0 +1,119 @@
+"""The neighbourhood feed: topics, posts, comments and reactions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.accounts import Account
+from models.geography import City, Neighbourhood
+
+
+class PostKind(StrEnum):
+    DISCUSSION = "DISCUSSION"
+    SERVICE_OFFER = "SERVICE_OFFER"
+    SERVICE_REQUEST = "SERVICE_REQUEST"
+    ITEM_GIVEAWAY = "ITEM_GIVEAWAY"
+    ITEM_REQUEST = "ITEM_REQUEST"
+    EVENT = "EVENT"
+    LOST_AND_FOUND = "LOST_AND_FOUND"
+
+
+class Topic(Model):
+    id = fields.IntField(primary_key=True)
+    city: fields.ForeignKeyRelation[City] = fields.ForeignKeyField(
+        "quartier.City", related_name="topics", on_delete=fields.RESTRICT
+    )
+    city_id: int
+    slug = fields.CharField(max_length=40)
+    label = fields.CharField(max_length=80)
+
+    class Meta:
+        table = "topic"
+        unique_together = (("city", "slug"),)
+
+
+class Post(Model):
+    id = fields.IntField(primary_key=True)
+    neighbourhood: fields.ForeignKeyRelation[Neighbourhood] = fields.ForeignKeyField(
+        "quartier.Neighbourhood", related_name="posts", on_delete=fields.RESTRICT
+    )
+    neighbourhood_id: int
+    author: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "quartier.Account", related_name="posts", on_delete=fields.RESTRICT
+    )
+    author_id: int
+    kind = fields.CharEnumField(PostKind, max_length=20)
+    title = fields.CharField(max_length=200)
+    body = fields.TextField()
+    share_with_city = fields.BooleanField(default=False)
+    # Optimistic concurrency: an edit names the version it read.
+    version = fields.IntField(default=1)
+    # Kept on the row so a feed page needs no COUNT per post; changed in the same
+    # transaction as the comment or reaction that moves them.
+    comment_count = fields.IntField(default=0)
+    reaction_count = fields.IntField(default=0)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField(null=True)
+    deleted_at = fields.DatetimeField(null=True)
+    hidden_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "post"
+        indexes = (("neighbourhood_id", "created_at", "id"),)
+
+
+class PostTopic(Model):
+    id = fields.IntField(primary_key=True)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "quartier.Post", related_name="post_topics", on_delete=fields.CASCADE
+    )
+    post_id: int
+    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField(
+        "quartier.Topic", related_name="post_topics", on_delete=fields.RESTRICT
+    )
+    topic_id: int
+
+    class Meta:
+        table = "post_topic"
+        unique_together = (("post", "topic"),)
+        indexes = (("topic_id", "post_id"),)
+
+
+class Comment(Model):
+    id = fields.IntField(primary_key=True)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "quartier.Post", related_name="comments", on_delete=fields.CASCADE
+    )
+    post_id: int
+    author: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "quartier.Account", related_name="comments", on_delete=fields.RESTRICT
+    )
+    author_id: int
+    body = fields.TextField()
+    created_at = fields.DatetimeField()
+    deleted_at = fields.DatetimeField(null=True)
+    hidden_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "comment"
+        indexes = (("post_id", "created_at", "id"),)
+
+
+class Reaction(Model):
+    id = fields.IntField(primary_key=True)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "quartier.Post", related_name="reactions", on_delete=fields.CASCADE
+    )
+    post_id: int
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "quartier.Account", related_name="reactions", on_delete=fields.CASCADE
+    )
+    account_id: int
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "reaction"
+        unique_together = (("post", "account"),)

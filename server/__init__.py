@@ -1,0 +1,1 @@
+"""The HTTP service: settings, database, auth, the Starlette app and the `quartier` CLI."""

@@ -1,0 +1,54 @@
+"""Tortoise configuration, start and stop, and migrations."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as migrate_api
+
+from models import MODEL_MODULES
+
+APP_LABEL = "quartier"
+DEFAULT_URL = "sqlite://quartier.sqlite3"
+
+
+def tortoise_config(database_url: str, pool_max: int = 10) -> dict[str, Any]:
+    connection: str | dict[str, Any] = database_url
+    if database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        from tortoise.backends.base.config_generator import expand_db_url
+
+        connection = expand_db_url(database_url)
+        # asyncpg's pool waits forever for a connection by default; bound both.
+        connection["credentials"].update(
+            {"minsize": 1, "maxsize": pool_max, "timeout": 10, "command_timeout": 30}
+        )
+    return {
+        "connections": {"default": connection},
+        "apps": {
+            APP_LABEL: {
+                "models": MODEL_MODULES,
+                "migrations": "models.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# For the `tortoise` command (makemigrations): `[tool.tortoise]` in pyproject.toml points here.
+TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL") or DEFAULT_URL)
+
+
+async def migrate(database_url: str) -> None:
+    await migrate_api(config=tortoise_config(database_url))
+
+
+async def start(database_url: str, pool_max: int = 10) -> None:
+    await Tortoise.init(config=tortoise_config(database_url, pool_max), _enable_global_fallback=True)
+
+
+async def stop() -> None:
+    await Tortoise.close_connections()

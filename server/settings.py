@@ -1,0 +1,73 @@
+"""Settings read from the environment, with safe defaults for a developer's machine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class SettingsError(ValueError):
+    """The environment describes a configuration the service refuses to run with."""
+
+
+def _int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite://quartier.sqlite3"
+    environment: Environment = Environment.DEVELOPMENT
+    cors_origins: tuple[str, ...] = ()
+    token_ttl_hours: int = 24 * 30
+    default_activation_threshold: int = 10
+    db_pool_max: int = 10
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        raw_env = os.environ.get("QUARTIER_ENV", "development").strip().lower()
+        try:
+            environment = Environment(raw_env)
+        except ValueError:
+            raise SettingsError(
+                f"QUARTIER_ENV must be 'development' or 'production', got {raw_env!r}"
+            ) from None
+        origins = tuple(
+            o.strip() for o in os.environ.get("QUARTIER_CORS_ORIGINS", "").split(",") if o.strip()
+        )
+        if environment is Environment.PRODUCTION and not origins:
+            raise SettingsError(
+                "QUARTIER_CORS_ORIGINS must list the web client's origins in production"
+            )
+        if "*" in origins and environment is Environment.PRODUCTION:
+            raise SettingsError("QUARTIER_CORS_ORIGINS may not be '*' in production")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or cls.database_url,
+            environment=environment,
+            cors_origins=origins,
+            token_ttl_hours=_int("QUARTIER_TOKEN_TTL_HOURS", cls.token_ttl_hours),
+            default_activation_threshold=_int(
+                "QUARTIER_DEFAULT_ACTIVATION_THRESHOLD", cls.default_activation_threshold
+            ),
+            db_pool_max=_int("QUARTIER_DB_POOL_MAX", cls.db_pool_max),
+        )
