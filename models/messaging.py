@@ -36,6 +36,9 @@ class ConversationParticipant(Model):
     )
     account_id: int
     last_read_at = fields.DatetimeField(null=True)
+    # Messages from the other side since this participant last read; kept on the row so a
+    # conversation list needs no COUNT per conversation.
+    unread_count = fields.IntField(default=0)
 
     class Meta:
         table = "conversation_participant"

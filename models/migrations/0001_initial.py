@@ -98,6 +98,7 @@ class Migration(migrations.Migration):
                 ('conversation', fields.ForeignKeyField('quartier.Conversation', source_field='conversation_id', db_constraint=True, to_field='id', related_name='participants', on_delete=OnDelete.CASCADE)),
                 ('account', fields.ForeignKeyField('quartier.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='conversation_memberships', on_delete=OnDelete.CASCADE)),
                 ('last_read_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('unread_count', fields.IntField(default=0)),
             ],
             options={'table': 'conversation_participant', 'app': 'quartier', 'unique_together': (('conversation', 'account'),), 'indexes': [Index(fields=['account_id', 'conversation_id'])], 'pk_attr': 'id'},
             bases=['Model'],

@@ -1,0 +1,174 @@
+"""Registration, sign-in and out, and address verification by letter."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from models.accounts import Account, LetterStatus, Role, VerificationLetter
+from models.geography import Neighbourhood, Street
+from resolvers import passwords, tokens
+from resolvers.context import Context
+from resolvers.errors import fail
+from resolvers.geography import refresh_activation
+from resolvers.pagination import Page, keyset_page
+from resolvers.validation import EMAIL_PATTERN, HOUSE_NUMBER_PATTERN, Checks
+
+MAX_CODE_ATTEMPTS = 5
+# No 0/O, 1/I/L: the code is typed from paper.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+
+def new_letter_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(raw: str) -> str:
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+async def register(
+    ctx: Context,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    street_id: str,
+    house_number: str,
+) -> tuple[str, Account]:
+    checks = Checks()
+    email = checks.text("email", email, max_length=254).casefold()
+    if email and not any(e.field == "email" for e in checks.errors) and not EMAIL_PATTERN.match(email):
+        checks.add("email", "INVALID_EMAIL", "Adresse e-mail invalide.")
+    name = checks.text("displayName", display_name, max_length=80)
+    number = checks.text("houseNumber", house_number, max_length=20)
+    if number and not any(e.field == "houseNumber" for e in checks.errors) and not HOUSE_NUMBER_PATTERN.match(number):
+        checks.add("houseNumber", "INVALID_HOUSE_NUMBER", "Numéro de maison invalide (ex. 12, 12A, 12 bte 3).")
+    weakness = passwords.weakness(password, email=email, display_name=name)
+    if weakness:
+        checks.add("password", *weakness)
+    street_pk = checks.global_id("streetId", street_id, "Street")
+    street = await Street.get_or_none(id=street_pk) if street_pk else None
+    if street_pk and street is None:
+        checks.add("streetId", "NOT_FOUND", "Rue introuvable.")
+    if email and await Account.filter(email=email).exists():
+        checks.add("email", "EMAIL_TAKEN", "Un compte existe déjà pour cette adresse e-mail.")
+    checks.raise_if_any()
+    assert street is not None
+
+    password_hash = await passwords.hash_password(password)
+    neighbourhood = await Neighbourhood.get(id=street.neighbourhood_id)
+    try:
+        async with in_transaction():
+            account = await Account.create(
+                email=email,
+                password_hash=password_hash,
+                display_name=name,
+                role=Role.RESIDENT,
+                city_id=neighbourhood.city_id,
+                street_id=street.id,
+                neighbourhood_id=neighbourhood.id,
+                house_number=number,
+            )
+            await VerificationLetter.create(account=account, code=new_letter_code())
+            raw, _ = await tokens.issue(account, timedelta(hours=ctx.settings.token_ttl_hours))
+    except IntegrityError:
+        # Two sign-ups with one address raced; the database kept one.
+        raise fail("email", "EMAIL_TAKEN", "Un compte existe déjà pour cette adresse e-mail.") from None
+    return raw, account
+
+
+async def login(ctx: Context, *, email: str, password: str) -> tuple[str, Account]:
+    account = await Account.get_or_none(email=email.strip().casefold())
+    ok = await passwords.verify_password(account.password_hash if account else None, password)
+    if account is None or not ok:
+        raise fail(None, "INVALID_CREDENTIALS", "Adresse e-mail ou mot de passe incorrect.")
+    if account.suspended_until is not None and account.suspended_until > now():
+        raise fail(None, "ACCOUNT_SUSPENDED", "Ce compte est suspendu.")
+    raw, _ = await tokens.issue(account, timedelta(hours=ctx.settings.token_ttl_hours))
+    return raw, account
+
+
+async def logout(ctx: Context) -> bool:
+    if ctx.token is None:
+        return False
+    await tokens.revoke(ctx.token)
+    return True
+
+
+async def verify_address(ctx: Context, *, code: str) -> Account:
+    viewer = ctx.viewer
+    assert viewer is not None
+    if viewer.is_verified:
+        raise fail(None, "ALREADY_VERIFIED", "Votre adresse est déjà vérifiée.")
+    typed = normalise_code(code)
+    async with in_transaction():
+        letter = (
+            await VerificationLetter.filter(account_id=viewer.id)
+            .order_by("-created_at", "-id")
+            .select_for_update()
+            .first()
+        )
+        if letter is None or letter.status is LetterStatus.USED:
+            raise fail("code", "NO_PENDING_LETTER", "Aucun courrier en attente pour ce compte.")
+        if letter.status is LetterStatus.LOCKED:
+            raise fail("code", "LETTER_LOCKED", "Trop d'essais : demandez un nouveau courrier.")
+        matched = hmac.compare_digest(typed.encode(), letter.code.encode())
+        if not matched:
+            letter.failed_attempts += 1
+            if letter.failed_attempts >= MAX_CODE_ATTEMPTS:
+                letter.status = LetterStatus.LOCKED
+            await letter.save(update_fields=["failed_attempts", "status"])
+        else:
+            moment = now()
+            letter.status, letter.used_at = LetterStatus.USED, moment
+            await letter.save(update_fields=["status", "used_at"])
+            # Locks the neighbourhood row: concurrent verifications count one after another,
+            # so the one that reaches the threshold sees it.
+            neighbourhood = (
+                await Neighbourhood.filter(id=viewer.neighbourhood_id).select_for_update().get()
+            )
+            viewer.verified_at = moment
+            await Account.filter(id=viewer.id).update(verified_at=moment)
+            await refresh_activation(neighbourhood)
+    # The wrong attempt is committed above before it is reported.
+    if not matched:
+        if letter.status is LetterStatus.LOCKED:
+            raise fail("code", "LETTER_LOCKED", "Trop d'essais : demandez un nouveau courrier.")
+        left = MAX_CODE_ATTEMPTS - letter.failed_attempts
+        raise fail("code", "INVALID_CODE", f"Code incorrect ({left} essai(s) restant(s)).")
+    return viewer
+
+
+async def pending_letters(
+    status: LetterStatus, first: int | None, after: str | None
+) -> Page[VerificationLetter]:
+    return await keyset_page(VerificationLetter.filter(status=status), first, after)
+
+
+async def issue_letter(account_id: str) -> VerificationLetter:
+    """A new letter for a resident, replacing any letter still pending or locked."""
+    checks = Checks()
+    pk = checks.global_id("accountId", account_id, "Account")
+    checks.raise_if_any()
+    account = await Account.get_or_none(id=pk, role=Role.RESIDENT)
+    if account is None:
+        raise fail("accountId", "NOT_FOUND", "Habitant introuvable.")
+    if account.is_verified:
+        raise fail("accountId", "ALREADY_VERIFIED", "Cette adresse est déjà vérifiée.")
+    async with in_transaction():
+        await VerificationLetter.filter(
+            account_id=account.id, status__in=[LetterStatus.PENDING, LetterStatus.LOCKED]
+        ).update(status=LetterStatus.REPLACED)
+        return await VerificationLetter.create(account=account, code=new_letter_code())
+

@@ -1,0 +1,252 @@
+"""The feed: reading posts and comments, writing them, reactions."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from models.accounts import Account
+from models.community import Comment, Post, PostKind, PostTopic, Reaction, Topic
+from models.geography import Neighbourhood
+from permissions.errors import Forbidden, Unauthenticated
+from permissions.roles import is_city_role, is_staff
+from permissions.rules import can_view_neighbourhood
+from resolvers.context import Context
+from resolvers.errors import FieldError, UserErrors, fail
+from resolvers.ids import decode_id
+from resolvers.pagination import Page, keyset_page, page_size
+from resolvers.validation import Checks
+
+TITLE_MAX = 200
+BODY_MAX = 10_000
+COMMENT_MAX = 5_000
+TOPICS_MAX = 5
+
+
+def visible_posts(neighbourhood_id: int):  # type: ignore[no-untyped-def]
+    return Post.filter(neighbourhood_id=neighbourhood_id, deleted_at=None, hidden_at=None)
+
+
+async def feed(
+    ctx: Context,
+    neighbourhood: Neighbourhood,
+    *,
+    first: int | None,
+    after: str | None,
+    kind: PostKind | None,
+    topic: str | None,
+) -> Page[Post]:
+    qs = visible_posts(neighbourhood.id)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if topic is not None:
+        qs = qs.filter(post_topics__topic__slug=topic.strip().casefold())
+    return await keyset_page(qs, first, after)
+
+
+async def can_view_post(viewer: Account | None, post: Post, ctx: Context) -> bool:
+    if viewer is None or post.deleted_at is not None:
+        return False
+    if post.hidden_at is not None and not is_staff(viewer) and post.author_id != viewer.id:
+        return False
+    if viewer.neighbourhood_id == post.neighbourhood_id:
+        return True
+    if is_staff(viewer) or is_city_role(viewer):
+        neighbourhood = await ctx.loaders.neighbourhood.load(post.neighbourhood_id)
+        return neighbourhood is not None and can_view_neighbourhood(viewer, neighbourhood)
+    return False
+
+
+async def post(ctx: Context, raw_id: str) -> Post | None:
+    """The post if the caller may see it; None alike for unknown, deleted and out of reach."""
+    if ctx.viewer is None:
+        raise Unauthenticated()
+    pk = decode_id(raw_id, "Post")
+    row = await ctx.loaders.post.load(pk) if pk else None
+    if row is None or not await can_view_post(ctx.viewer, row, ctx):
+        return None
+    return row
+
+
+async def comments(ctx: Context, post: Post, first: int | None, after: str | None) -> Page[Comment]:
+    return await ctx.loaders.comments_page.load((post.id, page_size(first), after))
+
+
+def _writer_state(viewer: Account, neighbourhood: Neighbourhood | None) -> list[FieldError]:
+    """Why this resident may not write yet, if they may not."""
+    errors = []
+    if neighbourhood is None or neighbourhood.activated_at is None:
+        errors.append(
+            FieldError(
+                None,
+                "NEIGHBOURHOOD_NOT_ACTIVE",
+                "Votre quartier n'est pas encore actif : il le sera quand assez de voisins "
+                "auront vérifié leur adresse.",
+            )
+        )
+    if not viewer.is_verified:
+        errors.append(
+            FieldError(None, "NOT_VERIFIED", "Vérifiez votre adresse avec le code reçu par courrier.")
+        )
+    return errors
+
+
+async def require_writer(ctx: Context) -> Account:
+    viewer = ctx.viewer
+    assert viewer is not None
+    neighbourhood = (
+        await ctx.loaders.neighbourhood.load(viewer.neighbourhood_id)
+        if viewer.neighbourhood_id
+        else None
+    )
+    errors = _writer_state(viewer, neighbourhood)
+    if errors:
+        raise UserErrors(errors)
+    return viewer
+
+
+async def _topic_ids(checks: Checks, viewer: Account, slugs: list[str] | None) -> list[int]:
+    if not slugs:
+        return []
+    wanted = list(dict.fromkeys(s.strip().casefold() for s in slugs))
+    if len(wanted) > TOPICS_MAX:
+        checks.add("topicSlugs", "TOO_MANY_TOPICS", f"{TOPICS_MAX} thèmes au maximum.")
+        return []
+    found = dict(
+        await Topic.filter(city_id=viewer.city_id, slug__in=wanted).values_list("slug", "id")
+    )
+    for slug in wanted:
+        if slug not in found:
+            checks.add("topicSlugs", "UNKNOWN_TOPIC", f"Thème inconnu : « {slug[:40]} ».")
+    return [found[slug] for slug in wanted if slug in found]
+
+
+async def create_post(
+    ctx: Context,
+    *,
+    kind: PostKind,
+    title: str,
+    body: str,
+    topic_slugs: list[str] | None,
+    share_with_city: bool,
+) -> Post:
+    viewer = await require_writer(ctx)
+    checks = Checks()
+    title = checks.text("title", title, max_length=TITLE_MAX)
+    body = checks.text("body", body, max_length=BODY_MAX, multiline=True)
+    topic_ids = await _topic_ids(checks, viewer, topic_slugs)
+    checks.raise_if_any()
+    assert viewer.neighbourhood_id is not None
+    async with in_transaction():
+        row = await Post.create(
+            neighbourhood_id=viewer.neighbourhood_id,
+            author_id=viewer.id,
+            kind=kind,
+            title=title,
+            body=body,
+            share_with_city=share_with_city,
+            created_at=now(),
+        )
+        await PostTopic.bulk_create([PostTopic(post_id=row.id, topic_id=t) for t in topic_ids])
+    return row
+
+
+async def _own_post(ctx: Context, raw_id: str, checks: Checks) -> Post:
+    """The caller's own visible post, or a userError / FORBIDDEN."""
+    pk = checks.global_id("postId", raw_id, "Post")
+    checks.raise_if_any()
+    row = await Post.get_or_none(id=pk)
+    if row is None or not await can_view_post(ctx.viewer, row, ctx):
+        raise fail("postId", "NOT_FOUND", "Publication introuvable.")
+    assert ctx.viewer is not None
+    if row.author_id != ctx.viewer.id:
+        raise Forbidden("Seul l'auteur peut modifier ou supprimer cette publication.")
+    return row
+
+
+async def edit_post(
+    ctx: Context,
+    *,
+    post_id: str,
+    title: str | None,
+    body: str | None,
+    topic_slugs: list[str] | None,
+    expected_version: int,
+) -> Post:
+    viewer = await require_writer(ctx)
+    checks = Checks()
+    row = await _own_post(ctx, post_id, checks)
+    changes: dict[str, object] = {}
+    if title is not None:
+        changes["title"] = checks.text("title", title, max_length=TITLE_MAX)
+    if body is not None:
+        changes["body"] = checks.text("body", body, max_length=BODY_MAX, multiline=True)
+    topic_ids = await _topic_ids(checks, viewer, topic_slugs)
+    checks.raise_if_any()
+    async with in_transaction():
+        # Compare-and-set on the version: a stale edit changes nothing.
+        updated = await Post.filter(id=row.id, version=expected_version, deleted_at=None).update(
+            **changes, version=F("version") + 1, updated_at=now()
+        )
+        if updated == 0:
+            current = await Post.get(id=row.id)
+            raise fail(
+                "expectedVersion",
+                "VERSION_CONFLICT",
+                f"La publication a été modifiée entre-temps (version actuelle : {current.version}).",
+            )
+        if topic_slugs is not None:
+            await PostTopic.filter(post_id=row.id).delete()
+            await PostTopic.bulk_create([PostTopic(post_id=row.id, topic_id=t) for t in topic_ids])
+    return await Post.get(id=row.id)
+
+
+async def delete_post(ctx: Context, *, post_id: str) -> Post:
+    row = await _own_post(ctx, post_id, Checks())
+    await Post.filter(id=row.id, deleted_at=None).update(deleted_at=now())
+    return row
+
+
+async def _visible_post_for_write(ctx: Context, raw_id: str) -> Post:
+    checks = Checks()
+    pk = checks.global_id("postId", raw_id, "Post")
+    checks.raise_if_any()
+    row = await Post.get_or_none(id=pk)
+    if row is None or not await can_view_post(ctx.viewer, row, ctx) or row.hidden_at is not None:
+        raise fail("postId", "NOT_FOUND", "Publication introuvable.")
+    return row
+
+
+async def add_comment(ctx: Context, *, post_id: str, body: str) -> tuple[Comment, Post]:
+    viewer = await require_writer(ctx)
+    checks = Checks()
+    body = checks.text("body", body, max_length=COMMENT_MAX, multiline=True)
+    checks.raise_if_any()
+    target = await _visible_post_for_write(ctx, post_id)
+    async with in_transaction():
+        comment = await Comment.create(
+            post_id=target.id, author_id=viewer.id, body=body, created_at=now()
+        )
+        await Post.filter(id=target.id).update(comment_count=F("comment_count") + 1)
+    return comment, await Post.get(id=target.id)
+
+
+async def toggle_reaction(ctx: Context, *, post_id: str) -> Post:
+    viewer = await require_writer(ctx)
+    target = await _visible_post_for_write(ctx, post_id)
+    async with in_transaction():
+        removed = await Reaction.filter(post_id=target.id, account_id=viewer.id).delete()
+        if removed:
+            await Post.filter(id=target.id).update(reaction_count=F("reaction_count") - 1)
+        else:
+            try:
+                async with in_transaction():
+                    await Reaction.create(post_id=target.id, account_id=viewer.id)
+                await Post.filter(id=target.id).update(reaction_count=F("reaction_count") + 1)
+            except IntegrityError:
+                pass  # a concurrent toggle by the same resident already added it
+    ctx.loaders.viewer_reacted.clear(target.id)
+    return await Post.get(id=target.id)
+

@@ -1,0 +1,29 @@
+"""What every resolver gets: the caller, their token, the settings and this request's loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from models.accounts import Account, AuthToken
+    from resolvers.loaders import Loaders
+
+
+@dataclass
+class Context:
+    viewer: Account | None
+    token: AuthToken | None
+    loaders: Loaders
+    settings: Any
+    # Starlette's request or websocket; Strawberry's views expect these keys.
+    request: Any = None
+    response: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # Strawberry's ASGI integration reads the context like a mapping.
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)

@@ -1,0 +1,73 @@
+"""Streets, neighbourhoods and their activation."""
+
+from __future__ import annotations
+
+from tortoise.timezone import now
+
+from models.accounts import Account, Role
+from models.community import Topic
+from models.geography import Neighbourhood, Street, fold
+from permissions.errors import BadInput, Unauthenticated
+from permissions.rules import can_view_neighbourhood
+from resolvers.context import Context
+from resolvers.ids import decode_id
+from resolvers.pagination import Order, Page, keyset_page
+
+BY_NAME = Order("search_name", kind=str, descending=False)
+
+
+async def search_streets(search: str, first: int | None, after: str | None) -> Page[Street]:
+    folded = " ".join(fold(search).split())
+    if len(folded) < 2:
+        raise BadInput("La recherche doit compter au moins 2 caractères.")
+    if len(folded) > 100:
+        raise BadInput("La recherche compte 100 caractères au maximum.")
+    # Tortoise escapes LIKE wildcards: "%" typed by the user matches a literal "%".
+    qs = Street.filter(search_name__contains=folded)
+    return await keyset_page(qs, first, after, BY_NAME)
+
+
+async def neighbourhood(ctx: Context, raw_id: str) -> Neighbourhood | None:
+    """The neighbourhood if the caller may see it; None alike for unknown and out of reach."""
+    if ctx.viewer is None:
+        raise Unauthenticated()
+    pk = decode_id(raw_id, "Neighbourhood")
+    if pk is None:
+        return None
+    row = await ctx.loaders.neighbourhood.load(pk)
+    if row is None or not can_view_neighbourhood(ctx.viewer, row):
+        return None
+    return row
+
+
+async def registered_count(neighbourhood_id: int) -> int:
+    return await Account.filter(neighbourhood_id=neighbourhood_id, role=Role.RESIDENT).count()
+
+
+async def verified_count(neighbourhood_id: int) -> int:
+    return await Account.filter(
+        neighbourhood_id=neighbourhood_id, role=Role.RESIDENT, verified_at__isnull=False
+    ).count()
+
+
+async def refresh_activation(neighbourhood: Neighbourhood) -> bool:
+    """Activate the neighbourhood once its verified residents reach its threshold. An active
+    neighbourhood stays active. Call inside the transaction that verified someone."""
+    if neighbourhood.activated_at is not None:
+        return True
+    if await verified_count(neighbourhood.id) < neighbourhood.activation_threshold:
+        return False
+    neighbourhood.activated_at = now()
+    await Neighbourhood.filter(id=neighbourhood.id, activated_at=None).update(
+        activated_at=neighbourhood.activated_at
+    )
+    return True
+
+
+async def topics(ctx: Context) -> list[Topic]:
+    viewer = ctx.viewer
+    if viewer is None:
+        raise Unauthenticated()
+    if viewer.city_id is None:
+        return []
+    return await Topic.filter(city_id=viewer.city_id).order_by("label")

@@ -1,0 +1,166 @@
+"""Per-request DataLoaders, one class per access path, values in key order, None for misses.
+
+Built in the request's context, never at import time: a loader's cache is the caller's own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from aiodataloader import DataLoader
+from tortoise.functions import Count
+from tortoise.models import Model
+
+from models.accounts import Account, Role
+from models.community import Comment, Post, PostTopic, Reaction, Topic
+from models.geography import City, Neighbourhood, Street
+from models.messaging import ConversationParticipant, Message
+from resolvers.pagination import OLDEST_FIRST, Page, keyset_page
+
+
+class _ByIdLoader(DataLoader):
+    model: ClassVar[type[Model]]
+
+    async def batch_load_fn(self, keys: list[int]) -> list[Any]:
+        rows = await self.model.filter(id__in=set(keys))
+        by_id = {row.pk: row for row in rows}
+        return [by_id.get(key) for key in keys]
+
+
+class AccountByIdLoader(_ByIdLoader):
+    model = Account
+
+
+class CityByIdLoader(_ByIdLoader):
+    model = City
+
+
+class NeighbourhoodByIdLoader(_ByIdLoader):
+    model = Neighbourhood
+
+
+class StreetByIdLoader(_ByIdLoader):
+    model = Street
+
+
+class PostByIdLoader(_ByIdLoader):
+    model = Post
+
+
+class ResidentCountsByNeighbourhoodIdLoader(DataLoader):
+    """(registered, verified) residents per neighbourhood, in one GROUP BY."""
+
+    async def batch_load_fn(self, keys: list[int]) -> list[tuple[int, int]]:
+        rows = (
+            await Account.filter(neighbourhood_id__in=set(keys), role=Role.RESIDENT)
+            .annotate(registered=Count("id"), verified=Count("verified_at"))
+            .group_by("neighbourhood_id")
+            .values("neighbourhood_id", "registered", "verified")
+        )
+        counts = {r["neighbourhood_id"]: (r["registered"], r["verified"]) for r in rows}
+        return [counts.get(key, (0, 0)) for key in keys]
+
+
+class TopicsByPostIdLoader(DataLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[list[Topic]]:
+        links = await PostTopic.filter(post_id__in=set(keys)).select_related("topic")
+        by_post: dict[int, list[Topic]] = defaultdict(list)
+        for link in links:
+            by_post[link.post_id].append(link.topic)
+        return [sorted(by_post[key], key=lambda t: t.slug) for key in keys]
+
+
+class ViewerReactedByPostIdLoader(DataLoader):
+    def __init__(self, viewer_id: int | None) -> None:
+        super().__init__()
+        self.viewer_id = viewer_id
+
+    async def batch_load_fn(self, keys: list[int]) -> list[bool]:
+        if self.viewer_id is None:
+            return [False for _ in keys]
+        reacted = set(
+            await Reaction.filter(post_id__in=set(keys), account_id=self.viewer_id).values_list(
+                "post_id", flat=True
+            )
+        )
+        return [key in reacted for key in keys]
+
+
+class ParticipantsByConversationIdLoader(DataLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[list[ConversationParticipant]]:
+        rows = await ConversationParticipant.filter(conversation_id__in=set(keys)).select_related(
+            "account"
+        )
+        by_conversation: dict[int, list[ConversationParticipant]] = defaultdict(list)
+        for row in rows:
+            by_conversation[row.conversation_id].append(row)
+        return [sorted(by_conversation[key], key=lambda p: p.account_id) for key in keys]
+
+
+class LastMessageByConversationIdLoader(DataLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[Message | None]:
+        ids = ",".join(str(int(key)) for key in set(keys))
+        # The newest visible message of each conversation, all conversations in one statement.
+        rows = await Message.raw(
+            "SELECT m.* FROM message m WHERE m.id IN ("
+            " SELECT MAX(id) FROM message"
+            f" WHERE conversation_id IN ({ids}) AND hidden_at IS NULL"
+            " GROUP BY conversation_id)"
+        )
+        by_conversation = {row.conversation_id: row for row in rows}
+        return [by_conversation.get(key) for key in keys]
+
+
+class CommentsPageByPostIdLoader(DataLoader):
+    """Keys are (post_id, size, after): the first page of many posts' comments costs one
+    statement (a window per post); a later page belongs to one post and pages by keyset."""
+
+    async def batch_load_fn(self, keys: list[tuple[int, int, str | None]]) -> list[Page[Comment]]:
+        pages: dict[tuple[int, int, str | None], Page[Comment]] = {}
+        first_pages: dict[int, list[int]] = defaultdict(list)
+        for post_id, size, after in set(keys):
+            if after is None and size > 0:
+                first_pages[size].append(post_id)
+            else:
+                visible = Comment.filter(post_id=post_id, deleted_at=None, hidden_at=None)
+                pages[(post_id, size, after)] = await keyset_page(visible, size, after, OLDEST_FIRST)
+        for size, post_ids in first_pages.items():
+            for post_id, rows in (await _first_comments(post_ids, size + 1)).items():
+                pages[(post_id, size, None)] = Page.from_rows(rows, size, OLDEST_FIRST)
+        return [pages[key] for key in keys]
+
+
+async def _first_comments(post_ids: Iterable[int], limit: int) -> dict[int, list[Comment]]:
+    ids = sorted({int(pid) for pid in post_ids})
+    rows = await Comment.raw(
+        "SELECT id, post_id, author_id, body, created_at, deleted_at, hidden_at FROM ("
+        " SELECT c.*, ROW_NUMBER() OVER ("
+        "  PARTITION BY c.post_id ORDER BY c.created_at, c.id) AS position"
+        f" FROM comment c WHERE c.post_id IN ({','.join(map(str, ids))})"
+        "  AND c.deleted_at IS NULL AND c.hidden_at IS NULL"
+        f") ranked WHERE position <= {int(limit)} ORDER BY post_id, created_at, id"
+    )
+    by_post: dict[int, list[Comment]] = {pid: [] for pid in ids}
+    for row in rows:
+        by_post[row.post_id].append(row)
+    return by_post
+
+
+class Loaders:
+    """This request's loaders: cheap to build, nothing runs until something is loaded."""
+
+    def __init__(self, viewer_id: int | None) -> None:
+        self.viewer_id = viewer_id
+        self.account = AccountByIdLoader()
+        self.city = CityByIdLoader()
+        self.neighbourhood = NeighbourhoodByIdLoader()
+        self.street = StreetByIdLoader()
+        self.resident_counts = ResidentCountsByNeighbourhoodIdLoader()
+        self.post = PostByIdLoader()
+        self.topics_by_post = TopicsByPostIdLoader()
+        self.viewer_reacted = ViewerReactedByPostIdLoader(viewer_id)
+        self.participants = ParticipantsByConversationIdLoader()
+        self.last_message = LastMessageByConversationIdLoader()
+        self.comments_page = CommentsPageByPostIdLoader()

@@ -1,0 +1,126 @@
+"""Private conversations between two residents of one neighbourhood."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from models.accounts import Account, Role
+from models.messaging import Conversation, ConversationParticipant, Message
+from permissions.errors import Unauthenticated
+from resolvers.community import can_view_post, require_writer
+from resolvers.context import Context
+from resolvers.errors import fail
+from resolvers.ids import decode_id
+from resolvers.pagination import Order, Page, keyset_page
+from resolvers.validation import Checks
+
+MESSAGE_MAX = 5_000
+BY_LAST_MESSAGE = Order("last_message_at")
+
+
+def pair_key(a: int, b: int) -> str:
+    low, high = sorted((a, b))
+    return f"{low}:{high}"
+
+
+async def conversations(ctx: Context, first: int | None, after: str | None) -> Page[Conversation]:
+    assert ctx.viewer is not None
+    qs = Conversation.filter(participants__account_id=ctx.viewer.id)
+    return await keyset_page(qs, first, after, BY_LAST_MESSAGE)
+
+
+async def conversation(ctx: Context, raw_id: str) -> Conversation | None:
+    """The conversation if the caller takes part in it; None alike otherwise."""
+    if ctx.viewer is None:
+        raise Unauthenticated()
+    pk = decode_id(raw_id, "Conversation")
+    if pk is None:
+        return None
+    return await Conversation.get_or_none(id=pk, participants__account_id=ctx.viewer.id)
+
+
+async def messages(
+    conversation: Conversation, first: int | None, after: str | None
+) -> Page[Message]:
+    qs = Message.filter(conversation_id=conversation.id, hidden_at=None)
+    return await keyset_page(qs, first, after)
+
+
+async def send_message(
+    ctx: Context, *, recipient_id: str, body: str, about_post_id: str | None
+) -> tuple[Message, Conversation]:
+    sender = await require_writer(ctx)
+    checks = Checks()
+    recipient_pk = checks.global_id("recipientId", recipient_id, "Account")
+    post_pk = checks.global_id("aboutPostId", about_post_id, "Post") if about_post_id else None
+    body = checks.text("body", body, max_length=MESSAGE_MAX, multiline=True)
+    checks.raise_if_any()
+    if recipient_pk == sender.id:
+        raise fail("recipientId", "CANNOT_MESSAGE_SELF", "Vous ne pouvez pas vous écrire.")
+    recipient = await Account.get_or_none(
+        id=recipient_pk, role=Role.RESIDENT, neighbourhood_id=sender.neighbourhood_id
+    )
+    if recipient is None:
+        raise fail("recipientId", "NOT_FOUND", "Voisin introuvable.")
+    if post_pk is not None:
+        about = await ctx.loaders.post.load(post_pk)
+        if about is None or not await can_view_post(sender, about, ctx):
+            raise fail("aboutPostId", "NOT_FOUND", "Publication introuvable.")
+    moment = now()
+    async with in_transaction():
+        thread = await _conversation_between(sender, recipient, moment)
+        message = await Message.create(
+            conversation_id=thread.id,
+            sender_id=sender.id,
+            about_post_id=post_pk,
+            body=body,
+            created_at=moment,
+        )
+        await Conversation.filter(id=thread.id).update(last_message_at=moment)
+        await ConversationParticipant.filter(
+            conversation_id=thread.id, account_id=recipient.id
+        ).update(unread_count=F("unread_count") + 1)
+    return message, thread
+
+
+async def _conversation_between(sender: Account, recipient: Account, moment) -> Conversation:  # type: ignore[no-untyped-def]
+    key = pair_key(sender.id, recipient.id)
+    existing = await Conversation.get_or_none(pair_key=key)
+    if existing is not None:
+        return existing
+    try:
+        async with in_transaction():
+            thread = await Conversation.create(
+                neighbourhood_id=sender.neighbourhood_id,
+                pair_key=key,
+                created_at=moment,
+                last_message_at=moment,
+            )
+            await ConversationParticipant.bulk_create(
+                [
+                    ConversationParticipant(conversation_id=thread.id, account_id=sender.id),
+                    ConversationParticipant(conversation_id=thread.id, account_id=recipient.id),
+                ]
+            )
+            return thread
+    except IntegrityError:
+        # The neighbour opened the same conversation at the same moment.
+        return await Conversation.get(pair_key=key)
+
+
+async def mark_read(ctx: Context, *, conversation_id: str) -> Conversation:
+    assert ctx.viewer is not None
+    checks = Checks()
+    pk = checks.global_id("conversationId", conversation_id, "Conversation")
+    checks.raise_if_any()
+    thread = await Conversation.get_or_none(id=pk, participants__account_id=ctx.viewer.id)
+    if thread is None:
+        raise fail("conversationId", "NOT_FOUND", "Conversation introuvable.")
+    await ConversationParticipant.filter(conversation_id=thread.id, account_id=ctx.viewer.id).update(
+        unread_count=0, last_read_at=now()
+    )
+    ctx.loaders.participants.clear(thread.id)
+    return thread

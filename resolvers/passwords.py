@@ -1,0 +1,50 @@
+"""Password hashing (argon2id) and the strength rules."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+MIN_LENGTH = 10
+MAX_LENGTH = 256
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so sign-in takes as long either way.
+_DUMMY_HASH = _hasher.hash("quartier-dummy-password")
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    # zxcvbn ships the 30,000 most common passwords of public leaks.
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def weakness(password: str, *, email: str = "", display_name: str = "") -> tuple[str, str] | None:
+    """(code, message) when the password is refused, else None."""
+    if len(password) < MIN_LENGTH:
+        return "PASSWORD_TOO_SHORT", f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères."
+    if len(password) > MAX_LENGTH:
+        return "TOO_LONG", f"{MAX_LENGTH} caractères au maximum."
+    folded = password.casefold()
+    personal = {email.casefold(), email.split("@")[0].casefold(), display_name.casefold()} - {""}
+    if folded in _common_passwords() or folded in personal or len(set(password)) < 4:
+        return "PASSWORD_TOO_COMMON", "Ce mot de passe est trop courant ; choisissez-en un autre."
+    return None
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    def check() -> bool:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(check)

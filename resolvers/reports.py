@@ -1,0 +1,70 @@
+"""Residents report a post, a comment or a message; moderators act on the reports later."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.timezone import now
+
+from models.community import Comment, Post
+from models.messaging import ConversationParticipant, Message
+from models.moderation import ContentType, Report, ReportReason
+from resolvers.community import can_view_post
+from resolvers.context import Context
+from resolvers.errors import fail
+from resolvers.ids import parse_global_id
+from resolvers.validation import Checks
+
+NOTE_MAX = 1_000
+_TYPES = {"Post": ContentType.POST, "Comment": ContentType.COMMENT, "Message": ContentType.MESSAGE}
+
+
+async def _author_of_visible(ctx: Context, kind: ContentType, pk: int) -> int | None:
+    """The author of the content if the caller can see it, else None."""
+    viewer = ctx.viewer
+    assert viewer is not None
+    if kind is ContentType.POST:
+        post = await Post.get_or_none(id=pk)
+        return post.author_id if post and await can_view_post(viewer, post, ctx) else None
+    if kind is ContentType.COMMENT:
+        comment = await Comment.get_or_none(id=pk, deleted_at=None)
+        if comment is None:
+            return None
+        post = await Post.get_or_none(id=comment.post_id)
+        return comment.author_id if post and await can_view_post(viewer, post, ctx) else None
+    message = await Message.get_or_none(id=pk)
+    if message is None or not await ConversationParticipant.exists(
+        conversation_id=message.conversation_id, account_id=viewer.id
+    ):
+        return None
+    return message.sender_id
+
+
+async def report_content(
+    ctx: Context, *, content_id: str, reason: ReportReason, note: str | None
+) -> Report:
+    viewer = ctx.viewer
+    assert viewer is not None
+    checks = Checks()
+    parsed = parse_global_id(content_id)
+    if parsed is None or parsed[0] not in _TYPES:
+        checks.add("contentId", "INVALID_ID", "Identifiant invalide.")
+    note = checks.optional_text("note", note, max_length=NOTE_MAX, multiline=True)
+    checks.raise_if_any()
+    assert parsed is not None
+    kind, pk = _TYPES[parsed[0]], parsed[1]
+    author_id = await _author_of_visible(ctx, kind, pk)
+    if author_id is None:
+        raise fail("contentId", "NOT_FOUND", "Contenu introuvable.")
+    if author_id == viewer.id:
+        raise fail("contentId", "CANNOT_REPORT_OWN", "Vous ne pouvez pas signaler votre propre contenu.")
+    try:
+        return await Report.create(
+            reporter_id=viewer.id,
+            content_type=kind,
+            content_id=pk,
+            reason=reason,
+            note=note,
+            created_at=now(),
+        )
+    except IntegrityError:
+        raise fail("contentId", "ALREADY_REPORTED", "Vous avez déjà signalé ce contenu.") from None

@@ -1,0 +1,256 @@
+"""The signed-in account, residents as their neighbours see them, and verification letters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from models import accounts as models
+from permissions import IsAuthenticated, IsNotCityRole, IsResident, IsStaff, content, requires
+from resolvers import accounts, messaging
+from resolvers.ids import to_global_id
+from schema.base import Connection, UserError, attempt
+from schema.geography import Neighbourhood, Street
+
+if TYPE_CHECKING:
+    from schema.messaging import Conversation
+
+
+@strawberry.type(description="Un habitant, tel que ses voisins le voient : son nom affiché seul.")
+class Resident:
+    row: strawberry.Private[models.Account]
+
+    @classmethod
+    def from_model(cls, row: models.Account) -> Resident:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Account", self.row.id))
+
+    @strawberry.field(
+        description="Visible des voisins et des modérateurs ; null pour les comptes de la ville.",
+        extensions=content(IsNotCityRole),
+    )
+    def display_name(self) -> str | None:
+        return self.row.display_name
+
+
+@strawberry.type(description="Le compte connecté, avec ses données personnelles.")
+class Account:
+    row: strawberry.Private[models.Account]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Account", self.row.id))
+
+    @strawberry.field
+    def display_name(self) -> str:
+        return self.row.display_name
+
+    @strawberry.field(description="Visible de son titulaire seul.")
+    def email(self) -> str | None:
+        return self.row.email
+
+    @strawberry.field
+    def roles(self) -> list[models.Role]:
+        return [self.row.role]
+
+    @strawberry.field(description="Vrai une fois le code du courrier saisi.")
+    def is_verified(self) -> bool:
+        return self.row.is_verified
+
+    @strawberry.field(description="Visible de son titulaire seul.")
+    async def street(self, info: Info) -> Street | None:
+        if self.row.street_id is None:
+            return None
+        return Street(row=await info.context.loaders.street.load(self.row.street_id))
+
+    @strawberry.field(description="Visible de son titulaire seul.")
+    def house_number(self) -> str | None:
+        return self.row.house_number
+
+    @strawberry.field
+    async def neighbourhood(self, info: Info) -> Neighbourhood | None:
+        if self.row.neighbourhood_id is None:
+            return None
+        return Neighbourhood(row=await info.context.loaders.neighbourhood.load(self.row.neighbourhood_id))
+
+    @strawberry.field(description="Conversations privées, la plus récemment active d'abord.")
+    async def conversations(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[Conversation, strawberry.lazy("schema.messaging")]]:
+        from schema.messaging import Conversation
+
+        page = await messaging.conversations(info.context, first, after)
+        return Connection.of(page, Conversation.from_model)
+
+
+@strawberry.type(description="Un courrier de vérification, à imprimer et poster à l'adresse.")
+class VerificationLetter:
+    row: strawberry.Private[models.VerificationLetter]
+
+    @classmethod
+    def from_model(cls, row: models.VerificationLetter) -> VerificationLetter:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("VerificationLetter", self.row.id))
+
+    @strawberry.field(description="Le code à imprimer, en deux groupes de 4 caractères.")
+    def code(self) -> str:
+        return accounts.format_code(self.row.code)
+
+    @strawberry.field
+    def status(self) -> models.LetterStatus:
+        return self.row.status
+
+    @strawberry.field
+    def failed_attempts(self) -> int:
+        return self.row.failed_attempts
+
+    @strawberry.field(description="Le nom affiché donné à l'inscription.")
+    async def recipient_name(self, info: Info) -> str:
+        return (await info.context.loaders.account.load(self.row.account_id)).display_name
+
+    @strawberry.field
+    async def street(self, info: Info) -> Street | None:
+        account = await info.context.loaders.account.load(self.row.account_id)
+        if account.street_id is None:
+            return None
+        return Street(row=await info.context.loaders.street.load(account.street_id))
+
+    @strawberry.field
+    async def house_number(self, info: Info) -> str | None:
+        return (await info.context.loaders.account.load(self.row.account_id)).house_number
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+
+@strawberry.input
+class RegisterInput:
+    email: str
+    password: str
+    display_name: str
+    street_id: strawberry.ID
+    house_number: str
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.input
+class VerifyAddressInput:
+    code: str
+
+
+@strawberry.input
+class IssueVerificationLetterInput:
+    account_id: strawberry.ID
+
+
+@strawberry.type
+class AuthPayload:
+    token: str | None = None
+    viewer: Account | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LogoutPayload:
+    ok: bool
+
+
+@strawberry.type
+class VerifyAddressPayload:
+    viewer: Account | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class IssueVerificationLetterPayload:
+    letter: VerificationLetter | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _signed_in(result: tuple[str, models.Account]) -> AuthPayload:
+    token, account = result
+    return AuthPayload(token=token, viewer=Account(row=account))
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field(description="Le compte connecté ; null sans jeton valide.")
+    def viewer(self, info: Info) -> Account | None:
+        viewer = info.context.viewer
+        return Account(row=viewer) if viewer else None
+
+    @strawberry.field(
+        description="Courriers de vérification, le plus récent d'abord. Modérateurs et "
+        "administrateurs seulement.",
+        extensions=requires(IsStaff),
+    )
+    async def verification_letters(
+        self,
+        status: models.LetterStatus = models.LetterStatus.PENDING,
+        first: int | None = 100,
+        after: str | None = None,
+    ) -> Connection[VerificationLetter]:
+        page = await accounts.pending_letters(status, first, after)
+        return Connection.of(page, VerificationLetter.from_model)
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(description="Inscription d'un habitant ; un courrier de vérification part.")
+    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        action = accounts.register(
+            info.context,
+            email=input.email,
+            password=input.password,
+            display_name=input.display_name,
+            street_id=input.street_id,
+            house_number=input.house_number,
+        )
+        return await attempt(action, _signed_in, lambda errors: AuthPayload(user_errors=errors))
+
+    @strawberry.mutation
+    async def login(self, info: Info, input: LoginInput) -> AuthPayload:
+        action = accounts.login(info.context, email=input.email, password=input.password)
+        return await attempt(action, _signed_in, lambda errors: AuthPayload(user_errors=errors))
+
+    @strawberry.mutation(description="Révoque le jeton de la requête.", extensions=requires(IsAuthenticated))
+    async def logout(self, info: Info) -> LogoutPayload:
+        return LogoutPayload(ok=await accounts.logout(info.context))
+
+    @strawberry.mutation(extensions=requires(IsResident))
+    async def verify_address(self, info: Info, input: VerifyAddressInput) -> VerifyAddressPayload:
+        return await attempt(
+            accounts.verify_address(info.context, code=input.code),
+            lambda account: VerifyAddressPayload(viewer=Account(row=account)),
+            lambda errors: VerifyAddressPayload(user_errors=errors),
+        )
+
+    @strawberry.mutation(
+        description="Nouveau courrier pour un habitant (après 5 codes erronés, par exemple). "
+        "Modérateurs et administrateurs.",
+        extensions=requires(IsStaff),
+    )
+    async def issue_verification_letter(
+        self, input: IssueVerificationLetterInput
+    ) -> IssueVerificationLetterPayload:
+        return await attempt(
+            accounts.issue_letter(input.account_id),
+            lambda letter: IssueVerificationLetterPayload(letter=VerificationLetter(row=letter)),
+            lambda errors: IssueVerificationLetterPayload(user_errors=errors),
+        )
+

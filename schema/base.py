@@ -1,0 +1,77 @@
+"""Building blocks every domain uses: connections, user errors, enums."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from models.accounts import LetterStatus, Role
+from models.community import PostKind
+from models.moderation import ReportReason, ReportStatus
+from resolvers.errors import UserErrors
+from resolvers.pagination import Page
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+strawberry.enum(Role, description="Le rôle d'un compte.")
+strawberry.enum(PostKind, description="La nature d'une publication.")
+strawberry.enum(ReportReason, description="Le motif d'un signalement.")
+strawberry.enum(ReportStatus, description="Où en est un signalement.")
+strawberry.enum(LetterStatus, description="Où en est un courrier de vérification.")
+
+
+@strawberry.type(description="Pagination d'une liste (Relay).")
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="Une page d'une liste, ordonnée par un curseur (Relay).")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+    @classmethod
+    def of(cls, page: Page[Any], wrap: Callable[[Any], T]) -> Connection[T]:
+        edges = [Edge(cursor=page.cursor(row), node=wrap(row)) for row in page.rows]
+        end = edges[-1].cursor if edges else None
+        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end))
+
+    @classmethod
+    def empty(cls) -> Connection[T]:
+        return cls(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
+
+
+@strawberry.type(description="Une erreur que l'utilisateur peut corriger.")
+class UserError:
+    field: str | None = strawberry.field(description="Le champ de l'input en cause, s'il y en a un.")
+    code: str = strawberry.field(description="Code stable, pour le client.")
+    message: str = strawberry.field(description="Message lisible, en français.")
+
+
+def user_errors(error: UserErrors) -> list[UserError]:
+    return [UserError(field=e.field, code=e.code, message=e.message) for e in error.errors]
+
+
+async def attempt(
+    action: Awaitable[R], payload: Callable[[R], T], failed: Callable[[list[UserError]], T]
+) -> T:
+    """Run a mutation: its result in a payload, or its userErrors when it wrote nothing."""
+    try:
+        result = await action
+    except UserErrors as error:
+        return failed(user_errors(error))
+    return payload(result)
+
+
+def wrap_all(rows: Iterable[Any], wrap: Callable[[Any], T]) -> list[T]:
+    return [wrap(row) for row in rows]

@@ -1,0 +1,247 @@
+"""Posts, comments and reactions: the neighbourhood feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from models import community as models
+from permissions import CanReadPostContent, IsNotCityRole, IsResident, content, requires
+from resolvers import community
+from resolvers.ids import to_global_id
+from schema.accounts import Resident
+from schema.base import Connection, UserError, attempt
+from schema.geography import Neighbourhood, Topic
+
+CONTENT = "Visible des voisins et des modérateurs ; null pour les comptes de la ville, sauf si l'auteur a partagé la publication avec elle."
+
+
+@strawberry.type(description="Une publication du fil d'un quartier.")
+class Post:
+    row: strawberry.Private[models.Post]
+
+    @classmethod
+    def from_model(cls, row: models.Post) -> Post:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Post", self.row.id))
+
+    @strawberry.field
+    def kind(self) -> models.PostKind:
+        return self.row.kind
+
+    @strawberry.field(description=CONTENT, extensions=content(CanReadPostContent))
+    def title(self) -> str | None:
+        return self.row.title
+
+    @strawberry.field(description=CONTENT, extensions=content(CanReadPostContent))
+    def body(self) -> str | None:
+        return self.row.body
+
+    @strawberry.field(description=CONTENT, extensions=content(CanReadPostContent))
+    async def author(self, info: Info) -> Resident | None:
+        return Resident(row=await info.context.loaders.account.load(self.row.author_id))
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def updated_at(self) -> datetime | None:
+        return self.row.updated_at
+
+    @strawberry.field(description="Incrémentée à chaque modification ; à renvoyer dans `editPost`.")
+    def version(self) -> int:
+        return self.row.version
+
+    @strawberry.field(description="Vrai si l'auteur a rendu le contenu visible de la ville.")
+    def shared_with_city(self) -> bool:
+        return self.row.share_with_city
+
+    @strawberry.field
+    async def topics(self, info: Info) -> list[Topic]:
+        return [Topic(row=t) for t in await info.context.loaders.topics_by_post.load(self.row.id)]
+
+    @strawberry.field
+    def comment_count(self) -> int:
+        return self.row.comment_count
+
+    @strawberry.field
+    def reaction_count(self) -> int:
+        return self.row.reaction_count
+
+    @strawberry.field(description="Vrai si le compte connecté a réagi à la publication.")
+    async def viewer_has_reacted(self, info: Info) -> bool:
+        return await info.context.loaders.viewer_reacted.load(self.row.id)
+
+    @strawberry.field
+    async def neighbourhood(self, info: Info) -> Neighbourhood:
+        return Neighbourhood(row=await info.context.loaders.neighbourhood.load(self.row.neighbourhood_id))
+
+    @strawberry.field(
+        description="Commentaires, du plus ancien au plus récent. " + CONTENT,
+        extensions=content(CanReadPostContent),
+    )
+    async def comments(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Comment] | None:
+        page = await community.comments(info.context, self.row, first, after)
+        return Connection.of(page, Comment.from_model)
+
+
+@strawberry.type(description="Un commentaire sous une publication.")
+class Comment:
+    row: strawberry.Private[models.Comment]
+
+    @classmethod
+    def from_model(cls, row: models.Comment) -> Comment:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Comment", self.row.id))
+
+    @strawberry.field(
+        description="Visible des voisins et des modérateurs ; null pour les comptes de la ville.",
+        extensions=content(IsNotCityRole),
+    )
+    def body(self) -> str | None:
+        return self.row.body
+
+    @strawberry.field(
+        description="Visible des voisins et des modérateurs ; null pour les comptes de la ville.",
+        extensions=content(IsNotCityRole),
+    )
+    async def author(self, info: Info) -> Resident | None:
+        return Resident(row=await info.context.loaders.account.load(self.row.author_id))
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+
+@strawberry.input
+class CreatePostInput:
+    kind: models.PostKind
+    title: str
+    body: str
+    topic_slugs: list[str] | None = None
+    share_with_city: bool = False
+
+
+@strawberry.input
+class EditPostInput:
+    post_id: strawberry.ID
+    title: str | None = None
+    body: str | None = None
+    topic_slugs: list[str] | None = None
+    expected_version: int
+
+
+@strawberry.input
+class DeletePostInput:
+    post_id: strawberry.ID
+
+
+@strawberry.input
+class AddCommentInput:
+    post_id: strawberry.ID
+    body: str
+
+
+@strawberry.input
+class ToggleReactionInput:
+    post_id: strawberry.ID
+
+
+@strawberry.type
+class PostPayload:
+    post: Post | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeletePostPayload:
+    deleted_post_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AddCommentPayload:
+    comment: Comment | None = None
+    post: Post | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _post_payload(row: models.Post) -> PostPayload:
+    return PostPayload(post=Post(row=row))
+
+
+def _post_errors(errors: list[UserError]) -> PostPayload:
+    return PostPayload(user_errors=errors)
+
+
+@strawberry.type
+class CommunityQuery:
+    @strawberry.field(description="Une publication visible du compte connecté ; null sinon.")
+    async def post(self, info: Info, id: strawberry.ID) -> Post | None:
+        row = await community.post(info.context, id)
+        return Post(row=row) if row else None
+
+
+@strawberry.type
+class CommunityMutation:
+    @strawberry.mutation(
+        description="Publier dans le fil de son quartier (habitant vérifié, quartier actif).",
+        extensions=requires(IsResident),
+    )
+    async def create_post(self, info: Info, input: CreatePostInput) -> PostPayload:
+        action = community.create_post(
+            info.context,
+            kind=input.kind,
+            title=input.title,
+            body=input.body,
+            topic_slugs=input.topic_slugs,
+            share_with_city=input.share_with_city,
+        )
+        return await attempt(action, _post_payload, _post_errors)
+
+    @strawberry.mutation(
+        description="Modifier sa publication ; `expectedVersion` périmée : VERSION_CONFLICT.",
+        extensions=requires(IsResident),
+    )
+    async def edit_post(self, info: Info, input: EditPostInput) -> PostPayload:
+        action = community.edit_post(
+            info.context,
+            post_id=input.post_id,
+            title=input.title,
+            body=input.body,
+            topic_slugs=input.topic_slugs,
+            expected_version=input.expected_version,
+        )
+        return await attempt(action, _post_payload, _post_errors)
+
+    @strawberry.mutation(extensions=requires(IsResident))
+    async def delete_post(self, info: Info, input: DeletePostInput) -> DeletePostPayload:
+        return await attempt(
+            community.delete_post(info.context, post_id=input.post_id),
+            lambda row: DeletePostPayload(deleted_post_id=strawberry.ID(to_global_id("Post", row.id))),
+            lambda errors: DeletePostPayload(user_errors=errors),
+        )
+
+    @strawberry.mutation(extensions=requires(IsResident))
+    async def add_comment(self, info: Info, input: AddCommentInput) -> AddCommentPayload:
+        return await attempt(
+            community.add_comment(info.context, post_id=input.post_id, body=input.body),
+            lambda result: AddCommentPayload(comment=Comment(row=result[0]), post=Post(row=result[1])),
+            lambda errors: AddCommentPayload(user_errors=errors),
+        )
+
+    @strawberry.mutation(description="Ajoute ou retire la réaction du compte.", extensions=requires(IsResident))
+    async def toggle_reaction(self, info: Info, input: ToggleReactionInput) -> PostPayload:
+        action = community.toggle_reaction(info.context, post_id=input.post_id)
+        return await attempt(action, _post_payload, _post_errors)

@@ -1,0 +1,145 @@
+"""City, neighbourhoods, streets and the topic taxonomy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from models import community as community_models
+from models import geography as models
+from permissions import content
+from permissions.classes import CanReadNeighbourhoodPosts
+from resolvers import community, geography
+from resolvers.ids import to_global_id
+from schema.base import Connection
+
+if TYPE_CHECKING:
+    from schema.community import Post
+
+
+@strawberry.type(description="Une ville cliente.")
+class City:
+    row: strawberry.Private[models.City]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("City", self.row.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+
+@strawberry.type(description="Un quartier : ses habitants s'y parlent entre eux.")
+class Neighbourhood:
+    row: strawberry.Private[models.Neighbourhood]
+
+    @classmethod
+    def from_model(cls, row: models.Neighbourhood) -> Neighbourhood:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Neighbourhood", self.row.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="Actif dès que assez d'habitants ont vérifié leur adresse.")
+    def is_active(self) -> bool:
+        return self.row.is_active
+
+    @strawberry.field(description="Habitants inscrits, vérifiés ou non.")
+    async def registered_count(self, info: Info) -> int:
+        return (await info.context.loaders.resident_counts.load(self.row.id))[0]
+
+    @strawberry.field(description="Habitants dont l'adresse est vérifiée.")
+    async def verified_count(self, info: Info) -> int:
+        return (await info.context.loaders.resident_counts.load(self.row.id))[1]
+
+    @strawberry.field(description="Habitants vérifiés nécessaires pour activer le quartier.")
+    def activation_threshold(self) -> int:
+        return self.row.activation_threshold
+
+    @strawberry.field(
+        description="Le fil du quartier, du plus récent au plus ancien. Visible des habitants "
+        "du quartier, des comptes de sa ville et des modérateurs ; null pour les autres.",
+        extensions=content(CanReadNeighbourhoodPosts),
+    )
+    async def posts(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        kind: community_models.PostKind | None = None,
+        topic: str | None = None,
+    ) -> Connection[Annotated[Post, strawberry.lazy("schema.community")]] | None:
+        from schema.community import Post
+
+        page = await community.feed(
+            info.context, self.row, first=first, after=after, kind=kind, topic=topic
+        )
+        return Connection.of(page, Post.from_model)
+
+
+@strawberry.type(description="Une rue ; elle place ses habitants dans un quartier.")
+class Street:
+    row: strawberry.Private[models.Street]
+
+    @classmethod
+    def from_model(cls, row: models.Street) -> Street:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Street", self.row.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def postal_code(self) -> str:
+        return self.row.postal_code
+
+    @strawberry.field
+    async def neighbourhood(self, info: Info) -> Neighbourhood:
+        return Neighbourhood(row=await info.context.loaders.neighbourhood.load(self.row.neighbourhood_id))
+
+
+@strawberry.type(description="Un thème de la taxonomie de la ville (mobilité, travaux, ...).")
+class Topic:
+    row: strawberry.Private[community_models.Topic]
+
+    @classmethod
+    def from_model(cls, row: community_models.Topic) -> Topic:
+        return cls(row=row)
+
+    @strawberry.field
+    def slug(self) -> str:
+        return self.row.slug
+
+    @strawberry.field
+    def label(self) -> str:
+        return self.row.label
+
+
+@strawberry.type
+class GeographyQuery:
+    @strawberry.field(description="Recherche de rue, sans tenir compte des accents ni de la casse.")
+    async def streets(
+        self, search: str, first: int | None = 10, after: str | None = None
+    ) -> Connection[Street]:
+        return Connection.of(await geography.search_streets(search, first, after), Street.from_model)
+
+    @strawberry.field(description="Un quartier visible du compte connecté ; null sinon.")
+    async def neighbourhood(self, info: Info, id: strawberry.ID) -> Neighbourhood | None:
+        row = await geography.neighbourhood(info.context, id)
+        return Neighbourhood(row=row) if row else None
+
+    @strawberry.field(description="La taxonomie des thèmes de la ville du compte connecté.")
+    async def topics(self, info: Info) -> list[Topic]:
+        return [Topic(row=row) for row in await geography.topics(info.context)]

@@ -1,0 +1,159 @@
+"""Private conversations between neighbours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from models import messaging as models
+from permissions import IsAuthenticated, IsResident, requires
+from resolvers import messaging
+from resolvers.ids import to_global_id
+from schema.accounts import Resident
+from schema.base import Connection, UserError, attempt
+
+if TYPE_CHECKING:
+    from schema.community import Post
+
+PARTICIPANTS_ONLY = "Visible des participants seuls."
+
+
+@strawberry.type(description="Un message privé. " + PARTICIPANTS_ONLY)
+class Message:
+    row: strawberry.Private[models.Message]
+
+    @classmethod
+    def from_model(cls, row: models.Message) -> Message:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Message", self.row.id))
+
+    @strawberry.field
+    def body(self) -> str | None:
+        return self.row.body
+
+    @strawberry.field
+    async def sender(self, info: Info) -> Resident | None:
+        return Resident(row=await info.context.loaders.account.load(self.row.sender_id))
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="La publication dont parle le message, si le compte la voit encore.")
+    async def about_post(self, info: Info) -> Annotated[Post, strawberry.lazy("schema.community")] | None:
+        from resolvers.community import can_view_post
+        from schema.community import Post
+
+        if self.row.about_post_id is None:
+            return None
+        row = await info.context.loaders.post.load(self.row.about_post_id)
+        if row is None or not await can_view_post(info.context.viewer, row, info.context):
+            return None
+        return Post(row=row)
+
+
+@strawberry.type(description="Une conversation privée entre deux voisins. " + PARTICIPANTS_ONLY)
+class Conversation:
+    row: strawberry.Private[models.Conversation]
+
+    @classmethod
+    def from_model(cls, row: models.Conversation) -> Conversation:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Conversation", self.row.id))
+
+    @strawberry.field
+    async def participants(self, info: Info) -> list[Resident]:
+        rows = await info.context.loaders.participants.load(self.row.id)
+        return [Resident(row=p.account) for p in rows]
+
+    @strawberry.field(description="Messages reçus depuis la dernière lecture (`markConversationRead`).")
+    async def unread_count(self, info: Info) -> int:
+        rows = await info.context.loaders.participants.load(self.row.id)
+        viewer_id = info.context.viewer.id if info.context.viewer else None
+        return next((p.unread_count for p in rows if p.account_id == viewer_id), 0)
+
+    @strawberry.field
+    async def last_message(self, info: Info) -> Message | None:
+        row = await info.context.loaders.last_message.load(self.row.id)
+        return Message(row=row) if row else None
+
+    @strawberry.field(description="Messages, du plus récent au plus ancien.")
+    async def messages(
+        self, first: int | None = 50, after: str | None = None
+    ) -> Connection[Message]:
+        return Connection.of(await messaging.messages(self.row, first, after), Message.from_model)
+
+
+@strawberry.input
+class SendMessageInput:
+    recipient_id: strawberry.ID
+    body: str
+    about_post_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class MarkConversationReadInput:
+    conversation_id: strawberry.ID
+
+
+@strawberry.type
+class SendMessagePayload:
+    message: Message | None = None
+    conversation: Conversation | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MarkConversationReadPayload:
+    conversation: Conversation | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MessagingQuery:
+    @strawberry.field(
+        description="Une conversation du compte connecté ; null sinon.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def conversation(self, info: Info, id: strawberry.ID) -> Conversation | None:
+        row = await messaging.conversation(info.context, id)
+        return Conversation(row=row) if row else None
+
+
+@strawberry.type
+class MessagingMutation:
+    @strawberry.mutation(
+        description="Écrire à un voisin du même quartier, éventuellement à propos d'une publication.",
+        extensions=requires(IsResident),
+    )
+    async def send_message(self, info: Info, input: SendMessageInput) -> SendMessagePayload:
+        action = messaging.send_message(
+            info.context,
+            recipient_id=input.recipient_id,
+            body=input.body,
+            about_post_id=input.about_post_id,
+        )
+        return await attempt(
+            action,
+            lambda r: SendMessagePayload(message=Message(row=r[0]), conversation=Conversation(row=r[1])),
+            lambda errors: SendMessagePayload(user_errors=errors),
+        )
+
+    @strawberry.mutation(extensions=requires(IsResident))
+    async def mark_conversation_read(
+        self, info: Info, input: MarkConversationReadInput
+    ) -> MarkConversationReadPayload:
+        return await attempt(
+            messaging.mark_read(info.context, conversation_id=input.conversation_id),
+            lambda row: MarkConversationReadPayload(conversation=Conversation(row=row)),
+            lambda errors: MarkConversationReadPayload(user_errors=errors),
+        )

@@ -1,0 +1,66 @@
+"""The schema objects: the root types and the hardening every request goes through."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.federation import Schema
+from strawberry.schema.config import StrawberryConfig
+
+from schema.accounts import AccountMutation, AccountQuery
+from schema.community import CommunityMutation, CommunityQuery
+from schema.geography import GeographyQuery
+from schema.messaging import MessagingMutation, MessagingQuery
+from schema.moderation import ModerationMutation
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 4000
+FEDERATION_VERSION = "2.9"
+
+
+@strawberry.type
+class Query(AccountQuery, GeographyQuery, CommunityQuery, MessagingQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(AccountMutation, CommunityMutation, MessagingMutation, ModerationMutation):
+    pass
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Mask errors raised by our code unless they carry a code. Errors graphql-core made
+    itself (syntax, validation, limits) have no original error and are safe to show."""
+    if error.original_error is None:
+        return False
+    return not (error.extensions and "code" in error.extensions)
+
+
+def build_schema(*, production: bool) -> Schema:
+    extensions: list = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Erreur inattendue."),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=True),
+        federation_version=FEDERATION_VERSION,
+    )

@@ -1,0 +1,91 @@
+"""The Starlette application: GraphQL at /graphql, a health check, CORS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from strawberry.federation import Schema
+
+from resolvers.context import Context
+from resolvers.loaders import Loaders
+from schema.schemas import build_schema
+from server import db
+from server.auth import authenticate, bearer_token
+from server.settings import Settings
+
+
+class QuartierGraphQL(GraphQL):
+    def __init__(self, schema: Schema, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            graphql_ide=None if settings.production else "graphiql",
+            # Strawberry refuses mutations over GET; queries over GET stay cacheable.
+            allow_queries_via_get=True,
+            multipart_uploads_enabled=False,
+        )
+        self.settings = settings
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        viewer, token = await authenticate(bearer_token(request))
+        return Context(
+            viewer=viewer,
+            token=token,
+            loaders=Loaders(viewer.id if viewer else None),
+            settings=self.settings,
+            request=request,
+            response=response,
+        )
+
+
+async def health(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
+    """The app. `manage_database=False` leaves Tortoise to the caller (tests do that)."""
+    settings = settings or Settings.from_env()
+    graphql = QuartierGraphQL(build_schema(production=settings.production), settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if manage_database:
+            await db.start(settings.database_url, settings.db_pool_max)
+        try:
+            yield
+        finally:
+            if manage_database:
+                await db.stop()
+
+    origins = list(settings.cors_origins)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", health),
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                # In development any local web client may call; production lists its origins.
+                allow_origin_regex=None if settings.production or origins else r"https?://(localhost|127\.0\.0\.1)(:\d+)?",
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        ],
+        lifespan=lifespan,
+    )
+
+
+def app_from_env() -> Starlette:
+    """Factory for uvicorn (`server.app:app_from_env`, with --factory)."""
+    return create_app()
