@@ -70,4 +70,6 @@ async def topics(ctx: Context) -> list[Topic]:
         raise Unauthenticated()
     if viewer.city_id is None:
         return []
-    return await Topic.filter(city_id=viewer.city_id).order_by("label")
+    rows = await Topic.filter(city_id=viewer.city_id)
+    # Sorted here: "Événements" belongs beside "Environnement" whatever the database collation.
+    return sorted(rows, key=lambda t: fold(t.label))
