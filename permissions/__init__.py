@@ -13,9 +13,9 @@ from permissions.classes import (
 from permissions.roles import CITY_ROLES, STAFF_ROLES, Role
 
 __all__ = [
-    "CanReadNeighbourhoodPosts",
     "CITY_ROLES",
     "STAFF_ROLES",
+    "CanReadNeighbourhoodPosts",
     "CanReadPostContent",
     "IsAuthenticated",
     "IsNotCityRole",

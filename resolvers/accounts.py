@@ -48,12 +48,24 @@ async def register(
 ) -> tuple[str, Account]:
     checks = Checks()
     email = checks.text("email", email, max_length=254).casefold()
-    if email and not any(e.field == "email" for e in checks.errors) and not EMAIL_PATTERN.match(email):
+    if (
+        email
+        and not any(e.field == "email" for e in checks.errors)
+        and not EMAIL_PATTERN.match(email)
+    ):
         checks.add("email", "INVALID_EMAIL", "Adresse e-mail invalide.")
     name = checks.text("displayName", display_name, max_length=80)
     number = checks.text("houseNumber", house_number, max_length=20)
-    if number and not any(e.field == "houseNumber" for e in checks.errors) and not HOUSE_NUMBER_PATTERN.match(number):
-        checks.add("houseNumber", "INVALID_HOUSE_NUMBER", "Numéro de maison invalide (ex. 12, 12A, 12 bte 3).")
+    if (
+        number
+        and not any(e.field == "houseNumber" for e in checks.errors)
+        and not HOUSE_NUMBER_PATTERN.match(number)
+    ):
+        checks.add(
+            "houseNumber",
+            "INVALID_HOUSE_NUMBER",
+            "Numéro de maison invalide (ex. 12, 12A, 12 bte 3).",
+        )
     weakness = passwords.weakness(password, email=email, display_name=name)
     if weakness:
         checks.add("password", *weakness)
@@ -84,7 +96,9 @@ async def register(
             raw, _ = await tokens.issue(account, timedelta(hours=ctx.settings.token_ttl_hours))
     except IntegrityError:
         # Two sign-ups with one address raced; the database kept one.
-        raise fail("email", "EMAIL_TAKEN", "Un compte existe déjà pour cette adresse e-mail.") from None
+        raise fail(
+            "email", "EMAIL_TAKEN", "Un compte existe déjà pour cette adresse e-mail."
+        ) from None
     return raw, account
 
 
@@ -171,4 +185,3 @@ async def issue_letter(account_id: str) -> VerificationLetter:
             account_id=account.id, status__in=[LetterStatus.PENDING, LetterStatus.LOCKED]
         ).update(status=LetterStatus.REPLACED)
         return await VerificationLetter.create(account=account, code=new_letter_code())
-

@@ -88,7 +88,9 @@ def _writer_state(viewer: Account, neighbourhood: Neighbourhood | None) -> list[
         )
     if not viewer.is_verified:
         errors.append(
-            FieldError(None, "NOT_VERIFIED", "Vérifiez votre adresse avec le code reçu par courrier.")
+            FieldError(
+                None, "NOT_VERIFIED", "Vérifiez votre adresse avec le code reçu par courrier."
+            )
         )
     return errors
 
@@ -249,4 +251,3 @@ async def toggle_reaction(ctx: Context, *, post_id: str) -> Post:
                 pass  # a concurrent toggle by the same resident already added it
     ctx.loaders.viewer_reacted.clear(target.id)
     return await Post.get(id=target.id)
-

@@ -40,10 +40,6 @@ async def neighbourhood(ctx: Context, raw_id: str) -> Neighbourhood | None:
     return row
 
 
-async def registered_count(neighbourhood_id: int) -> int:
-    return await Account.filter(neighbourhood_id=neighbourhood_id, role=Role.RESIDENT).count()
-
-
 async def verified_count(neighbourhood_id: int) -> int:
     return await Account.filter(
         neighbourhood_id=neighbourhood_id, role=Role.RESIDENT, verified_at__isnull=False

@@ -125,7 +125,9 @@ class CommentsPageByPostIdLoader(DataLoader):
                 first_pages[size].append(post_id)
             else:
                 visible = Comment.filter(post_id=post_id, deleted_at=None, hidden_at=None)
-                pages[(post_id, size, after)] = await keyset_page(visible, size, after, OLDEST_FIRST)
+                pages[(post_id, size, after)] = await keyset_page(
+                    visible, size, after, OLDEST_FIRST
+                )
         for size, post_ids in first_pages.items():
             for post_id, rows in (await _first_comments(post_ids, size + 1)).items():
                 pages[(post_id, size, None)] = Page.from_rows(rows, size, OLDEST_FIRST)

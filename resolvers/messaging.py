@@ -119,8 +119,8 @@ async def mark_read(ctx: Context, *, conversation_id: str) -> Conversation:
     thread = await Conversation.get_or_none(id=pk, participants__account_id=ctx.viewer.id)
     if thread is None:
         raise fail("conversationId", "NOT_FOUND", "Conversation introuvable.")
-    await ConversationParticipant.filter(conversation_id=thread.id, account_id=ctx.viewer.id).update(
-        unread_count=0, last_read_at=now()
-    )
+    await ConversationParticipant.filter(
+        conversation_id=thread.id, account_id=ctx.viewer.id
+    ).update(unread_count=0, last_read_at=now())
     ctx.loaders.participants.clear(thread.id)
     return thread

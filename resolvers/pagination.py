@@ -41,7 +41,8 @@ class Order:
         value, tie = decode_cursor(cursor, (self.kind, int))
         op = "lt" if self.descending else "gt"
         return qs.filter(
-            Q(**{f"{self.column}__{op}": value}) | Q(**{self.column: value, f"{self.tie}__{op}": tie})
+            Q(**{f"{self.column}__{op}": value})
+            | Q(**{self.column: value, f"{self.tie}__{op}": tie})
         )
 
     def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:

@@ -26,7 +26,10 @@ def _common_passwords() -> frozenset[str]:
 def weakness(password: str, *, email: str = "", display_name: str = "") -> tuple[str, str] | None:
     """(code, message) when the password is refused, else None."""
     if len(password) < MIN_LENGTH:
-        return "PASSWORD_TOO_SHORT", f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères."
+        return (
+            "PASSWORD_TOO_SHORT",
+            f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères.",
+        )
     if len(password) > MAX_LENGTH:
         return "TOO_LONG", f"{MAX_LENGTH} caractères au maximum."
     folded = password.casefold()

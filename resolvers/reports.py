@@ -56,7 +56,9 @@ async def report_content(
     if author_id is None:
         raise fail("contentId", "NOT_FOUND", "Contenu introuvable.")
     if author_id == viewer.id:
-        raise fail("contentId", "CANNOT_REPORT_OWN", "Vous ne pouvez pas signaler votre propre contenu.")
+        raise fail(
+            "contentId", "CANNOT_REPORT_OWN", "Vous ne pouvez pas signaler votre propre contenu."
+        )
     try:
         return await Report.create(
             reporter_id=viewer.id,

@@ -27,7 +27,9 @@ async def issue(
 ) -> tuple[str, AuthToken]:
     raw, digest = new_token()
     expires_at: datetime | None = now() + ttl if ttl is not None else None
-    token = await AuthToken.create(account=account, token_hash=digest, name=name, expires_at=expires_at)
+    token = await AuthToken.create(
+        account=account, token_hash=digest, name=name, expires_at=expires_at
+    )
     return raw, token
 
 

@@ -10,7 +10,17 @@ from resolvers.ids import decode_id
 
 # Tab and line breaks are text; other control characters (and bidi overrides) are not.
 _ALLOWED_CONTROLS = {"\n", "\t", "\r"}
-_BIDI_OVERRIDES = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+_BIDI_OVERRIDES = {
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+}
 
 
 def _has_forbidden_characters(text: str, multiline: bool) -> bool:
@@ -35,9 +45,7 @@ class Checks:
         if self.errors:
             raise UserErrors(self.errors)
 
-    def text(
-        self, field: str, value: str, *, max_length: int, multiline: bool = False
-    ) -> str:
+    def text(self, field: str, value: str, *, max_length: int, multiline: bool = False) -> str:
         """`value` trimmed (and NFC-normalised); errors for empty, too long or control chars."""
         cleaned = unicodedata.normalize("NFC", value).strip()
         if not cleaned:
@@ -68,4 +76,6 @@ class Checks:
 
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-HOUSE_NUMBER_PATTERN = re.compile(r"^[0-9]{1,5}[A-Za-z]{0,2}(?:\s*(?:/|bte|bus|boîte)\s*[0-9A-Za-z]{1,5})?$", re.I)
+HOUSE_NUMBER_PATTERN = re.compile(
+    r"^[0-9]{1,5}[A-Za-z]{0,2}(?:\s*(?:/|bte|bus|boîte)\s*[0-9A-Za-z]{1,5})?$", re.I
+)

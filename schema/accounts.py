@@ -77,7 +77,9 @@ class Account:
     async def neighbourhood(self, info: Info) -> Neighbourhood | None:
         if self.row.neighbourhood_id is None:
             return None
-        return Neighbourhood(row=await info.context.loaders.neighbourhood.load(self.row.neighbourhood_id))
+        return Neighbourhood(
+            row=await info.context.loaders.neighbourhood.load(self.row.neighbourhood_id)
+        )
 
     @strawberry.field(description="Conversations privées, la plus récemment active d'abord.")
     async def conversations(
@@ -211,7 +213,9 @@ class AccountQuery:
 
 @strawberry.type
 class AccountMutation:
-    @strawberry.mutation(description="Inscription d'un habitant ; un courrier de vérification part.")
+    @strawberry.mutation(
+        description="Inscription d'un habitant ; un courrier de vérification part."
+    )
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
         action = accounts.register(
             info.context,
@@ -228,7 +232,9 @@ class AccountMutation:
         action = accounts.login(info.context, email=input.email, password=input.password)
         return await attempt(action, _signed_in, lambda errors: AuthPayload(user_errors=errors))
 
-    @strawberry.mutation(description="Révoque le jeton de la requête.", extensions=requires(IsAuthenticated))
+    @strawberry.mutation(
+        description="Révoque le jeton de la requête.", extensions=requires(IsAuthenticated)
+    )
     async def logout(self, info: Info) -> LogoutPayload:
         return LogoutPayload(ok=await accounts.logout(info.context))
 
@@ -253,4 +259,3 @@ class AccountMutation:
             lambda letter: IssueVerificationLetterPayload(letter=VerificationLetter(row=letter)),
             lambda errors: IssueVerificationLetterPayload(user_errors=errors),
         )
-

@@ -53,7 +53,9 @@ class Connection(Generic[T]):
 
 @strawberry.type(description="Une erreur que l'utilisateur peut corriger.")
 class UserError:
-    field: str | None = strawberry.field(description="Le champ de l'input en cause, s'il y en a un.")
+    field: str | None = strawberry.field(
+        description="Le champ de l'input en cause, s'il y en a un."
+    )
     code: str = strawberry.field(description="Code stable, pour le client.")
     message: str = strawberry.field(description="Message lisible, en français.")
 

@@ -80,7 +80,9 @@ class Post:
 
     @strawberry.field
     async def neighbourhood(self, info: Info) -> Neighbourhood:
-        return Neighbourhood(row=await info.context.loaders.neighbourhood.load(self.row.neighbourhood_id))
+        return Neighbourhood(
+            row=await info.context.loaders.neighbourhood.load(self.row.neighbourhood_id)
+        )
 
     @strawberry.field(
         description="Commentaires, du plus ancien au plus récent. " + CONTENT,
@@ -229,7 +231,9 @@ class CommunityMutation:
     async def delete_post(self, info: Info, input: DeletePostInput) -> DeletePostPayload:
         return await attempt(
             community.delete_post(info.context, post_id=input.post_id),
-            lambda row: DeletePostPayload(deleted_post_id=strawberry.ID(to_global_id("Post", row.id))),
+            lambda row: DeletePostPayload(
+                deleted_post_id=strawberry.ID(to_global_id("Post", row.id))
+            ),
             lambda errors: DeletePostPayload(user_errors=errors),
         )
 
@@ -237,11 +241,15 @@ class CommunityMutation:
     async def add_comment(self, info: Info, input: AddCommentInput) -> AddCommentPayload:
         return await attempt(
             community.add_comment(info.context, post_id=input.post_id, body=input.body),
-            lambda result: AddCommentPayload(comment=Comment(row=result[0]), post=Post(row=result[1])),
+            lambda result: AddCommentPayload(
+                comment=Comment(row=result[0]), post=Post(row=result[1])
+            ),
             lambda errors: AddCommentPayload(user_errors=errors),
         )
 
-    @strawberry.mutation(description="Ajoute ou retire la réaction du compte.", extensions=requires(IsResident))
+    @strawberry.mutation(
+        description="Ajoute ou retire la réaction du compte.", extensions=requires(IsResident)
+    )
     async def toggle_reaction(self, info: Info, input: ToggleReactionInput) -> PostPayload:
         action = community.toggle_reaction(info.context, post_id=input.post_id)
         return await attempt(action, _post_payload, _post_errors)

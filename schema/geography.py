@@ -107,7 +107,9 @@ class Street:
 
     @strawberry.field
     async def neighbourhood(self, info: Info) -> Neighbourhood:
-        return Neighbourhood(row=await info.context.loaders.neighbourhood.load(self.row.neighbourhood_id))
+        return Neighbourhood(
+            row=await info.context.loaders.neighbourhood.load(self.row.neighbourhood_id)
+        )
 
 
 @strawberry.type(description="Un thème de la taxonomie de la ville (mobilité, travaux, ...).")
@@ -133,7 +135,9 @@ class GeographyQuery:
     async def streets(
         self, search: str, first: int | None = 10, after: str | None = None
     ) -> Connection[Street]:
-        return Connection.of(await geography.search_streets(search, first, after), Street.from_model)
+        return Connection.of(
+            await geography.search_streets(search, first, after), Street.from_model
+        )
 
     @strawberry.field(description="Un quartier visible du compte connecté ; null sinon.")
     async def neighbourhood(self, info: Info, id: strawberry.ID) -> Neighbourhood | None:

@@ -45,8 +45,12 @@ class Message:
     def created_at(self) -> datetime:
         return self.row.created_at
 
-    @strawberry.field(description="La publication dont parle le message, si le compte la voit encore.")
-    async def about_post(self, info: Info) -> Annotated[Post, strawberry.lazy("schema.community")] | None:
+    @strawberry.field(
+        description="La publication dont parle le message, si le compte la voit encore."
+    )
+    async def about_post(
+        self, info: Info
+    ) -> Annotated[Post, strawberry.lazy("schema.community")] | None:
         from resolvers.community import can_view_post
         from schema.community import Post
 
@@ -75,7 +79,9 @@ class Conversation:
         rows = await info.context.loaders.participants.load(self.row.id)
         return [Resident(row=p.account) for p in rows]
 
-    @strawberry.field(description="Messages reçus depuis la dernière lecture (`markConversationRead`).")
+    @strawberry.field(
+        description="Messages reçus depuis la dernière lecture (`markConversationRead`)."
+    )
     async def unread_count(self, info: Info) -> int:
         rows = await info.context.loaders.participants.load(self.row.id)
         viewer_id = info.context.viewer.id if info.context.viewer else None
@@ -144,7 +150,9 @@ class MessagingMutation:
         )
         return await attempt(
             action,
-            lambda r: SendMessagePayload(message=Message(row=r[0]), conversation=Conversation(row=r[1])),
+            lambda r: SendMessagePayload(
+                message=Message(row=r[0]), conversation=Conversation(row=r[1])
+            ),
             lambda errors: SendMessagePayload(user_errors=errors),
         )
 

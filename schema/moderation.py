@@ -41,7 +41,9 @@ class Report:
 
 @strawberry.input
 class ReportContentInput:
-    content_id: strawberry.ID = strawberry.field(description="Une publication, un commentaire ou un message.")
+    content_id: strawberry.ID = strawberry.field(
+        description="Une publication, un commentaire ou un message."
+    )
     reason: models.ReportReason
     note: str | None = None
 

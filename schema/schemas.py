@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from graphql import GraphQLError
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,

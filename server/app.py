@@ -76,7 +76,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                 CORSMiddleware,
                 allow_origins=origins,
                 # In development any local web client may call; production lists its origins.
-                allow_origin_regex=None if settings.production or origins else r"https?://(localhost|127\.0\.0\.1)(:\d+)?",
+                allow_origin_regex=None
+                if settings.production or origins
+                else r"https?://(localhost|127\.0\.0\.1)(:\d+)?",
                 allow_methods=["GET", "POST", "OPTIONS"],
                 allow_headers=["Authorization", "Content-Type"],
                 max_age=600,

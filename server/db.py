@@ -47,7 +47,9 @@ async def migrate(database_url: str) -> None:
 
 
 async def start(database_url: str, pool_max: int = 10) -> None:
-    await Tortoise.init(config=tortoise_config(database_url, pool_max), _enable_global_fallback=True)
+    await Tortoise.init(
+        config=tortoise_config(database_url, pool_max), _enable_global_fallback=True
+    )
 
 
 async def stop() -> None:

@@ -90,8 +90,19 @@ async def world() -> World:
     bob, bob_token = await support.make_resident(centre_street, "Bob Lambert")
     carla, carla_token = await support.make_resident(haine_street, "Carla Rossi")
     return World(
-        city, centre, haine, maurage, centre_street, haine_street, maurage_street,
-        alice, alice_token, bob, bob_token, carla, carla_token,
+        city,
+        centre,
+        haine,
+        maurage,
+        centre_street,
+        haine_street,
+        maurage_street,
+        alice,
+        alice_token,
+        bob,
+        bob_token,
+        carla,
+        carla_token,
     )
 
 

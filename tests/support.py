@@ -121,12 +121,20 @@ def operation(relative: str, name: str) -> str:
 
 
 async def run_contract(
-    api: Api, relative: str, name: str, variables: dict[str, Any] | None = None, token: str | None = None
+    api: Api,
+    relative: str,
+    name: str,
+    variables: dict[str, Any] | None = None,
+    token: str | None = None,
 ) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = await api.client.post(
         "/graphql",
-        json={"query": operation(relative, name), "operationName": name, "variables": variables or {}},
+        json={
+            "query": operation(relative, name),
+            "operationName": name,
+            "variables": variables or {},
+        },
         headers=headers,
     )
     return response.json()
@@ -197,7 +205,9 @@ async def make_resident(
 
 async def make_staff(role: Role, name: str, city: City | None = None) -> tuple[Account, str]:
     account = await Account.create(
-        email=f"{role.lower()}.{secrets.token_hex(3)}@example.be" if role is not Role.CITY_INTEGRATION else None,
+        email=f"{role.lower()}.{secrets.token_hex(3)}@example.be"
+        if role is not Role.CITY_INTEGRATION
+        else None,
         display_name=name,
         role=role,
         city=city,

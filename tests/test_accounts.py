@@ -27,7 +27,9 @@ def register_input(world, **overrides):
 
 
 async def register(api, world, **overrides):
-    result = await run_contract(api, "web/account.graphql", "Register", register_input(world, **overrides))
+    result = await run_contract(
+        api, "web/account.graphql", "Register", register_input(world, **overrides)
+    )
     return result["data"]["register"]
 
 
@@ -49,13 +51,17 @@ async def test_registration_places_the_resident_in_the_street_neighbourhood(api,
     account = await Account.get(email="nadia@example.be")
     assert account.house_number == "12 bte 3"
     assert account.password_hash.startswith("$argon2id$")
-    assert await VerificationLetter.filter(account=account, status=LetterStatus.PENDING).count() == 1
+    assert (
+        await VerificationLetter.filter(account=account, status=LetterStatus.PENDING).count() == 1
+    )
 
 
 async def test_token_is_stored_only_as_a_hash(api, world):
     payload = await register(api, world)
 
-    stored = await AuthToken.filter(account__email="nadia@example.be").values_list("token_hash", flat=True)
+    stored = await AuthToken.filter(account__email="nadia@example.be").values_list(
+        "token_hash", flat=True
+    )
     assert payload["token"] not in stored
     assert len(stored) == 1
     assert len(stored[0]) == 64
@@ -79,15 +85,25 @@ async def test_token_is_stored_only_as_a_hash(api, world):
         ({"streetId": gid("Street", 999_999)}, "streetId", "NOT_FOUND"),
     ],
 )
-async def test_bad_registration_input_is_a_user_error_and_writes_nothing(api, world, overrides, field, code):
-    before = await Account.all().count(), await VerificationLetter.all().count(), await AuthToken.all().count()
+async def test_bad_registration_input_is_a_user_error_and_writes_nothing(
+    api, world, overrides, field, code
+):
+    before = (
+        await Account.all().count(),
+        await VerificationLetter.all().count(),
+        await AuthToken.all().count(),
+    )
 
     payload = await register(api, world, **overrides)
 
     assert payload["token"] is None
     assert payload["viewer"] is None
     assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [(field, code)]
-    after = await Account.all().count(), await VerificationLetter.all().count(), await AuthToken.all().count()
+    after = (
+        await Account.all().count(),
+        await VerificationLetter.all().count(),
+        await AuthToken.all().count(),
+    )
     assert after == before
 
 
@@ -108,23 +124,34 @@ async def test_login_with_a_wrong_password_says_nothing_about_the_email(api, wor
     wrong = await run_contract(api, "web/account.graphql", "Login", variables)
     missing = await run_contract(api, "web/account.graphql", "Login", unknown)
 
-    assert wrong == missing == {
-        "data": {
-            "login": {
-                "token": None,
-                "viewer": None,
-                "userErrors": [
-                    {"field": None, "code": "INVALID_CREDENTIALS", "message": "Adresse e-mail ou mot de passe incorrect."}
-                ],
+    assert (
+        wrong
+        == missing
+        == {
+            "data": {
+                "login": {
+                    "token": None,
+                    "viewer": None,
+                    "userErrors": [
+                        {
+                            "field": None,
+                            "code": "INVALID_CREDENTIALS",
+                            "message": "Adresse e-mail ou mot de passe incorrect.",
+                        }
+                    ],
+                }
             }
         }
-    }
+    )
 
 
 async def test_login_then_logout_revokes_the_token(api, world):
     await register(api, world)
     login = await run_contract(
-        api, "web/account.graphql", "Login", {"input": {"email": " Nadia@example.be ", "password": STRONG}}
+        api,
+        "web/account.graphql",
+        "Login",
+        {"input": {"email": " Nadia@example.be ", "password": STRONG}},
     )
     token = login["data"]["login"]["token"]
 
@@ -144,7 +171,9 @@ async def test_logout_without_a_token_is_unauthenticated(api, world):
 
 
 async def test_an_expired_token_signs_nobody_in(api, world):
-    await AuthToken.filter(account_id=world.alice.id).update(expires_at=now() - timedelta(seconds=1))
+    await AuthToken.filter(account_id=world.alice.id).update(
+        expires_at=now() - timedelta(seconds=1)
+    )
 
     result = await run_contract(api, "web/account.graphql", "Viewer", token=world.alice_token)
 
@@ -156,16 +185,23 @@ async def _letter(account_id: int) -> VerificationLetter:
 
 
 async def verify(api, token, code):
-    result = await run_contract(api, "web/account.graphql", "VerifyAddress", {"input": {"code": code}}, token)
+    result = await run_contract(
+        api, "web/account.graphql", "VerifyAddress", {"input": {"code": code}}, token
+    )
     return result["data"]["verifyAddress"]
 
 
 async def test_the_right_code_verifies_and_activates_the_neighbourhood_at_its_threshold(api, world):
-    residents = [await make_resident(world.maurage_street, f"Voisin {i}", verified=False) for i in range(3)]
+    residents = [
+        await make_resident(world.maurage_street, f"Voisin {i}", verified=False) for i in range(3)
+    ]
 
     for account, token in residents[:2]:
         payload = await verify(api, token, format_code((await _letter(account.id)).code).lower())
-        assert payload == {"viewer": {"id": gid("Account", account.id), "isVerified": True}, "userErrors": []}
+        assert payload == {
+            "viewer": {"id": gid("Account", account.id), "isVerified": True},
+            "userErrors": [],
+        }
     assert (await Neighbourhood.get(id=world.maurage.id)).activated_at is None
 
     account, token = residents[2]
@@ -194,7 +230,11 @@ async def test_wrong_codes_are_counted_and_the_fifth_locks_the_letter(api, world
     assert issued["userErrors"] == []
     assert issued["letter"]["status"] == "PENDING"
     assert payload["viewer"]["isVerified"] is True
-    statuses = await VerificationLetter.filter(account_id=account.id).order_by("id").values_list("status", flat=True)
+    statuses = (
+        await VerificationLetter.filter(account_id=account.id)
+        .order_by("id")
+        .values_list("status", flat=True)
+    )
     assert statuses == [LetterStatus.REPLACED, LetterStatus.USED]
 
 
@@ -217,13 +257,20 @@ async def test_a_verified_resident_cannot_verify_again(api, world):
 async def test_staff_list_pending_letters_newest_first_with_the_name_given_at_registration(
     api, world, moderator_token
 ):
-    first, _ = await make_resident(world.maurage_street, "Nadia Lemaire", verified=False, house_number="4")
-    second, _ = await make_resident(world.maurage_street, "Omar Haddad", verified=False, house_number="6A")
+    await make_resident(world.maurage_street, "Nadia Lemaire", verified=False, house_number="4")
+    second, _ = await make_resident(
+        world.maurage_street, "Omar Haddad", verified=False, house_number="6A"
+    )
 
-    result = await run_contract(api, "moderation/verification.graphql", "VerificationLetters", token=moderator_token)
+    result = await run_contract(
+        api, "moderation/verification.graphql", "VerificationLetters", token=moderator_token
+    )
 
     nodes = [e["node"] for e in result["data"]["verificationLetters"]["edges"]]
-    assert [(n["recipientName"], n["houseNumber"]) for n in nodes] == [("Omar Haddad", "6A"), ("Nadia Lemaire", "4")]
+    assert [(n["recipientName"], n["houseNumber"]) for n in nodes] == [
+        ("Omar Haddad", "6A"),
+        ("Nadia Lemaire", "4"),
+    ]
     assert nodes[0]["street"] == {
         "id": gid("Street", world.maurage_street.id),
         "name": "Rue de l'Église",
@@ -232,7 +279,10 @@ async def test_staff_list_pending_letters_newest_first_with_the_name_given_at_re
     assert nodes[0]["code"] == format_code((await _letter(second.id)).code)
 
 
-@pytest.mark.parametrize(("who", "code"), [("anonymous", "UNAUTHENTICATED"), ("resident", "FORBIDDEN"), ("city", "FORBIDDEN")])
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [("anonymous", "UNAUTHENTICATED"), ("resident", "FORBIDDEN"), ("city", "FORBIDDEN")],
+)
 async def test_only_staff_list_letters(api, world, who, code):
     token = {
         "anonymous": None,
@@ -240,7 +290,9 @@ async def test_only_staff_list_letters(api, world, who, code):
         "city": (await make_staff(Role.CITY_STAFF, "Ville", world.city))[1],
     }[who]
 
-    result = await run_contract(api, "moderation/verification.graphql", "VerificationLetters", token=token)
+    result = await run_contract(
+        api, "moderation/verification.graphql", "VerificationLetters", token=token
+    )
 
     assert result["data"] is None
     assert [e["extensions"]["code"] for e in result["errors"]] == [code]

@@ -30,7 +30,9 @@ def _params() -> list:
         pytest.param(
             _relative(path),
             id=_relative(path),
-            marks=[] if _relative(path) in COVERED else [pytest.mark.xfail(strict=True, reason="not built yet")],
+            marks=[]
+            if _relative(path) in COVERED
+            else [pytest.mark.xfail(strict=True, reason="not built yet")],
         )
         for path in contract_documents()
     ]
@@ -57,7 +59,13 @@ def test_every_covered_document_exists():
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="no shared/ checkout beside this clone")
 def test_vendored_contract_matches_the_shared_one():
-    shared = {p.relative_to(SHARED).as_posix(): p.read_text() for p in SHARED.rglob("*") if p.is_file()}
-    vendored = {p.relative_to(CONTRACT).as_posix(): p.read_text() for p in CONTRACT.rglob("*") if p.is_file()}
+    shared = {
+        p.relative_to(SHARED).as_posix(): p.read_text() for p in SHARED.rglob("*") if p.is_file()
+    }
+    vendored = {
+        p.relative_to(CONTRACT).as_posix(): p.read_text()
+        for p in CONTRACT.rglob("*")
+        if p.is_file()
+    }
 
     assert vendored == shared

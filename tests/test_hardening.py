@@ -15,7 +15,9 @@ ORIGIN = "https://quartier.lalouviere.be"
 
 @pytest.fixture
 async def production_api(database_url):
-    settings = Settings(database_url=database_url, environment=Environment.PRODUCTION, cors_origins=(ORIGIN,))
+    settings = Settings(
+        database_url=database_url, environment=Environment.PRODUCTION, cors_origins=(ORIGIN,)
+    )
     transport = httpx.ASGITransport(app=create_app(settings, manage_database=False))
     async with httpx.AsyncClient(transport=transport, base_url="http://quartier.test") as client:
         yield Api(client)
@@ -25,12 +27,14 @@ def _nested(depth: int) -> str:
     query = "id"
     for _ in range(depth):
         query = f"neighbourhood {{ {query} }}"
-    return "{ streets(search: \"rue\") { edges { node { " + query + " } } } }"
+    return '{ streets(search: "rue") { edges { node { ' + query + " } } } }"
 
 
 async def test_deep_queries_are_refused(api):
-    result = await api("{ viewer { neighbourhood { posts { edges { node { neighbourhood { posts { edges { node {"
-                       " neighbourhood { posts { edges { node { id } } } } } } } } } } } } } }")
+    result = await api(
+        "{ viewer { neighbourhood { posts { edges { node { neighbourhood { posts { edges { node {"
+        " neighbourhood { posts { edges { node { id } } } } } } } } } } } } } }"
+    )
 
     assert result["errors"][0]["message"] == "'anonymous' exceeds maximum operation depth of 12"
 
@@ -48,7 +52,10 @@ async def test_too_many_tokens_are_refused(api):
 
     result = await api(f"{{ {fields} }}")
 
-    assert result["errors"][0]["message"] == "Syntax Error: Document contains more than 4000 tokens. Parsing aborted."
+    assert (
+        result["errors"][0]["message"]
+        == "Syntax Error: Document contains more than 4000 tokens. Parsing aborted."
+    )
 
 
 async def test_unexpected_errors_are_masked(api, world, monkeypatch):
@@ -58,12 +65,20 @@ async def test_unexpected_errors_are_masked(api, world, monkeypatch):
     monkeypatch.setattr(geography, "topics", broken)
 
     response = await api.client.post(
-        "/graphql", json={"query": "{ topics { slug } }"}, headers={"Authorization": f"Bearer {world.alice_token}"}
+        "/graphql",
+        json={"query": "{ topics { slug } }"},
+        headers={"Authorization": f"Bearer {world.alice_token}"},
     )
 
     assert response.json() == {
         "data": None,
-        "errors": [{"message": "Erreur inattendue.", "locations": [{"line": 1, "column": 3}], "path": ["topics"]}],
+        "errors": [
+            {
+                "message": "Erreur inattendue.",
+                "locations": [{"line": 1, "column": 3}],
+                "path": ["topics"],
+            }
+        ],
     }
     assert "hunter2" not in response.text
 
@@ -83,11 +98,16 @@ async def test_field_suggestions_are_off(api):
 
 async def test_mutations_over_get_are_refused(api, world):
     response = await api.client.get(
-        "/graphql", params={"query": "mutation { logout { ok } }"}, headers={"Authorization": f"Bearer {world.alice_token}"}
+        "/graphql",
+        params={"query": "mutation { logout { ok } }"},
+        headers={"Authorization": f"Bearer {world.alice_token}"},
     )
     viewer = await api("{ viewer { id } }", token=world.alice_token)
 
-    assert (response.status_code, response.text) == (400, "mutations are not allowed when using GET")
+    assert (response.status_code, response.text) == (
+        400,
+        "mutations are not allowed when using GET",
+    )
     assert viewer["data"]["viewer"] is not None
 
 
@@ -98,7 +118,9 @@ async def test_queries_over_get_work(api):
 
 
 async def test_batched_requests_are_refused(api):
-    response = await api.client.post("/graphql", json=[{"query": "{ viewer { id } }"}, {"query": "{ viewer { id } }"}])
+    response = await api.client.post(
+        "/graphql", json=[{"query": "{ viewer { id } }"}, {"query": "{ viewer { id } }"}]
+    )
 
     assert response.status_code == 400
 
@@ -115,14 +137,24 @@ async def test_production_serves_no_ide_and_no_introspection(production_api):
     introspection = await production_api("{ __schema { types { name } } }")
 
     assert page.status_code == 404
-    assert introspection["errors"][0]["message"] == "GraphQL introspection has been disabled, but the requested query contained the field '__schema'."
+    assert (
+        introspection["errors"][0]["message"]
+        == "GraphQL introspection has been disabled, but the requested query contained the field '__schema'."
+    )
 
 
 async def test_cors_answers_the_configured_origin_only(production_api):
-    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
 
-    allowed = await production_api.client.options("/graphql", headers={"Origin": ORIGIN} | preflight)
-    other = await production_api.client.options("/graphql", headers={"Origin": "https://evil.example"} | preflight)
+    allowed = await production_api.client.options(
+        "/graphql", headers={"Origin": ORIGIN} | preflight
+    )
+    other = await production_api.client.options(
+        "/graphql", headers={"Origin": "https://evil.example"} | preflight
+    )
 
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == ORIGIN
@@ -149,8 +181,14 @@ def test_settings_come_from_the_environment(monkeypatch):
 
     assert settings.production
     assert settings.cors_origins == (ORIGIN, "https://app.quartier.be")
-    assert (settings.database_url, settings.token_ttl_hours, settings.default_activation_threshold) == (
-        "postgres://quartier@db/quartier", 12, 25,
+    assert (
+        settings.database_url,
+        settings.token_ttl_hours,
+        settings.default_activation_threshold,
+    ) == (
+        "postgres://quartier@db/quartier",
+        12,
+        25,
     )
 
 

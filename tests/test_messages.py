@@ -8,7 +8,9 @@ from tests.support import gid, make_resident, run_contract
 
 async def send(api, token, recipient, body="Bonjour voisin !", about=None):
     values = {"recipientId": recipient, "body": body} | ({"aboutPostId": about} if about else {})
-    result = await run_contract(api, "web/messages.graphql", "SendMessage", {"input": values}, token)
+    result = await run_contract(
+        api, "web/messages.graphql", "SendMessage", {"input": values}, token
+    )
     return result["data"]["sendMessage"]
 
 
@@ -39,24 +41,38 @@ async def test_neighbours_write_in_one_conversation_and_unread_counts_follow(api
 async def test_messages_page_newest_first(api, world):
     bob = gid("Account", world.bob.id)
     for i in range(5):
-        conversation = (await send(api, world.alice_token, bob, f"Message {i}"))["conversation"]["id"]
+        conversation = (await send(api, world.alice_token, bob, f"Message {i}"))["conversation"][
+            "id"
+        ]
 
     first = await run_contract(
-        api, "web/messages.graphql", "ConversationMessages", {"id": conversation, "first": 3}, world.bob_token
+        api,
+        "web/messages.graphql",
+        "ConversationMessages",
+        {"id": conversation, "first": 3},
+        world.bob_token,
     )
     page = first["data"]["conversation"]["messages"]
     rest = await run_contract(
-        api, "web/messages.graphql", "ConversationMessages",
-        {"id": conversation, "first": 3, "after": page["pageInfo"]["endCursor"]}, world.bob_token,
+        api,
+        "web/messages.graphql",
+        "ConversationMessages",
+        {"id": conversation, "first": 3, "after": page["pageInfo"]["endCursor"]},
+        world.bob_token,
     )
 
     assert [e["node"]["body"] for e in page["edges"]] == ["Message 4", "Message 3", "Message 2"]
     assert page["pageInfo"]["hasNextPage"] is True
-    assert [e["node"]["body"] for e in rest["data"]["conversation"]["messages"]["edges"]] == ["Message 1", "Message 0"]
+    assert [e["node"]["body"] for e in rest["data"]["conversation"]["messages"]["edges"]] == [
+        "Message 1",
+        "Message 0",
+    ]
 
 
 async def test_marking_a_conversation_read_resets_its_unread_count(api, world):
-    conversation = (await send(api, world.alice_token, gid("Account", world.bob.id)))["conversation"]["id"]
+    conversation = (await send(api, world.alice_token, gid("Account", world.bob.id)))[
+        "conversation"
+    ]["id"]
 
     result = await api(
         """mutation($input: MarkConversationReadInput!) {
@@ -65,15 +81,24 @@ async def test_marking_a_conversation_read_resets_its_unread_count(api, world):
         world.bob_token,
     )
 
-    assert result["data"]["markConversationRead"] == {"conversation": {"id": conversation, "unreadCount": 0}, "userErrors": []}
+    assert result["data"]["markConversationRead"] == {
+        "conversation": {"id": conversation, "unreadCount": 0},
+        "userErrors": [],
+    }
 
 
 async def test_a_conversation_is_for_its_two_participants_only(api, world):
-    conversation = (await send(api, world.alice_token, gid("Account", world.bob.id)))["conversation"]["id"]
+    conversation = (await send(api, world.alice_token, gid("Account", world.bob.id)))[
+        "conversation"
+    ]["id"]
     _, dora = await make_resident(world.centre_street, "Dora")
 
-    seen_by_dora = await run_contract(api, "web/messages.graphql", "ConversationMessages", {"id": conversation}, dora)
-    missing = await run_contract(api, "web/messages.graphql", "ConversationMessages", {"id": gid("Conversation", 999)}, dora)
+    seen_by_dora = await run_contract(
+        api, "web/messages.graphql", "ConversationMessages", {"id": conversation}, dora
+    )
+    missing = await run_contract(
+        api, "web/messages.graphql", "ConversationMessages", {"id": gid("Conversation", 999)}, dora
+    )
 
     assert seen_by_dora == missing == {"data": {"conversation": None}}
     assert await conversations(api, dora) == []
@@ -85,7 +110,9 @@ async def test_residents_of_another_neighbourhood_cannot_be_contacted(api, world
     assert payload == {
         "message": None,
         "conversation": None,
-        "userErrors": [{"field": "recipientId", "code": "NOT_FOUND", "message": "Voisin introuvable."}],
+        "userErrors": [
+            {"field": "recipientId", "code": "NOT_FOUND", "message": "Voisin introuvable."}
+        ],
     }
     assert await Conversation.all().count() == 0
 

@@ -2,7 +2,9 @@ from schema.export import SDL_PATH, printed_sdl
 
 
 def test_committed_sdl_matches_the_schema():
-    assert SDL_PATH.read_text() == printed_sdl(), "the schema changed: run `python -m schema.export`"
+    assert SDL_PATH.read_text() == printed_sdl(), (
+        "the schema changed: run `python -m schema.export`"
+    )
 
 
 def test_sdl_carries_no_permission_directives():

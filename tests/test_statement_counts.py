@@ -38,10 +38,16 @@ async def _fill_feed(world, posts: int) -> None:
     rows = await Post.filter(neighbourhood_id=world.centre.id).order_by("id")
     await PostTopic.bulk_create(
         [PostTopic(post_id=p.id, topic_id=topics[i % len(topics)].id) for i, p in enumerate(rows)]
-        + [PostTopic(post_id=p.id, topic_id=topics[(i + 3) % len(topics)].id) for i, p in enumerate(rows)]
+        + [
+            PostTopic(post_id=p.id, topic_id=topics[(i + 3) % len(topics)].id)
+            for i, p in enumerate(rows)
+        ]
     )
     await Comment.bulk_create(
-        [Comment(post_id=p.id, author_id=world.bob.id, body="Merci", created_at=now()) for p in rows]
+        [
+            Comment(post_id=p.id, author_id=world.bob.id, body="Merci", created_at=now())
+            for p in rows
+        ]
     )
     await Reaction.bulk_create([Reaction(post_id=p.id, account_id=world.alice.id) for p in rows])
 
@@ -52,7 +58,9 @@ async def test_feed_page_costs_the_same_statements_at_any_size(api, world, page)
     variables = {"id": gid("Neighbourhood", world.centre.id), "first": page}
 
     with count_statements() as statements:
-        result = await run_contract(api, "web/feed.graphql", "NeighbourhoodFeed", variables, world.alice_token)
+        result = await run_contract(
+            api, "web/feed.graphql", "NeighbourhoodFeed", variables, world.alice_token
+        )
 
     edges = result["data"]["neighbourhood"]["posts"]["edges"]
     assert "errors" not in result
