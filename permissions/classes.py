@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from permissions.errors import Forbidden, Unauthenticated
@@ -96,12 +97,12 @@ class CanReadNeighbourhoodPosts(BasePermission):
         return can_view_neighbourhood(_viewer(info), source.row)
 
 
-def requires(*permissions: type[BasePermission]) -> list[PermissionExtension]:
+def requires(*permissions: type[BasePermission]) -> list[FieldExtension]:
     """Extensions for a field only some callers may use at all: errors, no silence."""
     return [PermissionExtension(permissions=[p() for p in permissions], use_directives=False)]
 
 
-def content(*permissions: type[BasePermission]) -> list[PermissionExtension]:
+def content(*permissions: type[BasePermission]) -> list[FieldExtension]:
     """Extensions for a content field: hidden (null, or empty) without an error."""
     return [
         PermissionExtension(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
@@ -25,7 +26,7 @@ COMMENT_MAX = 5_000
 TOPICS_MAX = 5
 
 
-def visible_posts(neighbourhood_id: int):  # type: ignore[no-untyped-def]
+def visible_posts(neighbourhood_id: int) -> QuerySet[Post]:
     return Post.filter(neighbourhood_id=neighbourhood_id, deleted_at=None, hidden_at=None)
 
 

@@ -103,7 +103,7 @@ class LastMessageByConversationIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[Message | None]:
         ids = ",".join(str(int(key)) for key in set(keys))
         # The newest visible message of each conversation, all conversations in one statement.
-        rows = await Message.raw(
+        rows: list[Message] = await Message.raw(
             "SELECT m.* FROM message m WHERE m.id IN ("
             " SELECT MAX(id) FROM message"
             f" WHERE conversation_id IN ({ids}) AND hidden_at IS NULL"
@@ -136,7 +136,7 @@ class CommentsPageByPostIdLoader(DataLoader):
 
 async def _first_comments(post_ids: Iterable[int], limit: int) -> dict[int, list[Comment]]:
     ids = sorted({int(pid) for pid in post_ids})
-    rows = await Comment.raw(
+    rows: list[Comment] = await Comment.raw(
         "SELECT id, post_id, author_id, body, created_at, deleted_at, hidden_at FROM ("
         " SELECT c.*, ROW_NUMBER() OVER ("
         "  PARTITION BY c.post_id ORDER BY c.created_at, c.id) AS position"

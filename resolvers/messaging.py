@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.timezone import now
@@ -86,7 +88,9 @@ async def send_message(
     return message, thread
 
 
-async def _conversation_between(sender: Account, recipient: Account, moment) -> Conversation:  # type: ignore[no-untyped-def]
+async def _conversation_between(
+    sender: Account, recipient: Account, moment: datetime
+) -> Conversation:
     key = pair_key(sender.id, recipient.id)
     existing = await Conversation.get_or_none(pair_key=key)
     if existing is not None:

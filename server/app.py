@@ -34,7 +34,7 @@ class QuartierGraphQL(GraphQL):
         )
         self.settings = settings
 
-    async def get_context(self, request: Any, response: Any = None) -> Context:
+    async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         viewer, token = await authenticate(bearer_token(request))
         return Context(
             viewer=viewer,
