@@ -54,9 +54,22 @@ def decode_cursor(raw: str, kinds: tuple[type, ...]) -> tuple[Any, ...]:
         values = json.loads(_unb64(raw))
         if not isinstance(values, list) or len(values) != len(kinds):
             raise ValueError
-        return tuple(
-            datetime.fromisoformat(v) if kind is datetime else kind(v)
-            for v, kind in zip(values, kinds, strict=True)
-        )
+        return tuple(_parse(v, kind) for v, kind in zip(values, kinds, strict=True))
     except (ValueError, TypeError, UnicodeError, binascii.Error):
         raise BadInput("Curseur de pagination invalide.") from None
+
+
+def _parse(value: Any, kind: type) -> Any:
+    if kind is datetime:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime")
+        return moment
+    if kind is int:
+        # Within the range of the databases' integer columns, like global IDs.
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31 - 1:
+            raise ValueError("integer out of range")
+        return value
+    if kind is str and (not isinstance(value, str) or "\x00" in value):
+        raise ValueError("bad string")
+    return kind(value)

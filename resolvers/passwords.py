@@ -13,8 +13,13 @@ MIN_LENGTH = 10
 MAX_LENGTH = 256
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so sign-in takes as long either way.
-_DUMMY_HASH = _hasher.hash("quartier-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so sign-in takes as long either way.
+    Made on first use: hashing costs half a second at every process start otherwise."""
+    return _hasher.hash("quartier-dummy-password")
 
 
 @cache
@@ -46,7 +51,7 @@ async def hash_password(password: str) -> str:
 async def verify_password(password_hash: str | None, password: str) -> bool:
     def check() -> bool:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+            return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
 

@@ -32,6 +32,11 @@ def _has_forbidden_characters(text: str, multiline: bool) -> bool:
     return False
 
 
+def has_control_characters(text: str) -> bool:
+    """For search terms and other one-line arguments that are not stored."""
+    return _has_forbidden_characters(text, multiline=False)
+
+
 class Checks:
     """Accumulates field errors; `raise_if_any()` ends a mutation before it writes."""
 

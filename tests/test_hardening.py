@@ -8,7 +8,7 @@ import pytest
 from resolvers import geography
 from server.app import create_app
 from server.settings import Environment, Settings, SettingsError
-from tests.support import Api
+from tests.support import Api, gid
 
 ORIGIN = "https://quartier.lalouviere.be"
 
@@ -77,6 +77,7 @@ async def test_unexpected_errors_are_masked(api, world, monkeypatch):
                 "message": "Erreur inattendue.",
                 "locations": [{"line": 1, "column": 3}],
                 "path": ["topics"],
+                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
             }
         ],
     }
@@ -197,3 +198,31 @@ def test_a_bad_setting_is_a_clear_error(monkeypatch):
 
     with pytest.raises(SettingsError, match="QUARTIER_TOKEN_TTL_HOURS must be an integer"):
         Settings.from_env()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        # an id past the 32-bit columns; a date without time zone
+        "WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwgMjE0NzQ4MzY0OF0",
+        "WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwgMV0",
+    ],
+)
+async def test_a_cursor_out_of_range_is_a_clear_error(api, world, cursor):
+    result = await api(
+        "query($id: ID!, $after: String) { neighbourhood(id: $id) { posts(after: $after) { edges { cursor } } } }",
+        {"id": gid("Neighbourhood", world.centre.id), "after": cursor},
+        world.alice_token,
+    )
+
+    assert result["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+
+
+async def test_control_characters_in_search_arguments_are_refused(api, world):
+    streets = await api('{ streets(search: "rue\\u0000") { edges { node { id } } } }')
+    login = await api(
+        'mutation { login(input: {email: "a\\u0000@b.be", password: "x"}) { userErrors { code } } }'
+    )
+
+    assert streets["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert login["data"]["login"]["userErrors"] == [{"code": "INVALID_CREDENTIALS"}]
