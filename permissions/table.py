@@ -1,0 +1,430 @@
+"""Who may see what: one rule for every field of the served schema, and what each caller gets.
+
+`FIELDS` names every field as "Type.field". Its rule says, for each kind of caller, what the
+field answers once the caller holds its parent object (for a root field: always). Whether a
+caller can hold an object at all follows from the rules of the fields that lead to it: a
+comment is out of the city's reach because `Post.comments` is hidden from it (unless shared). The table
+follows `../shared/contract/README.md`; tests/test_field_access.py runs it against the API.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Caller(Enum):
+    """The kinds of caller, relative to the object asked about."""
+
+    ANONYMOUS = "no account"
+    UNVERIFIED = "a resident of the object's neighbourhood who has not verified their address"
+    NEIGHBOUR = "a verified resident of the object's neighbourhood (of a conversation: in it)"
+    OUTSIDER = "a verified resident of another neighbourhood of the same city"
+    CITY_STAFF = "the city's communication team"
+    CITY_INTEGRATION = "a read-only integration of the city"
+    MODERATOR = "the platform's moderators, who belong to no city"
+    ADMIN = "the platform's administrators, who belong to no city"
+
+
+class Outcome(Enum):
+    """What a field answers a caller."""
+
+    VALUE = "the value: not null, not an empty list or connection"
+    ANSWERED = "whatever the data holds, null included, without an error"
+    HIDDEN = "null, an empty list or an empty connection, without an error"
+    HIDDEN_UNLESS_SHARED = "HIDDEN, but VALUE when the author shared the post with the city"
+    HIDDEN_UNTIL_CLOSED = "HIDDEN, but VALUE once the consultation has closed"
+    UNAUTHENTICATED = "an error with extensions.code UNAUTHENTICATED"
+    FORBIDDEN = "an error with extensions.code FORBIDDEN"
+    BAD_USER_INPUT = "an error with extensions.code BAD_USER_INPUT"
+
+
+V = Outcome.VALUE
+ANS = Outcome.ANSWERED
+H = Outcome.HIDDEN
+SHARED = Outcome.HIDDEN_UNLESS_SHARED
+CLOSED = Outcome.HIDDEN_UNTIL_CLOSED
+UA = Outcome.UNAUTHENTICATED
+F = Outcome.FORBIDDEN
+BAD = Outcome.BAD_USER_INPUT
+
+
+class Access(Enum):
+    """A rule: what it covers, and the outcome for each `Caller`, in their order."""
+
+    def __init__(self, summary: str, outcomes: tuple[Outcome, ...]) -> None:
+        self.summary = summary
+        self.outcomes = dict(zip(Caller, outcomes, strict=True))
+
+    # fmt: off
+    #   anonymous, unverified, neighbour, outsider, city staff, integration, moderator, admin
+    PUBLIC = (
+        "No check of its own: whoever holds the object.",
+        (ANS, ANS, ANS, ANS, ANS, ANS, ANS, ANS),
+    )
+    STRUCTURE = (
+        "Connections, edges, page info, payloads and user errors: as their parent.",
+        (ANS, ANS, ANS, ANS, ANS, ANS, ANS, ANS),
+    )
+    ANYONE = (
+        "A root field anyone may use, signed in or not.",
+        (V, V, V, V, V, V, V, V),
+    )
+    SIGNED_IN = (
+        "A root field for any account.",
+        (UA, V, V, V, V, V, V, V),
+    )
+    OWN = (
+        "The signed-in account's own data (null without an account), no one else's.",
+        (H, ANS, ANS, ANS, ANS, ANS, ANS, ANS),
+    )
+    OWN_CITY = (
+        "The caller's city's taxonomy; moderators and admins belong to no city: empty.",
+        (UA, V, V, V, V, V, H, H),
+    )
+    IN_REACH = (
+        "A neighbourhood or a post: its residents, verified or not, its city's accounts and "
+        "moderators; null for residents elsewhere.",
+        (UA, V, V, H, V, V, V, V),
+    )
+    POST_METADATA = (
+        "A post's kind, createdAt, topics, counts and sharedWithCity, and the feed that lists "
+        "them: neighbours, city roles, moderators.",
+        (H, V, V, H, V, V, V, V),
+    )
+    POST_CONTENT = (
+        "A post's title and body: neighbours and moderators; city roles only when the author "
+        "shared the post with the city.",
+        (H, V, V, H, SHARED, SHARED, V, V),
+    )
+    # As the contract README: author and comments go with title and body. Comments and the
+    # author reached through a shared post carry the post's consent (CanReadResidentContent).
+    DISCUSSION = (
+        "Who wrote a post, its comments, their text and authors: as POST_CONTENT.",
+        (H, V, V, H, SHARED, SHARED, V, V),
+    )
+    PARTICIPANTS = (
+        "Private conversations: their participants only.",
+        (UA, H, V, H, H, H, H, H),
+    )
+    PRIVATE_MESSAGE = (
+        "A private message: its participants; moderators once reported (the reports queue).",
+        (UA, H, V, H, H, H, V, V),
+    )
+    MODERATION_NOTE = (
+        "Why content is hidden: its author and moderators; null while it is not hidden.",
+        (H, H, H, H, H, H, ANS, ANS),
+    )
+    INBOX = (
+        "What the city sent the signed-in resident: the verified residents it targeted.",
+        (H, H, V, H, H, H, H, H),
+    )
+    ANNOUNCEMENTS = (
+        "An announcement: the residents it targets, its city's accounts, moderators.",
+        (UA, H, V, H, V, V, V, V),
+    )
+    CITY_AGGREGATE = (
+        "Figures about residents (recipients, readers, answers per neighbourhood, topic "
+        "insights): city roles and moderators; null or empty for residents.",
+        (H, H, H, H, V, V, V, V),
+    )
+    RESULTS = (
+        "A consultation's totals: city roles and moderators; residents once it has closed.",
+        (H, CLOSED, CLOSED, CLOSED, V, V, V, V),
+    )
+    CITY_OR_STAFF = (
+        "A root or city field for city roles and moderators only.",
+        (UA, F, F, F, V, V, V, V),
+    )
+    AUDIENCE = (
+        "A draft announcement's audience: city roles; moderators pass the permission but, "
+        "belonging to no city, get BAD_USER_INPUT.",
+        (UA, F, F, F, V, V, BAD, BAD),
+    )
+    CITY_STAFF_ONLY = (
+        "Speaking for the city: its staff, not its read-only integrations.",
+        (UA, F, F, F, V, F, F, F),
+    )
+    RESIDENT_ONLY = (
+        "What residents do; one who may not do it yet gets userErrors, not an error.",
+        (UA, V, V, V, F, F, F, F),
+    )
+    STAFF_ONLY = (
+        "A root field for moderators and admins only.",
+        (UA, F, F, F, F, F, V, V),
+    )
+    STAFF = (
+        "Verification letters, who reported what, moderation decisions: moderators, admins.",
+        (H, H, H, H, H, H, V, V),
+    )
+    FILED = (
+        "A report or an appeal: who filed it (in their mutation's answer) and moderators.",
+        (H, ANS, ANS, ANS, H, H, V, V),
+    )
+    # fmt: on
+
+
+FIELDS: dict[str, Access] = {
+    # Root fields.
+    "Query.viewer": Access.OWN,
+    "Query.verificationLetters": Access.STAFF_ONLY,
+    "Query.city": Access.SIGNED_IN,
+    "Query.streets": Access.ANYONE,
+    "Query.neighbourhood": Access.IN_REACH,
+    "Query.topics": Access.OWN_CITY,
+    "Query.post": Access.IN_REACH,
+    "Query.conversation": Access.PARTICIPANTS,
+    "Query.announcementAudience": Access.AUDIENCE,
+    "Query.consultation": Access.ANNOUNCEMENTS,
+    "Query.topicInsights": Access.CITY_OR_STAFF,
+    "Query.reports": Access.STAFF_ONLY,
+    "Query.moderationLog": Access.STAFF_ONLY,
+    "Query.appeals": Access.STAFF_ONLY,
+    "Mutation.register": Access.ANYONE,
+    "Mutation.login": Access.ANYONE,
+    "Mutation.logout": Access.SIGNED_IN,
+    "Mutation.verifyAddress": Access.RESIDENT_ONLY,
+    "Mutation.issueVerificationLetter": Access.STAFF_ONLY,
+    "Mutation.createPost": Access.RESIDENT_ONLY,
+    "Mutation.editPost": Access.RESIDENT_ONLY,
+    "Mutation.deletePost": Access.RESIDENT_ONLY,
+    "Mutation.addComment": Access.RESIDENT_ONLY,
+    "Mutation.toggleReaction": Access.RESIDENT_ONLY,
+    "Mutation.sendMessage": Access.RESIDENT_ONLY,
+    "Mutation.markConversationRead": Access.RESIDENT_ONLY,
+    "Mutation.reportContent": Access.RESIDENT_ONLY,
+    "Mutation.moderate": Access.STAFF_ONLY,
+    "Mutation.appealModeration": Access.SIGNED_IN,
+    "Mutation.decideAppeal": Access.STAFF_ONLY,
+    "Mutation.publishAnnouncement": Access.CITY_STAFF_ONLY,
+    "Mutation.answerConsultation": Access.RESIDENT_ONLY,
+    "Mutation.markNotificationsRead": Access.SIGNED_IN,
+    # Accounts.
+    "Account.id": Access.PUBLIC,
+    "Account.displayName": Access.PUBLIC,
+    "Account.email": Access.OWN,
+    "Account.roles": Access.PUBLIC,
+    "Account.isVerified": Access.PUBLIC,
+    "Account.street": Access.OWN,
+    "Account.houseNumber": Access.OWN,
+    "Account.neighbourhood": Access.PUBLIC,
+    "Account.conversations": Access.PARTICIPANTS,
+    "Account.announcements": Access.INBOX,
+    "Account.notifications": Access.INBOX,
+    "Account.unreadNotificationCount": Access.PUBLIC,
+    "Resident.id": Access.PUBLIC,
+    "Resident.displayName": Access.DISCUSSION,
+    "VerificationLetter.id": Access.PUBLIC,
+    "VerificationLetter.code": Access.STAFF,
+    "VerificationLetter.status": Access.STAFF,
+    "VerificationLetter.failedAttempts": Access.STAFF,
+    "VerificationLetter.recipientName": Access.STAFF,
+    "VerificationLetter.street": Access.STAFF,
+    # The README's table says house numbers are for ADMIN only, but the contract's own
+    # VerificationLetters document (MODERATOR or ADMIN) asks for it: moderators post the
+    # letters. The document wins; the note on the issue says so.
+    "VerificationLetter.houseNumber": Access.STAFF,
+    "VerificationLetter.createdAt": Access.STAFF,
+    # Places and topics.
+    "City.id": Access.PUBLIC,
+    "City.name": Access.PUBLIC,
+    "City.neighbourhoods": Access.PUBLIC,
+    "City.announcements": Access.CITY_OR_STAFF,
+    "Neighbourhood.id": Access.PUBLIC,
+    "Neighbourhood.name": Access.PUBLIC,
+    "Neighbourhood.isActive": Access.PUBLIC,
+    "Neighbourhood.registeredCount": Access.PUBLIC,
+    "Neighbourhood.verifiedCount": Access.PUBLIC,
+    "Neighbourhood.activationThreshold": Access.PUBLIC,
+    "Neighbourhood.posts": Access.POST_METADATA,
+    "Street.id": Access.PUBLIC,
+    "Street.name": Access.PUBLIC,
+    "Street.postalCode": Access.PUBLIC,
+    "Street.neighbourhood": Access.PUBLIC,
+    "Topic.slug": Access.PUBLIC,
+    "Topic.label": Access.PUBLIC,
+    # The feed.
+    "Post.id": Access.PUBLIC,
+    "Post.kind": Access.POST_METADATA,
+    "Post.title": Access.POST_CONTENT,
+    "Post.body": Access.POST_CONTENT,
+    "Post.author": Access.DISCUSSION,
+    "Post.createdAt": Access.POST_METADATA,
+    "Post.updatedAt": Access.PUBLIC,
+    "Post.version": Access.PUBLIC,
+    "Post.sharedWithCity": Access.POST_METADATA,
+    "Post.topics": Access.POST_METADATA,
+    "Post.hidden": Access.PUBLIC,
+    "Post.hiddenReason": Access.MODERATION_NOTE,
+    "Post.commentCount": Access.POST_METADATA,
+    "Post.reactionCount": Access.POST_METADATA,
+    "Post.viewerHasReacted": Access.PUBLIC,
+    "Post.neighbourhood": Access.PUBLIC,
+    "Post.comments": Access.DISCUSSION,
+    "Comment.id": Access.PUBLIC,
+    "Comment.body": Access.DISCUSSION,
+    "Comment.author": Access.DISCUSSION,
+    "Comment.createdAt": Access.PUBLIC,
+    "Comment.hidden": Access.PUBLIC,
+    "Comment.hiddenReason": Access.MODERATION_NOTE,
+    # Private messages.
+    "Conversation.id": Access.PUBLIC,
+    "Conversation.participants": Access.PARTICIPANTS,
+    "Conversation.unreadCount": Access.PARTICIPANTS,
+    "Conversation.lastMessage": Access.PARTICIPANTS,
+    "Conversation.messages": Access.PARTICIPANTS,
+    "Message.id": Access.PUBLIC,
+    "Message.body": Access.PRIVATE_MESSAGE,
+    "Message.sender": Access.PRIVATE_MESSAGE,
+    "Message.createdAt": Access.PRIVATE_MESSAGE,
+    "Message.hidden": Access.PUBLIC,
+    "Message.hiddenReason": Access.MODERATION_NOTE,
+    "Message.aboutPost": Access.PRIVATE_MESSAGE,
+    # The city's side.
+    "Notification.id": Access.PUBLIC,
+    "Notification.kind": Access.PUBLIC,
+    "Notification.read": Access.PUBLIC,
+    "Notification.createdAt": Access.PUBLIC,
+    "Notification.subjectId": Access.PUBLIC,
+    "Notification.reason": Access.PUBLIC,
+    "Announcement.id": Access.PUBLIC,
+    "Announcement.kind": Access.PUBLIC,
+    "Announcement.title": Access.PUBLIC,
+    "Announcement.body": Access.PUBLIC,
+    "Announcement.publishedAt": Access.PUBLIC,
+    "Announcement.target": Access.PUBLIC,
+    "Announcement.recipientCount": Access.CITY_AGGREGATE,
+    "Announcement.readCount": Access.CITY_AGGREGATE,
+    "Announcement.consultation": Access.PUBLIC,
+    "AnnouncementTarget.scope": Access.PUBLIC,
+    "AnnouncementTarget.neighbourhoods": Access.PUBLIC,
+    "AnnouncementTarget.streets": Access.PUBLIC,
+    "AnnouncementAudience.recipientCount": Access.CITY_AGGREGATE,
+    "Consultation.id": Access.PUBLIC,
+    "Consultation.question": Access.PUBLIC,
+    "Consultation.closesAt": Access.PUBLIC,
+    "Consultation.isClosed": Access.PUBLIC,
+    "Consultation.options": Access.PUBLIC,
+    "Consultation.viewerAnswer": Access.PUBLIC,
+    "Consultation.responseCount": Access.RESULTS,
+    "Consultation.results": Access.RESULTS,
+    "Consultation.resultsByNeighbourhood": Access.CITY_AGGREGATE,
+    "ConsultationOption.id": Access.PUBLIC,
+    "ConsultationOption.label": Access.PUBLIC,
+    "ConsultationResult.option": Access.PUBLIC,
+    "ConsultationResult.count": Access.PUBLIC,
+    "ConsultationResult.suppressed": Access.PUBLIC,
+    "NeighbourhoodConsultationResult.neighbourhood": Access.PUBLIC,
+    "NeighbourhoodConsultationResult.option": Access.PUBLIC,
+    "NeighbourhoodConsultationResult.count": Access.PUBLIC,
+    "NeighbourhoodConsultationResult.suppressed": Access.PUBLIC,
+    "TopicInsight.neighbourhood": Access.PUBLIC,
+    "TopicInsight.topic": Access.PUBLIC,
+    "TopicInsight.periodStart": Access.PUBLIC,
+    "TopicInsight.postCount": Access.CITY_AGGREGATE,
+    "TopicInsight.commentCount": Access.CITY_AGGREGATE,
+    "TopicInsight.reactionCount": Access.CITY_AGGREGATE,
+    "TopicInsight.suppressed": Access.CITY_AGGREGATE,
+    # Moderation.
+    "Report.id": Access.PUBLIC,
+    "Report.reason": Access.FILED,
+    "Report.note": Access.FILED,
+    "Report.status": Access.FILED,
+    "Report.createdAt": Access.FILED,
+    "Report.reportCount": Access.STAFF,
+    "Report.reporter": Access.STAFF,
+    "Report.content": Access.STAFF,
+    "ModerationAction.id": Access.PUBLIC,
+    "ModerationAction.kind": Access.STAFF,
+    "ModerationAction.reason": Access.STAFF,
+    "ModerationAction.createdAt": Access.STAFF,
+    "ModerationAction.until": Access.STAFF,
+    "ModerationAction.subjectId": Access.STAFF,
+    "ModerationAction.moderator": Access.STAFF,
+    "Appeal.id": Access.PUBLIC,
+    "Appeal.message": Access.FILED,
+    "Appeal.status": Access.FILED,
+    "Appeal.createdAt": Access.FILED,
+    "Appeal.action": Access.STAFF,
+    # Plumbing: pages, user errors, connections, edges and payloads.
+    "AddCommentPayload.comment": Access.STRUCTURE,
+    "AddCommentPayload.post": Access.STRUCTURE,
+    "AddCommentPayload.userErrors": Access.STRUCTURE,
+    "AnnouncementConnection.edges": Access.STRUCTURE,
+    "AnnouncementConnection.pageInfo": Access.STRUCTURE,
+    "AnnouncementEdge.cursor": Access.STRUCTURE,
+    "AnnouncementEdge.node": Access.STRUCTURE,
+    "AnswerConsultationPayload.consultation": Access.STRUCTURE,
+    "AnswerConsultationPayload.userErrors": Access.STRUCTURE,
+    "AppealConnection.edges": Access.STRUCTURE,
+    "AppealConnection.pageInfo": Access.STRUCTURE,
+    "AppealEdge.cursor": Access.STRUCTURE,
+    "AppealEdge.node": Access.STRUCTURE,
+    "AppealPayload.appeal": Access.STRUCTURE,
+    "AppealPayload.userErrors": Access.STRUCTURE,
+    "AuthPayload.token": Access.STRUCTURE,
+    "AuthPayload.viewer": Access.STRUCTURE,
+    "AuthPayload.userErrors": Access.STRUCTURE,
+    "CommentConnection.edges": Access.STRUCTURE,
+    "CommentConnection.pageInfo": Access.STRUCTURE,
+    "CommentEdge.cursor": Access.STRUCTURE,
+    "CommentEdge.node": Access.STRUCTURE,
+    "ConversationConnection.edges": Access.STRUCTURE,
+    "ConversationConnection.pageInfo": Access.STRUCTURE,
+    "ConversationEdge.cursor": Access.STRUCTURE,
+    "ConversationEdge.node": Access.STRUCTURE,
+    "DeletePostPayload.deletedPostId": Access.STRUCTURE,
+    "DeletePostPayload.userErrors": Access.STRUCTURE,
+    "IssueVerificationLetterPayload.letter": Access.STRUCTURE,
+    "IssueVerificationLetterPayload.userErrors": Access.STRUCTURE,
+    "LogoutPayload.ok": Access.STRUCTURE,
+    "MarkConversationReadPayload.conversation": Access.STRUCTURE,
+    "MarkConversationReadPayload.userErrors": Access.STRUCTURE,
+    "MarkNotificationsReadPayload.unreadNotificationCount": Access.STRUCTURE,
+    "MarkNotificationsReadPayload.userErrors": Access.STRUCTURE,
+    "MessageConnection.edges": Access.STRUCTURE,
+    "MessageConnection.pageInfo": Access.STRUCTURE,
+    "MessageEdge.cursor": Access.STRUCTURE,
+    "MessageEdge.node": Access.STRUCTURE,
+    "ModeratePayload.actions": Access.STRUCTURE,
+    "ModeratePayload.userErrors": Access.STRUCTURE,
+    "ModerationActionConnection.edges": Access.STRUCTURE,
+    "ModerationActionConnection.pageInfo": Access.STRUCTURE,
+    "ModerationActionEdge.cursor": Access.STRUCTURE,
+    "ModerationActionEdge.node": Access.STRUCTURE,
+    "NotificationConnection.edges": Access.STRUCTURE,
+    "NotificationConnection.pageInfo": Access.STRUCTURE,
+    "NotificationEdge.cursor": Access.STRUCTURE,
+    "NotificationEdge.node": Access.STRUCTURE,
+    "PageInfo.hasNextPage": Access.STRUCTURE,
+    "PageInfo.endCursor": Access.STRUCTURE,
+    "PostConnection.edges": Access.STRUCTURE,
+    "PostConnection.pageInfo": Access.STRUCTURE,
+    "PostEdge.cursor": Access.STRUCTURE,
+    "PostEdge.node": Access.STRUCTURE,
+    "PostPayload.post": Access.STRUCTURE,
+    "PostPayload.userErrors": Access.STRUCTURE,
+    "PublishAnnouncementPayload.announcement": Access.STRUCTURE,
+    "PublishAnnouncementPayload.userErrors": Access.STRUCTURE,
+    "ReportConnection.edges": Access.STRUCTURE,
+    "ReportConnection.pageInfo": Access.STRUCTURE,
+    "ReportContentPayload.report": Access.STRUCTURE,
+    "ReportContentPayload.userErrors": Access.STRUCTURE,
+    "ReportEdge.cursor": Access.STRUCTURE,
+    "ReportEdge.node": Access.STRUCTURE,
+    "SendMessagePayload.message": Access.STRUCTURE,
+    "SendMessagePayload.conversation": Access.STRUCTURE,
+    "SendMessagePayload.userErrors": Access.STRUCTURE,
+    "StreetConnection.edges": Access.STRUCTURE,
+    "StreetConnection.pageInfo": Access.STRUCTURE,
+    "StreetEdge.cursor": Access.STRUCTURE,
+    "StreetEdge.node": Access.STRUCTURE,
+    "UserError.field": Access.STRUCTURE,
+    "UserError.code": Access.STRUCTURE,
+    "UserError.message": Access.STRUCTURE,
+    "VerificationLetterConnection.edges": Access.STRUCTURE,
+    "VerificationLetterConnection.pageInfo": Access.STRUCTURE,
+    "VerificationLetterEdge.cursor": Access.STRUCTURE,
+    "VerificationLetterEdge.node": Access.STRUCTURE,
+    "VerifyAddressPayload.viewer": Access.STRUCTURE,
+    "VerifyAddressPayload.userErrors": Access.STRUCTURE,
+}

@@ -1,0 +1,399 @@
+"""The city's side: announcements, consultations and the notifications they send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from models import city as models
+from permissions import (
+    CanReadCityAggregates,
+    IsAuthenticated,
+    IsCityStaff,
+    IsResident,
+    content,
+    requires,
+)
+from permissions.classes import CanSeeConsultationResults
+from resolvers import announcements, consultations, notifications
+from resolvers.consultations import Figure
+from resolvers.ids import to_global_id
+from resolvers.validation import Checks
+from schema.base import UserError, attempt
+from schema.geography import Neighbourhood, Street
+
+strawberry.enum(models.AnnouncementKind, description="La nature d'une annonce de la ville.")
+strawberry.enum(models.TargetScope, description="À qui s'adresse une annonce.")
+strawberry.enum(models.NotificationKind, description="La nature d'une notification.")
+
+CITY_ONLY = "Comptes de la ville et modérateurs ; null pour les habitants."
+
+
+@strawberry.type(description="Les destinataires d'une annonce.")
+class AnnouncementTarget:
+    row: strawberry.Private[models.Announcement]
+
+    @strawberry.field
+    def scope(self) -> models.TargetScope:
+        return self.row.scope
+
+    @strawberry.field
+    async def neighbourhoods(self, info: Info) -> list[Neighbourhood]:
+        rows = await info.context.loaders.target_neighbourhoods.load(self.row.id)
+        return [Neighbourhood(row=r) for r in rows]
+
+    @strawberry.field
+    async def streets(self, info: Info) -> list[Street]:
+        return [Street(row=r) for r in await info.context.loaders.target_streets.load(self.row.id)]
+
+
+@strawberry.type(description="Une réponse possible à une consultation.")
+class ConsultationOption:
+    row: strawberry.Private[models.ConsultationOption]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("ConsultationOption", self.row.id))
+
+    @strawberry.field
+    def label(self) -> str:
+        return self.row.label
+
+
+@strawberry.type(
+    description="Le nombre de réponses pour une option ; null (suppressed) s'il est trop petit."
+)
+class ConsultationResult:
+    option: ConsultationOption
+    count: int | None
+    suppressed: bool
+
+
+@strawberry.type(description="Le nombre de réponses d'un quartier pour une option.")
+class NeighbourhoodConsultationResult:
+    neighbourhood: Neighbourhood
+    option: ConsultationOption
+    count: int | None
+    suppressed: bool
+
+
+@strawberry.type(description="Une question posée aux habitants visés par une annonce.")
+class Consultation:
+    row: strawberry.Private[models.Consultation]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Consultation", self.row.id))
+
+    @strawberry.field
+    def question(self) -> str:
+        return self.row.question
+
+    @strawberry.field(description="Après cette date, les réponses ne changent plus.")
+    def closes_at(self) -> datetime | None:
+        return self.row.closes_at
+
+    @strawberry.field
+    def is_closed(self) -> bool:
+        return consultations.is_closed(self.row)
+
+    @strawberry.field
+    async def options(self, info: Info) -> list[ConsultationOption]:
+        rows = await info.context.loaders.consultation_options.load(self.row.id)
+        return [ConsultationOption(row=r) for r in rows]
+
+    @strawberry.field(description="La réponse de l'habitant connecté, s'il a répondu.")
+    async def viewer_answer(self, info: Info) -> ConsultationOption | None:
+        chosen = await info.context.loaders.consultation_answer.load(self.row.id)
+        options = await info.context.loaders.consultation_options.load(self.row.id)
+        return next((ConsultationOption(row=o) for o in options if o.id == chosen), None)
+
+    @strawberry.field(
+        description="Nombre de réponses ; null s'il est trop petit. Ville et modérateurs ; "
+        "les habitants une fois la consultation close.",
+        extensions=content(CanSeeConsultationResults),
+    )
+    async def response_count(self, info: Info) -> int | None:
+        return (await consultations.results(info.context, self.row)).response_count.value
+
+    @strawberry.field(
+        description="Réponses par option, petits nombres supprimés. Ville et modérateurs ; "
+        "les habitants une fois la consultation close.",
+        extensions=content(CanSeeConsultationResults),
+    )
+    async def results(self, info: Info) -> list[ConsultationResult]:
+        computed = await consultations.results(info.context, self.row)
+        options = await info.context.loaders.consultation_options.load(self.row.id)
+        return [_result(ConsultationOption(row=o), computed.by_option[o.id]) for o in options]
+
+    @strawberry.field(
+        description="Réponses par quartier et option, petits nombres supprimés. " + CITY_ONLY,
+        extensions=content(CanReadCityAggregates),
+    )
+    async def results_by_neighbourhood(self, info: Info) -> list[NeighbourhoodConsultationResult]:
+        computed = await consultations.results(info.context, self.row)
+        options = await info.context.loaders.consultation_options.load(self.row.id)
+        rows = []
+        for neighbourhood_id in consultations.neighbourhoods_of(computed.by_neighbourhood):
+            neighbourhood = Neighbourhood(
+                row=await info.context.loaders.neighbourhood.load(neighbourhood_id)
+            )
+            for option in options:
+                figure = computed.by_neighbourhood.get((neighbourhood_id, option.id), Figure(0))
+                rows.append(
+                    NeighbourhoodConsultationResult(
+                        neighbourhood=neighbourhood,
+                        option=ConsultationOption(row=option),
+                        count=figure.value,
+                        suppressed=figure.suppressed,
+                    )
+                )
+        return rows
+
+
+def _result(option: ConsultationOption, figure: Figure) -> ConsultationResult:
+    return ConsultationResult(option=option, count=figure.value, suppressed=figure.suppressed)
+
+
+@strawberry.type(
+    description="Une annonce de la ville : alerte, travaux, mobilité, projet, consultation."
+)
+class Announcement:
+    row: strawberry.Private[models.Announcement]
+
+    @classmethod
+    def from_model(cls, row: models.Announcement) -> Announcement:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Announcement", self.row.id))
+
+    @strawberry.field
+    def kind(self) -> models.AnnouncementKind:
+        return self.row.kind
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field
+    def body(self) -> str:
+        return self.row.body
+
+    @strawberry.field
+    def published_at(self) -> datetime:
+        return self.row.published_at
+
+    @strawberry.field
+    def target(self) -> AnnouncementTarget:
+        return AnnouncementTarget(row=self.row)
+
+    @strawberry.field(
+        description="Habitants notifiés à la publication. " + CITY_ONLY,
+        extensions=content(CanReadCityAggregates),
+    )
+    def recipient_count(self) -> int | None:
+        return self.row.recipient_count
+
+    @strawberry.field(
+        description="Destinataires qui ont lu l'annonce. " + CITY_ONLY,
+        extensions=content(CanReadCityAggregates),
+    )
+    async def read_count(self, info: Info) -> int | None:
+        return await info.context.loaders.read_count.load(self.row.id)
+
+    @strawberry.field
+    async def consultation(self, info: Info) -> Consultation | None:
+        row = await info.context.loaders.consultation.load(self.row.id)
+        return Consultation(row=row) if row else None
+
+
+@strawberry.type(description="Une notification adressée au compte connecté.")
+class Notification:
+    row: strawberry.Private[models.Notification]
+
+    @classmethod
+    def from_model(cls, row: models.Notification) -> Notification:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Notification", self.row.id))
+
+    @strawberry.field
+    def kind(self) -> models.NotificationKind:
+        return self.row.kind
+
+    @strawberry.field
+    def read(self) -> bool:
+        return self.row.read_at is not None
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(
+        description="Ce dont parle la notification : une annonce, ou une décision de modération "
+        "(l'identifiant à donner à `appealModeration`)."
+    )
+    def subject_id(self) -> strawberry.ID | None:
+        if self.row.announcement_id is not None:
+            return strawberry.ID(to_global_id("Announcement", self.row.announcement_id))
+        if self.row.moderation_action_id is not None:
+            return strawberry.ID(to_global_id("ModerationAction", self.row.moderation_action_id))
+        return None
+
+    @strawberry.field(description="Pour une décision de modération : sa motivation.")
+    async def reason(self, info: Info) -> str | None:
+        if self.row.moderation_action_id is None:
+            return None
+        action = await info.context.loaders.moderation_action.load(self.row.moderation_action_id)
+        return action.reason if action else None
+
+
+@strawberry.type
+class AnnouncementAudience:
+    recipient_count: int = strawberry.field(
+        description="Habitants vérifiés de la cible, aujourd'hui. Comptes de la ville."
+    )
+
+
+@strawberry.input
+class AnnouncementTargetInput:
+    scope: models.TargetScope
+    neighbourhood_ids: list[strawberry.ID] | None = None
+    street_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.input
+class ConsultationInput:
+    question: str
+    options: list[str]
+    closes_at: datetime | None = None
+
+
+@strawberry.input
+class PublishAnnouncementInput:
+    kind: models.AnnouncementKind
+    title: str
+    body: str
+    target: AnnouncementTargetInput
+    consultation: ConsultationInput | None = None
+
+
+@strawberry.input
+class AnswerConsultationInput:
+    consultation_id: strawberry.ID
+    option_id: strawberry.ID
+
+
+@strawberry.input
+class MarkNotificationsReadInput:
+    ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Absent : toutes.")
+
+
+@strawberry.type
+class PublishAnnouncementPayload:
+    announcement: Announcement | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AnswerConsultationPayload:
+    consultation: Consultation | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MarkNotificationsReadPayload:
+    unread_notification_count: int | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CityQuery:
+    @strawberry.field(
+        description="Le nombre exact d'habitants vérifiés que toucherait une annonce.",
+        extensions=requires(CanReadCityAggregates),
+    )
+    async def announcement_audience(
+        self, info: Info, target: AnnouncementTargetInput
+    ) -> AnnouncementAudience:
+        count = await announcements.audience_count(
+            info.context, target.scope, target.neighbourhood_ids, target.street_ids
+        )
+        return AnnouncementAudience(recipient_count=count)
+
+    @strawberry.field(
+        description="Une consultation que le compte peut voir ; null sinon.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def consultation(self, info: Info, id: strawberry.ID) -> Consultation | None:
+        row = await consultations.consultation(info.context, id)
+        return Consultation(row=row) if row else None
+
+
+@strawberry.type
+class CityMutation:
+    @strawberry.mutation(
+        description="Publier une annonce (et sa consultation) ; une notification par destinataire.",
+        extensions=requires(IsCityStaff),
+    )
+    async def publish_announcement(
+        self, info: Info, input: PublishAnnouncementInput
+    ) -> PublishAnnouncementPayload:
+        async def publish() -> models.Announcement:
+            checks = Checks()
+            draft = None
+            if input.consultation is not None:
+                c = input.consultation
+                draft = announcements.check_consultation(checks, c.question, c.options, c.closes_at)
+            return await announcements.publish(
+                info.context,
+                kind=input.kind,
+                title=input.title,
+                body=input.body,
+                scope=input.target.scope,
+                neighbourhood_ids=input.target.neighbourhood_ids,
+                street_ids=input.target.street_ids,
+                consultation=draft,
+                checks=checks,
+            )
+
+        return await attempt(
+            publish(),
+            lambda row: PublishAnnouncementPayload(announcement=Announcement(row=row)),
+            lambda errors: PublishAnnouncementPayload(user_errors=errors),
+        )
+
+    @strawberry.mutation(
+        description="Répondre (ou changer sa réponse) tant que la consultation est ouverte.",
+        extensions=requires(IsResident),
+    )
+    async def answer_consultation(
+        self, info: Info, input: AnswerConsultationInput
+    ) -> AnswerConsultationPayload:
+        action = consultations.answer(
+            info.context, consultation_id=input.consultation_id, option_id=input.option_id
+        )
+        return await attempt(
+            action,
+            lambda row: AnswerConsultationPayload(consultation=Consultation(row=row)),
+            lambda errors: AnswerConsultationPayload(user_errors=errors),
+        )
+
+    @strawberry.mutation(
+        description="Marquer lues ses notifications (toutes, sans `ids`). Compte connecté.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def mark_notifications_read(
+        self, info: Info, input: MarkNotificationsReadInput
+    ) -> MarkNotificationsReadPayload:
+        return await attempt(
+            notifications.mark_read(info.context, input.ids),
+            lambda count: MarkNotificationsReadPayload(unread_notification_count=count),
+            lambda errors: MarkNotificationsReadPayload(user_errors=errors),
+        )
