@@ -6,4 +6,5 @@ MODEL_MODULES = [
     "models.community",
     "models.messaging",
     "models.moderation",
+    "models.city",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from tortoise import fields
@@ -40,6 +41,8 @@ class Account(Model):
     neighbourhood_id: int | None
     house_number = fields.CharField(max_length=20, null=True)
     verified_at = fields.DatetimeField(null=True)
+    # Suspended from `suspended_at` until `suspended_until` (open-ended when null).
+    suspended_at = fields.DatetimeField(null=True)
     suspended_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -50,6 +53,11 @@ class Account(Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    def is_suspended(self, moment: datetime) -> bool:
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > moment
 
 
 class AuthToken(Model):

@@ -59,6 +59,8 @@ class Post(Model):
     updated_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
     hidden_at = fields.DatetimeField(null=True)
+    # Shown to the author beside the hidden content; set with hidden_at.
+    hidden_reason = fields.TextField(null=True)
 
     class Meta:
         table = "post"
@@ -96,6 +98,8 @@ class Comment(Model):
     created_at = fields.DatetimeField()
     deleted_at = fields.DatetimeField(null=True)
     hidden_at = fields.DatetimeField(null=True)
+    # Shown to the author beside the hidden content; set with hidden_at.
+    hidden_reason = fields.TextField(null=True)
 
     class Meta:
         table = "comment"

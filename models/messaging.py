@@ -63,6 +63,8 @@ class Message(Model):
     body = fields.TextField()
     created_at = fields.DatetimeField()
     hidden_at = fields.DatetimeField(null=True)
+    # Shown to the author beside the hidden content; set with hidden_at.
+    hidden_reason = fields.TextField(null=True)
 
     class Meta:
         table = "message"

@@ -1,10 +1,13 @@
 """Roles and the Strawberry permission classes that say who may see and do what."""
 
 from permissions.classes import (
+    CanReadCityAggregates,
     CanReadNeighbourhoodPosts,
     CanReadPostContent,
+    CanReadResidentContent,
     IsAuthenticated,
-    IsNotCityRole,
+    IsAuthorOrStaff,
+    IsCityStaff,
     IsResident,
     IsStaff,
     content,
@@ -15,10 +18,13 @@ from permissions.roles import CITY_ROLES, STAFF_ROLES, Role
 __all__ = [
     "CITY_ROLES",
     "STAFF_ROLES",
+    "CanReadCityAggregates",
     "CanReadNeighbourhoodPosts",
     "CanReadPostContent",
+    "CanReadResidentContent",
     "IsAuthenticated",
-    "IsNotCityRole",
+    "IsAuthorOrStaff",
+    "IsCityStaff",
     "IsResident",
     "IsStaff",
     "Role",

@@ -1,7 +1,8 @@
 """Permission classes, named as predicates and declared beside the fields they guard.
 
-Checks on the caller raise coded errors (UNAUTHENTICATED before FORBIDDEN). Checks on
-content are used with `fail_silently`: a caller who may not read a field gets null or an
+Every class is a pure predicate. `requires(...)` puts IsAuthenticated first, so a caller
+without an account gets UNAUTHENTICATED and one without the role FORBIDDEN. `content(...)`
+uses the same classes with `fail_silently`: a caller who may not read a field gets null or an
 empty list, with no error, so a city integration can fetch metadata in one query.
 """
 
@@ -11,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
+from tortoise.timezone import now
 
-from permissions.errors import Forbidden, Unauthenticated
-from permissions.roles import is_city_role, is_resident, is_staff
+from permissions.roles import Role, is_city_role, is_resident, is_staff
 from permissions.rules import can_view_neighbourhood
 
 if TYPE_CHECKING:
@@ -24,13 +25,6 @@ if TYPE_CHECKING:
 
 def _viewer(info: Info) -> Account | None:
     return info.context.viewer
-
-
-def _signed_in(info: Info) -> Account:
-    viewer = _viewer(info)
-    if viewer is None:
-        raise Unauthenticated()
-    return viewer
 
 
 class IsAuthenticated(BasePermission):
@@ -46,9 +40,7 @@ class IsResident(BasePermission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if not is_resident(_signed_in(info)):
-            raise Forbidden(self.message)
-        return True
+        return is_resident(_viewer(info))
 
 
 class IsStaff(BasePermission):
@@ -56,23 +48,44 @@ class IsStaff(BasePermission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        if not is_staff(_signed_in(info)):
-            raise Forbidden(self.message)
-        return True
+        return is_staff(_viewer(info))
 
 
-class IsNotCityRole(BasePermission):
-    """Content written by residents: never for the city's accounts."""
+class IsCityStaff(BasePermission):
+    """The city's communication team. Integrations are read-only: FORBIDDEN here."""
+
+    message = "Réservé à l'équipe communication de la ville."
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = _viewer(info)
+        return viewer is not None and viewer.role is Role.CITY_STAFF
+
+
+class CanReadCityAggregates(BasePermission):
+    """Aggregates and metadata of a city: its staff, its integrations, and moderators."""
+
+    message = "Réservé aux comptes de la ville et aux modérateurs."
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = _viewer(info)
+        return is_city_role(viewer) or is_staff(viewer)
+
+
+class CanReadResidentContent(BasePermission):
+    """What residents wrote and who they are: never for the city's accounts, except on a
+    post its author shared with the city (the type then carries `shared_with_city`)."""
 
     message = "Contenu non visible pour les comptes de la ville."
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return not is_city_role(_viewer(info))
+        return not is_city_role(_viewer(info)) or bool(getattr(source, "shared_with_city", False))
 
 
 class CanReadPostContent(BasePermission):
-    """Title, body, author and comments of a post: its neighbours and moderators; the
-    city only when the author shared the post with it."""
+    """Title, body, author and comments of a post: its neighbours and moderators; the city
+    only when the author shared the post with it."""
 
     message = "Contenu non visible pour ce compte."
 
@@ -97,9 +110,39 @@ class CanReadNeighbourhoodPosts(BasePermission):
         return can_view_neighbourhood(_viewer(info), source.row)
 
 
+class CanSeeConsultationResults(BasePermission):
+    """City roles and moderators; residents once the consultation has closed."""
+
+    message = "Résultats visibles à la clôture."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = _viewer(info)
+        if viewer is None:
+            return False
+        if not is_resident(viewer):
+            return True
+        closes_at = source.row.closes_at
+        return closes_at is not None and closes_at <= now()
+
+
+class IsAuthorOrStaff(BasePermission):
+    """Moderation notes on content: its author and moderators."""
+
+    message = "Réservé à l'auteur et aux modérateurs."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = _viewer(info)
+        if viewer is None:
+            return False
+        row = source.row
+        author = row.sender_id if hasattr(row, "sender_id") else row.author_id
+        return is_staff(viewer) or author == viewer.id
+
+
 def requires(*permissions: type[BasePermission]) -> list[FieldExtension]:
     """Extensions for a field only some callers may use at all: errors, no silence."""
-    return [PermissionExtension(permissions=[p() for p in permissions], use_directives=False)]
+    checks = [IsAuthenticated(), *(p() for p in permissions if p is not IsAuthenticated)]
+    return [PermissionExtension(permissions=checks, use_directives=False)]
 
 
 def content(*permissions: type[BasePermission]) -> list[FieldExtension]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import unicodedata
 import secrets
 from datetime import timedelta
 
@@ -17,7 +18,12 @@ from resolvers.context import Context
 from resolvers.errors import fail
 from resolvers.geography import refresh_activation
 from resolvers.pagination import Page, keyset_page
-from resolvers.validation import EMAIL_PATTERN, HOUSE_NUMBER_PATTERN, Checks
+from resolvers.validation import (
+    EMAIL_PATTERN,
+    HOUSE_NUMBER_PATTERN,
+    Checks,
+    has_control_characters,
+)
 
 MAX_CODE_ATTEMPTS = 5
 # No 0/O, 1/I/L: the code is typed from paper.
@@ -103,19 +109,23 @@ async def register(
 
 
 async def login(ctx: Context, *, email: str, password: str) -> tuple[str, Account]:
-    account = await Account.get_or_none(email=email.strip().casefold())
+    # Normalised as at registration; an address no account can have matches nothing.
+    email = unicodedata.normalize("NFC", email).strip().casefold()
+    valid = len(email) <= 254 and not has_control_characters(email)
+    account = await Account.get_or_none(email=email) if valid else None
     ok = await passwords.verify_password(account.password_hash if account else None, password)
     if account is None or not ok:
         raise fail(None, "INVALID_CREDENTIALS", "Adresse e-mail ou mot de passe incorrect.")
-    if account.suspended_until is not None and account.suspended_until > now():
+    if account.is_suspended(now()):
         raise fail(None, "ACCOUNT_SUSPENDED", "Ce compte est suspendu.")
     raw, _ = await tokens.issue(account, timedelta(hours=ctx.settings.token_ttl_hours))
     return raw, account
 
 
 async def logout(ctx: Context) -> bool:
-    if ctx.token is None:
-        return False
+    """Revokes the request's token. Only a signed-in caller gets here: a token already
+    revoked is refused before (UNAUTHENTICATED)."""
+    assert ctx.token is not None
     await tokens.revoke(ctx.token)
     return True
 

@@ -11,14 +11,15 @@ from tortoise.transactions import in_transaction
 from models.accounts import Account
 from models.community import Comment, Post, PostKind, PostTopic, Reaction, Topic
 from models.geography import Neighbourhood
-from permissions.errors import Forbidden, Unauthenticated
+from permissions.errors import BadInput, Forbidden, Unauthenticated
 from permissions.roles import is_city_role, is_staff
 from permissions.rules import can_view_neighbourhood
 from resolvers.context import Context
 from resolvers.errors import FieldError, UserErrors, fail
 from resolvers.ids import decode_id
 from resolvers.pagination import Page, keyset_page, page_size
-from resolvers.validation import Checks
+from resolvers.validation import Checks, has_control_characters
+from resolvers.visibility import not_hidden_for
 
 TITLE_MAX = 200
 BODY_MAX = 10_000
@@ -26,8 +27,8 @@ COMMENT_MAX = 5_000
 TOPICS_MAX = 5
 
 
-def visible_posts(neighbourhood_id: int) -> QuerySet[Post]:
-    return Post.filter(neighbourhood_id=neighbourhood_id, deleted_at=None, hidden_at=None)
+def visible_posts(neighbourhood_id: int, viewer: Account | None) -> QuerySet[Post]:
+    return Post.filter(not_hidden_for(viewer), neighbourhood_id=neighbourhood_id, deleted_at=None)
 
 
 async def feed(
@@ -39,10 +40,12 @@ async def feed(
     kind: PostKind | None,
     topic: str | None,
 ) -> Page[Post]:
-    qs = visible_posts(neighbourhood.id)
+    qs = visible_posts(neighbourhood.id, ctx.viewer)
     if kind is not None:
         qs = qs.filter(kind=kind)
     if topic is not None:
+        if has_control_characters(topic) or len(topic) > 40:
+            raise BadInput("Thème invalide.")
         qs = qs.filter(post_topics__topic__slug=topic.strip().casefold())
     return await keyset_page(qs, first, after)
 

@@ -6,17 +6,21 @@ from tortoise.timezone import now
 
 from models.accounts import Account, Role
 from models.community import Topic
-from models.geography import Neighbourhood, Street, fold
+from models.geography import City, Neighbourhood, Street, fold
 from permissions.errors import BadInput, Unauthenticated
+from permissions.roles import is_staff
 from permissions.rules import can_view_neighbourhood
 from resolvers.context import Context
 from resolvers.ids import decode_id
+from resolvers.validation import has_control_characters
 from resolvers.pagination import Order, Page, keyset_page
 
 BY_NAME = Order("search_name", kind=str, descending=False)
 
 
 async def search_streets(search: str, first: int | None, after: str | None) -> Page[Street]:
+    if has_control_characters(search):
+        raise BadInput("La recherche contient des caractères interdits.")
     folded = " ".join(fold(search).split())
     if len(folded) < 2:
         raise BadInput("La recherche doit compter au moins 2 caractères.")
@@ -69,3 +73,23 @@ async def topics(ctx: Context) -> list[Topic]:
     rows = await Topic.filter(city_id=viewer.city_id)
     # Sorted here: "Événements" belongs beside "Environnement" whatever the database collation.
     return sorted(rows, key=lambda t: fold(t.label))
+
+
+async def city(ctx: Context, raw_id: str | None) -> City | None:
+    """The caller's city. Moderators, who belong to none, name one, or get the only one."""
+    viewer = ctx.viewer
+    assert viewer is not None
+    if not is_staff(viewer):
+        if raw_id is not None and decode_id(raw_id, "City") != viewer.city_id:
+            return None
+        return await ctx.loaders.city.load(viewer.city_id) if viewer.city_id else None
+    if raw_id is not None:
+        pk = decode_id(raw_id, "City")
+        return await ctx.loaders.city.load(pk) if pk else None
+    cities = await City.all().limit(2)
+    return cities[0] if len(cities) == 1 else None
+
+
+async def city_neighbourhoods(city_id: int) -> list[Neighbourhood]:
+    rows = await Neighbourhood.filter(city_id=city_id)
+    return sorted(rows, key=lambda n: fold(n.name))

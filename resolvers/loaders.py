@@ -14,10 +14,21 @@ from tortoise.functions import Count
 from tortoise.models import Model
 
 from models.accounts import Account, Role
+from models.city import (
+    AnnouncementNeighbourhood,
+    AnnouncementStreet,
+    Consultation,
+    ConsultationAnswer,
+    ConsultationOption,
+    Notification,
+)
 from models.community import Comment, Post, PostTopic, Reaction, Topic
 from models.geography import City, Neighbourhood, Street
 from models.messaging import ConversationParticipant, Message
+from models.moderation import ModerationAction
+from permissions.roles import is_staff
 from resolvers.pagination import OLDEST_FIRST, Page, keyset_page
+from resolvers.visibility import not_hidden_for
 
 
 class _ByIdLoader(DataLoader):
@@ -47,6 +58,10 @@ class StreetByIdLoader(_ByIdLoader):
 
 class PostByIdLoader(_ByIdLoader):
     model = Post
+
+
+class ModerationActionByIdLoader(_ByIdLoader):
+    model = ModerationAction
 
 
 class ResidentCountsByNeighbourhoodIdLoader(DataLoader):
@@ -115,7 +130,12 @@ class LastMessageByConversationIdLoader(DataLoader):
 
 class CommentsPageByPostIdLoader(DataLoader):
     """Keys are (post_id, size, after): the first page of many posts' comments costs one
-    statement (a window per post); a later page belongs to one post and pages by keyset."""
+    statement (a window per post); a later page belongs to one post and pages by keyset.
+    Hidden comments are left out, except for moderators and their own author."""
+
+    def __init__(self, viewer: Account | None) -> None:
+        super().__init__()
+        self.viewer = viewer
 
     async def batch_load_fn(self, keys: list[tuple[int, int, str | None]]) -> list[Page[Comment]]:
         pages: dict[tuple[int, int, str | None], Page[Comment]] = {}
@@ -124,24 +144,37 @@ class CommentsPageByPostIdLoader(DataLoader):
             if after is None and size > 0:
                 first_pages[size].append(post_id)
             else:
-                visible = Comment.filter(post_id=post_id, deleted_at=None, hidden_at=None)
+                visible = Comment.filter(
+                    not_hidden_for(self.viewer), post_id=post_id, deleted_at=None
+                )
                 pages[(post_id, size, after)] = await keyset_page(
                     visible, size, after, OLDEST_FIRST
                 )
         for size, post_ids in first_pages.items():
-            for post_id, rows in (await _first_comments(post_ids, size + 1)).items():
+            comments = await _first_comments(post_ids, size + 1, self.viewer)
+            for post_id, rows in comments.items():
                 pages[(post_id, size, None)] = Page.from_rows(rows, size, OLDEST_FIRST)
         return [pages[key] for key in keys]
 
 
-async def _first_comments(post_ids: Iterable[int], limit: int) -> dict[int, list[Comment]]:
+async def _first_comments(
+    post_ids: Iterable[int], limit: int, viewer: Account | None
+) -> dict[int, list[Comment]]:
     ids = sorted({int(pid) for pid in post_ids})
+    # Only integers are spliced into this statement.
+    if is_staff(viewer):
+        hidden = ""
+    elif viewer is None:
+        hidden = " AND c.hidden_at IS NULL"
+    else:
+        hidden = f" AND (c.hidden_at IS NULL OR c.author_id = {int(viewer.id)})"
     rows: list[Comment] = await Comment.raw(
-        "SELECT id, post_id, author_id, body, created_at, deleted_at, hidden_at FROM ("
+        "SELECT id, post_id, author_id, body, created_at, deleted_at, hidden_at, hidden_reason"
+        " FROM ("
         " SELECT c.*, ROW_NUMBER() OVER ("
         "  PARTITION BY c.post_id ORDER BY c.created_at, c.id) AS position"
         f" FROM comment c WHERE c.post_id IN ({','.join(map(str, ids))})"
-        "  AND c.deleted_at IS NULL AND c.hidden_at IS NULL"
+        f"  AND c.deleted_at IS NULL{hidden}"
         f") ranked WHERE position <= {int(limit)} ORDER BY post_id, created_at, id"
     )
     by_post: dict[int, list[Comment]] = {pid: [] for pid in ids}
@@ -150,10 +183,78 @@ async def _first_comments(post_ids: Iterable[int], limit: int) -> dict[int, list
     return by_post
 
 
+class ConsultationByAnnouncementIdLoader(DataLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[Consultation | None]:
+        rows = await Consultation.filter(announcement_id__in=set(keys))
+        by_announcement = {row.announcement_id: row for row in rows}
+        return [by_announcement.get(key) for key in keys]
+
+
+class OptionsByConsultationIdLoader(DataLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[list[ConsultationOption]]:
+        rows = await ConsultationOption.filter(consultation_id__in=set(keys)).order_by("position")
+        by_consultation: dict[int, list[ConsultationOption]] = defaultdict(list)
+        for row in rows:
+            by_consultation[row.consultation_id].append(row)
+        return [by_consultation[key] for key in keys]
+
+
+class ViewerAnswerByConsultationIdLoader(DataLoader):
+    """The option the signed-in resident chose, per consultation."""
+
+    def __init__(self, viewer_id: int | None) -> None:
+        super().__init__()
+        self.viewer_id = viewer_id
+
+    async def batch_load_fn(self, keys: list[int]) -> list[int | None]:
+        if self.viewer_id is None:
+            return [None for _ in keys]
+        rows = await ConsultationAnswer.filter(
+            consultation_id__in=set(keys), account_id=self.viewer_id
+        ).values_list("consultation_id", "option_id")
+        chosen = dict(rows)
+        return [chosen.get(key) for key in keys]
+
+
+class ReadCountByAnnouncementIdLoader(DataLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[int]:
+        rows = (
+            await Notification.filter(announcement_id__in=set(keys), read_at__isnull=False)
+            .annotate(reads=Count("id"))
+            .group_by("announcement_id")
+            .values("announcement_id", "reads")
+        )
+        counts = {r["announcement_id"]: r["reads"] for r in rows}
+        return [counts.get(key, 0) for key in keys]
+
+
+class TargetNeighbourhoodsByAnnouncementIdLoader(DataLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[list[Neighbourhood]]:
+        links = await AnnouncementNeighbourhood.filter(
+            announcement_id__in=set(keys)
+        ).select_related("neighbourhood")
+        by_announcement: dict[int, list[Neighbourhood]] = defaultdict(list)
+        for link in links:
+            by_announcement[link.announcement_id].append(link.neighbourhood)
+        return [sorted(by_announcement[key], key=lambda n: n.name) for key in keys]
+
+
+class TargetStreetsByAnnouncementIdLoader(DataLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[list[Street]]:
+        links = await AnnouncementStreet.filter(announcement_id__in=set(keys)).select_related(
+            "street"
+        )
+        by_announcement: dict[int, list[Street]] = defaultdict(list)
+        for link in links:
+            by_announcement[link.announcement_id].append(link.street)
+        return [sorted(by_announcement[key], key=lambda s: s.name) for key in keys]
+
+
 class Loaders:
     """This request's loaders: cheap to build, nothing runs until something is loaded."""
 
-    def __init__(self, viewer_id: int | None) -> None:
+    def __init__(self, viewer: Account | None) -> None:
+        viewer_id = viewer.id if viewer else None
         self.viewer_id = viewer_id
         self.account = AccountByIdLoader()
         self.city = CityByIdLoader()
@@ -161,8 +262,15 @@ class Loaders:
         self.street = StreetByIdLoader()
         self.resident_counts = ResidentCountsByNeighbourhoodIdLoader()
         self.post = PostByIdLoader()
+        self.moderation_action = ModerationActionByIdLoader()
         self.topics_by_post = TopicsByPostIdLoader()
         self.viewer_reacted = ViewerReactedByPostIdLoader(viewer_id)
         self.participants = ParticipantsByConversationIdLoader()
         self.last_message = LastMessageByConversationIdLoader()
-        self.comments_page = CommentsPageByPostIdLoader()
+        self.comments_page = CommentsPageByPostIdLoader(viewer)
+        self.consultation = ConsultationByAnnouncementIdLoader()
+        self.consultation_options = OptionsByConsultationIdLoader()
+        self.consultation_answer = ViewerAnswerByConsultationIdLoader(viewer_id)
+        self.read_count = ReadCountByAnnouncementIdLoader()
+        self.target_neighbourhoods = TargetNeighbourhoodsByAnnouncementIdLoader()
+        self.target_streets = TargetStreetsByAnnouncementIdLoader()

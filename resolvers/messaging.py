@@ -18,6 +18,7 @@ from resolvers.errors import fail
 from resolvers.ids import decode_id
 from resolvers.pagination import Order, Page, keyset_page
 from resolvers.validation import Checks
+from resolvers.visibility import not_hidden_for
 
 MESSAGE_MAX = 5_000
 BY_LAST_MESSAGE = Order("last_message_at")
@@ -45,9 +46,9 @@ async def conversation(ctx: Context, raw_id: str) -> Conversation | None:
 
 
 async def messages(
-    conversation: Conversation, first: int | None, after: str | None
+    ctx: Context, conversation: Conversation, first: int | None, after: str | None
 ) -> Page[Message]:
-    qs = Message.filter(conversation_id=conversation.id, hidden_at=None)
+    qs = Message.filter(not_hidden_for(ctx.viewer, "sender_id"), conversation_id=conversation.id)
     return await keyset_page(qs, first, after)
 
 

@@ -1,9 +1,10 @@
-"""Residents report a post, a comment or a message; moderators act on the reports later."""
+"""Residents report a post, a comment or a message; enough reporters hide it at once."""
 
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
+from tortoise.transactions import in_transaction
 
 from models.community import Comment, Post
 from models.messaging import ConversationParticipant, Message
@@ -12,6 +13,7 @@ from resolvers.community import can_view_post
 from resolvers.context import Context
 from resolvers.errors import fail
 from resolvers.ids import parse_global_id
+from resolvers.moderation import ContentRef, auto_hide
 from resolvers.validation import Checks
 
 NOTE_MAX = 1_000
@@ -60,13 +62,16 @@ async def report_content(
             "contentId", "CANNOT_REPORT_OWN", "Vous ne pouvez pas signaler votre propre contenu."
         )
     try:
-        return await Report.create(
-            reporter_id=viewer.id,
-            content_type=kind,
-            content_id=pk,
-            reason=reason,
-            note=note,
-            created_at=now(),
-        )
+        async with in_transaction():
+            report = await Report.create(
+                reporter_id=viewer.id,
+                content_type=kind,
+                content_id=pk,
+                reason=reason,
+                note=note,
+                created_at=now(),
+            )
+            await auto_hide(ContentRef(kind, pk), ctx.settings.auto_hide_threshold)
     except IntegrityError:
         raise fail("contentId", "ALREADY_REPORTED", "Vous avez déjà signalé ce contenu.") from None
+    return report

@@ -49,7 +49,7 @@ async def authenticate(raw: str) -> tuple[Account, AuthToken] | None:
     if token.expires_at is not None and token.expires_at <= moment:
         return None
     account = token.account
-    if account.suspended_until is not None and account.suspended_until > moment:
+    if account.is_suspended(moment):
         return None
     return account, token
 

@@ -9,19 +9,31 @@ import strawberry
 from strawberry.types import Info
 
 from models import accounts as models
-from permissions import IsAuthenticated, IsNotCityRole, IsResident, IsStaff, content, requires
+from permissions import (
+    CanReadResidentContent,
+    IsAuthenticated,
+    IsResident,
+    IsStaff,
+    content,
+    requires,
+)
 from resolvers import accounts, messaging
+from resolvers import announcements as city_resolvers
+from resolvers import notifications as notification_resolvers
 from resolvers.ids import to_global_id
 from schema.base import Connection, UserError, attempt
 from schema.geography import Neighbourhood, Street
 
 if TYPE_CHECKING:
+    from schema.city import Announcement, Notification
     from schema.messaging import Conversation
 
 
 @strawberry.type(description="Un habitant, tel que ses voisins le voient : son nom affiché seul.")
 class Resident:
     row: strawberry.Private[models.Account]
+    # True when reached through a post its author shared with the city.
+    shared_with_city: strawberry.Private[bool] = False
 
     @classmethod
     def from_model(cls, row: models.Account) -> Resident:
@@ -32,8 +44,9 @@ class Resident:
         return strawberry.ID(to_global_id("Account", self.row.id))
 
     @strawberry.field(
-        description="Visible des voisins et des modérateurs ; null pour les comptes de la ville.",
-        extensions=content(IsNotCityRole),
+        description="Visible des voisins et des modérateurs ; null pour les comptes de la ville, "
+        "sauf pour l'auteur d'une publication partagée avec elle.",
+        extensions=content(CanReadResidentContent),
     )
     def display_name(self) -> str | None:
         return self.row.display_name
@@ -90,6 +103,30 @@ class Account:
         page = await messaging.conversations(info.context, first, after)
         return Connection.of(page, Conversation.from_model)
 
+    @strawberry.field(
+        description="Les annonces de la ville adressées à l'habitant, la plus récente d'abord."
+    )
+    async def announcements(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[Announcement, strawberry.lazy("schema.city")]]:
+        from schema.city import Announcement
+
+        page = await city_resolvers.viewer_announcements(info.context, first, after)
+        return Connection.of(page, Announcement.from_model)
+
+    @strawberry.field(description="Notifications, la plus récente d'abord.")
+    async def notifications(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[Notification, strawberry.lazy("schema.city")]]:
+        from schema.city import Notification
+
+        page = await notification_resolvers.notifications(info.context, first, after)
+        return Connection.of(page, Notification.from_model)
+
+    @strawberry.field
+    async def unread_notification_count(self, info: Info) -> int:
+        return await notification_resolvers.unread_count(info.context)
+
 
 @strawberry.type(description="Un courrier de vérification, à imprimer et poster à l'adresse.")
 class VerificationLetter:
@@ -107,11 +144,13 @@ class VerificationLetter:
     def code(self) -> str:
         return accounts.format_code(self.row.code)
 
-    @strawberry.field
+    @strawberry.field(description="Modérateurs et administrateurs seulement.")
     def status(self) -> models.LetterStatus:
         return self.row.status
 
-    @strawberry.field
+    @strawberry.field(
+        description="Codes erronés saisis ; 5 verrouillent le courrier. Modérateurs et administrateurs seulement."
+    )
     def failed_attempts(self) -> int:
         return self.row.failed_attempts
 
@@ -119,18 +158,22 @@ class VerificationLetter:
     async def recipient_name(self, info: Info) -> str:
         return (await info.context.loaders.account.load(self.row.account_id)).display_name
 
-    @strawberry.field
+    @strawberry.field(
+        description="L'adresse où poster le courrier. Modérateurs et administrateurs seulement."
+    )
     async def street(self, info: Info) -> Street | None:
         account = await info.context.loaders.account.load(self.row.account_id)
         if account.street_id is None:
             return None
         return Street(row=await info.context.loaders.street.load(account.street_id))
 
-    @strawberry.field
+    @strawberry.field(
+        description="L'adresse où poster le courrier. Modérateurs et administrateurs seulement."
+    )
     async def house_number(self, info: Info) -> str | None:
         return (await info.context.loaders.account.load(self.row.account_id)).house_number
 
-    @strawberry.field
+    @strawberry.field(description="Modérateurs et administrateurs seulement.")
     def created_at(self) -> datetime:
         return self.row.created_at
 
@@ -238,7 +281,10 @@ class AccountMutation:
     async def logout(self, info: Info) -> LogoutPayload:
         return LogoutPayload(ok=await accounts.logout(info.context))
 
-    @strawberry.mutation(extensions=requires(IsResident))
+    @strawberry.mutation(
+        description="Saisir le code du courrier reçu ; 5 codes erronés le verrouillent. Habitants.",
+        extensions=requires(IsResident),
+    )
     async def verify_address(self, info: Info, input: VerifyAddressInput) -> VerifyAddressPayload:
         return await attempt(
             accounts.verify_address(info.context, code=input.code),

@@ -8,7 +8,14 @@ import strawberry
 from strawberry.types import Info
 
 from models import community as models
-from permissions import CanReadPostContent, IsNotCityRole, IsResident, content, requires
+from permissions import (
+    CanReadPostContent,
+    CanReadResidentContent,
+    IsAuthorOrStaff,
+    IsResident,
+    content,
+    requires,
+)
 from resolvers import community
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
@@ -30,7 +37,7 @@ class Post:
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Post", self.row.id))
 
-    @strawberry.field
+    @strawberry.field(description="Voisins, comptes de la ville et modérateurs (métadonnée).")
     def kind(self) -> models.PostKind:
         return self.row.kind
 
@@ -44,9 +51,10 @@ class Post:
 
     @strawberry.field(description=CONTENT, extensions=content(CanReadPostContent))
     async def author(self, info: Info) -> Resident | None:
-        return Resident(row=await info.context.loaders.account.load(self.row.author_id))
+        row = await info.context.loaders.account.load(self.row.author_id)
+        return Resident(row=row, shared_with_city=self.row.share_with_city)
 
-    @strawberry.field
+    @strawberry.field(description="Voisins, comptes de la ville et modérateurs (métadonnée).")
     def created_at(self) -> datetime:
         return self.row.created_at
 
@@ -62,15 +70,28 @@ class Post:
     def shared_with_city(self) -> bool:
         return self.row.share_with_city
 
-    @strawberry.field
+    @strawberry.field(description="Voisins, comptes de la ville et modérateurs (métadonnée).")
     async def topics(self, info: Info) -> list[Topic]:
         return [Topic(row=t) for t in await info.context.loaders.topics_by_post.load(self.row.id)]
 
-    @strawberry.field
+    @strawberry.field(description="Vrai si un modérateur (ou assez de signalements) l'a masqué.")
+    def hidden(self) -> bool:
+        return self.row.hidden_at is not None
+
+    @strawberry.field(
+        description="Pourquoi le contenu est masqué. Son auteur et les modérateurs seulement.",
+        extensions=content(IsAuthorOrStaff),
+    )
+    def hidden_reason(self) -> str | None:
+        return self.row.hidden_reason
+
+    @strawberry.field(
+        description="Commentaires visibles. Voisins, comptes de la ville et modérateurs (métadonnée)."
+    )
     def comment_count(self) -> int:
         return self.row.comment_count
 
-    @strawberry.field
+    @strawberry.field(description="Voisins, comptes de la ville et modérateurs (métadonnée).")
     def reaction_count(self) -> int:
         return self.row.reaction_count
 
@@ -92,12 +113,15 @@ class Post:
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Comment] | None:
         page = await community.comments(info.context, self.row, first, after)
-        return Connection.of(page, Comment.from_model)
+        shared = self.row.share_with_city
+        return Connection.of(page, lambda row: Comment(row=row, shared_with_city=shared))
 
 
 @strawberry.type(description="Un commentaire sous une publication.")
 class Comment:
     row: strawberry.Private[models.Comment]
+    # True under a post its author shared with the city.
+    shared_with_city: strawberry.Private[bool] = False
 
     @classmethod
     def from_model(cls, row: models.Comment) -> Comment:
@@ -108,22 +132,34 @@ class Comment:
         return strawberry.ID(to_global_id("Comment", self.row.id))
 
     @strawberry.field(
-        description="Visible des voisins et des modérateurs ; null pour les comptes de la ville.",
-        extensions=content(IsNotCityRole),
+        description=CONTENT,
+        extensions=content(CanReadResidentContent),
     )
     def body(self) -> str | None:
         return self.row.body
 
     @strawberry.field(
-        description="Visible des voisins et des modérateurs ; null pour les comptes de la ville.",
-        extensions=content(IsNotCityRole),
+        description=CONTENT,
+        extensions=content(CanReadResidentContent),
     )
     async def author(self, info: Info) -> Resident | None:
-        return Resident(row=await info.context.loaders.account.load(self.row.author_id))
+        row = await info.context.loaders.account.load(self.row.author_id)
+        return Resident(row=row, shared_with_city=self.shared_with_city)
 
     @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
+
+    @strawberry.field(description="Vrai si un modérateur (ou assez de signalements) l'a masqué.")
+    def hidden(self) -> bool:
+        return self.row.hidden_at is not None
+
+    @strawberry.field(
+        description="Pourquoi le contenu est masqué. Son auteur et les modérateurs seulement.",
+        extensions=content(IsAuthorOrStaff),
+    )
+    def hidden_reason(self) -> str | None:
+        return self.row.hidden_reason
 
 
 @strawberry.input
@@ -227,7 +263,10 @@ class CommunityMutation:
         )
         return await attempt(action, _post_payload, _post_errors)
 
-    @strawberry.mutation(extensions=requires(IsResident))
+    @strawberry.mutation(
+        description="Supprimer sa publication. Son auteur seulement.",
+        extensions=requires(IsResident),
+    )
     async def delete_post(self, info: Info, input: DeletePostInput) -> DeletePostPayload:
         return await attempt(
             community.delete_post(info.context, post_id=input.post_id),
@@ -237,7 +276,10 @@ class CommunityMutation:
             lambda errors: DeletePostPayload(user_errors=errors),
         )
 
-    @strawberry.mutation(extensions=requires(IsResident))
+    @strawberry.mutation(
+        description="Commenter une publication de son quartier (habitant vérifié).",
+        extensions=requires(IsResident),
+    )
     async def add_comment(self, info: Info, input: AddCommentInput) -> AddCommentPayload:
         return await attempt(
             community.add_comment(info.context, post_id=input.post_id, body=input.body),

@@ -9,13 +9,15 @@ from strawberry.types import Info
 
 from models import community as community_models
 from models import geography as models
-from permissions import content
+from permissions import CanReadCityAggregates, IsAuthenticated, content, requires
 from permissions.classes import CanReadNeighbourhoodPosts
 from resolvers import community, geography
+from resolvers.announcements import city_announcements
 from resolvers.ids import to_global_id
 from schema.base import Connection
 
 if TYPE_CHECKING:
+    from schema.city import Announcement
     from schema.community import Post
 
 
@@ -30,6 +32,24 @@ class City:
     @strawberry.field
     def name(self) -> str:
         return self.row.name
+
+    @strawberry.field(description="Ses quartiers, par nom.")
+    async def neighbourhoods(self) -> list[Neighbourhood]:
+        rows = await geography.city_neighbourhoods(self.row.id)
+        return [Neighbourhood(row=r) for r in rows]
+
+    @strawberry.field(
+        description="Les annonces de la ville, la plus récente d'abord. Comptes de la ville et "
+        "modérateurs.",
+        extensions=requires(CanReadCityAggregates),
+    )
+    async def announcements(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[Announcement, strawberry.lazy("schema.city")]]:
+        from schema.city import Announcement
+
+        page = await city_announcements(info.context, self.row.id, first, after)
+        return Connection.of(page, Announcement.from_model)
 
 
 @strawberry.type(description="Un quartier : ses habitants s'y parlent entre eux.")
@@ -131,6 +151,14 @@ class Topic:
 
 @strawberry.type
 class GeographyQuery:
+    @strawberry.field(
+        description="La ville du compte connecté (un modérateur peut en nommer une).",
+        extensions=requires(IsAuthenticated),
+    )
+    async def city(self, info: Info, id: strawberry.ID | None = None) -> City | None:
+        row = await geography.city(info.context, id)
+        return City(row=row) if row else None
+
     @strawberry.field(description="Recherche de rue, sans tenir compte des accents ni de la casse.")
     async def streets(
         self, search: str, first: int | None = 10, after: str | None = None

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from models import messaging as models
-from permissions import IsAuthenticated, IsResident, requires
+from permissions import IsAuthenticated, IsAuthorOrStaff, IsResident, content, requires
 from resolvers import messaging
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
@@ -33,17 +33,34 @@ class Message:
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Message", self.row.id))
 
-    @strawberry.field
+    @strawberry.field(
+        description="Visible des participants, et des modérateurs une fois le message signalé."
+    )
     def body(self) -> str | None:
         return self.row.body
 
-    @strawberry.field
+    @strawberry.field(
+        description="Visible des participants, et des modérateurs une fois le message signalé."
+    )
     async def sender(self, info: Info) -> Resident | None:
         return Resident(row=await info.context.loaders.account.load(self.row.sender_id))
 
-    @strawberry.field
+    @strawberry.field(
+        description="Visible des participants, et des modérateurs une fois le message signalé."
+    )
     def created_at(self) -> datetime:
         return self.row.created_at
+
+    @strawberry.field(description="Vrai si un modérateur (ou assez de signalements) l'a masqué.")
+    def hidden(self) -> bool:
+        return self.row.hidden_at is not None
+
+    @strawberry.field(
+        description="Pourquoi le contenu est masqué. Son auteur et les modérateurs seulement.",
+        extensions=content(IsAuthorOrStaff),
+    )
+    def hidden_reason(self) -> str | None:
+        return self.row.hidden_reason
 
     @strawberry.field(
         description="La publication dont parle le message, si le compte la voit encore."
@@ -74,7 +91,7 @@ class Conversation:
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Conversation", self.row.id))
 
-    @strawberry.field
+    @strawberry.field(description="Visible des participants seuls.")
     async def participants(self, info: Info) -> list[Resident]:
         rows = await info.context.loaders.participants.load(self.row.id)
         return [Resident(row=p.account) for p in rows]
@@ -87,16 +104,17 @@ class Conversation:
         viewer_id = info.context.viewer.id if info.context.viewer else None
         return next((p.unread_count for p in rows if p.account_id == viewer_id), 0)
 
-    @strawberry.field
+    @strawberry.field(description="Visible des participants seuls.")
     async def last_message(self, info: Info) -> Message | None:
         row = await info.context.loaders.last_message.load(self.row.id)
         return Message(row=row) if row else None
 
     @strawberry.field(description="Messages, du plus récent au plus ancien.")
     async def messages(
-        self, first: int | None = 50, after: str | None = None
+        self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[Message]:
-        return Connection.of(await messaging.messages(self.row, first, after), Message.from_model)
+        page = await messaging.messages(info.context, self.row, first, after)
+        return Connection.of(page, Message.from_model)
 
 
 @strawberry.input
@@ -156,7 +174,10 @@ class MessagingMutation:
             lambda errors: SendMessagePayload(user_errors=errors),
         )
 
-    @strawberry.mutation(extensions=requires(IsResident))
+    @strawberry.mutation(
+        description="Remettre à zéro ses messages non lus d'une conversation. Participants.",
+        extensions=requires(IsResident),
+    )
     async def mark_conversation_read(
         self, info: Info, input: MarkConversationReadInput
     ) -> MarkConversationReadPayload:

@@ -1,42 +1,164 @@
-"""Reports by residents. The moderators' queue and actions come with the moderation work."""
+"""Moderation: reports, the moderators' queue and decisions, the log, and appeals."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from models import moderation as models
-from permissions import IsResident, requires
-from resolvers import reports
+from models.moderation import ContentType
+from permissions import IsAuthenticated, IsResident, IsStaff, content, requires
+from resolvers import moderation, moderation_queue, reports
 from resolvers.ids import to_global_id
-from schema.base import UserError, attempt
+from schema.accounts import Resident
+from schema.base import Connection, UserError, attempt
+from schema.community import Comment, Post
+from schema.messaging import Message
+
+strawberry.enum(models.ModerationKind, description="Ce qu'un modérateur décide.")
+strawberry.enum(models.AppealStatus, description="Où en est un recours.")
+
+ReportedContent = Annotated[Post | Comment | Message, strawberry.union("ReportedContent")]
+STAFF_ONLY = "Modérateurs et administrateurs seulement."
+_SUBJECT_TYPES = {
+    models.SubjectType.POST: "Post",
+    models.SubjectType.COMMENT: "Comment",
+    models.SubjectType.MESSAGE: "Message",
+    models.SubjectType.ACCOUNT: "Account",
+    models.SubjectType.REPORT: "Report",
+}
 
 
 @strawberry.type(description="Un signalement. Visible de son auteur et des modérateurs.")
 class Report:
     row: strawberry.Private[models.Report]
 
+    @classmethod
+    def from_model(cls, row: models.Report) -> Report:
+        return cls(row=row)
+
     @strawberry.field
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Report", self.row.id))
 
-    @strawberry.field
+    @strawberry.field(description="Visible de son auteur et des modérateurs.")
     def reason(self) -> models.ReportReason:
         return self.row.reason
 
-    @strawberry.field
+    @strawberry.field(description="Visible de son auteur et des modérateurs.")
     def note(self) -> str | None:
         return self.row.note
 
-    @strawberry.field
+    @strawberry.field(description="Visible de son auteur et des modérateurs.")
     def status(self) -> models.ReportStatus:
         return self.row.status
 
-    @strawberry.field
+    @strawberry.field(description="Visible de son auteur et des modérateurs.")
     def created_at(self) -> datetime:
         return self.row.created_at
+
+    @strawberry.field(
+        description="Habitants distincts ayant signalé ce contenu (même statut). " + STAFF_ONLY,
+        extensions=content(IsStaff),
+    )
+    async def report_count(self, info: Info) -> int | None:
+        return await moderation_queue.reporters_of(info.context, self.row)
+
+    @strawberry.field(description="Qui a signalé. " + STAFF_ONLY, extensions=content(IsStaff))
+    async def reporter(self, info: Info) -> Resident | None:
+        return Resident(row=await info.context.loaders.account.load(self.row.reporter_id))
+
+    @strawberry.field(
+        description="Le contenu signalé, même masqué. " + STAFF_ONLY, extensions=content(IsStaff)
+    )
+    async def content(self) -> ReportedContent | None:
+        row = await moderation.load_content(
+            moderation.ContentRef(self.row.content_type, self.row.content_id)
+        )
+        if row is None:
+            return None
+        wrap = {ContentType.POST: Post, ContentType.COMMENT: Comment, ContentType.MESSAGE: Message}
+        return wrap[self.row.content_type](row=row)  # type: ignore[return-value]
+
+
+@strawberry.type(
+    description="Une décision de modération, inscrite au journal sans retour possible. "
+    + STAFF_ONLY
+)
+class ModerationAction:
+    row: strawberry.Private[models.ModerationAction]
+
+    @classmethod
+    def from_model(cls, row: models.ModerationAction) -> ModerationAction:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("ModerationAction", self.row.id))
+
+    @strawberry.field(description="Modérateurs et administrateurs seulement.")
+    def kind(self) -> models.ModerationKind:
+        return self.row.kind
+
+    @strawberry.field(
+        description="Motivation envoyée à la personne touchée. Modérateurs et administrateurs seulement."
+    )
+    def reason(self) -> str:
+        return self.row.reason
+
+    @strawberry.field(description="Modérateurs et administrateurs seulement.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="La fin d'une suspension ; null si elle est sans fin.")
+    def until(self) -> datetime | None:
+        return self.row.until
+
+    @strawberry.field(description="Le contenu ou le compte visé.")
+    def subject_id(self) -> strawberry.ID:
+        return strawberry.ID(
+            to_global_id(_SUBJECT_TYPES[self.row.subject_type], self.row.subject_id)
+        )
+
+    @strawberry.field(description="Le modérateur ; null pour un masquage automatique.")
+    async def moderator(self, info: Info) -> Resident | None:
+        if self.row.moderator_id is None:
+            return None
+        return Resident(row=await info.context.loaders.account.load(self.row.moderator_id))
+
+
+@strawberry.type(description="Un recours contre une décision, par la personne qu'elle touche.")
+class Appeal:
+    row: strawberry.Private[models.Appeal]
+
+    @classmethod
+    def from_model(cls, row: models.Appeal) -> Appeal:
+        return cls(row=row)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Appeal", self.row.id))
+
+    @strawberry.field(description="Visible de son auteur et des modérateurs.")
+    def message(self) -> str:
+        return self.row.message
+
+    @strawberry.field(description="Visible de son auteur et des modérateurs.")
+    def status(self) -> models.AppealStatus:
+        return self.row.status
+
+    @strawberry.field(description="Visible de son auteur et des modérateurs.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(
+        description="La décision contestée. " + STAFF_ONLY, extensions=content(IsStaff)
+    )
+    async def action(self) -> ModerationAction | None:
+        return ModerationAction(row=await models.ModerationAction.get(id=self.row.action_id))
 
 
 @strawberry.input
@@ -48,10 +170,92 @@ class ReportContentInput:
     note: str | None = None
 
 
+@strawberry.input
+class ModerateInput:
+    kind: models.ModerationKind
+    reason: str = strawberry.field(description="5 caractères au moins ; l'auteur la reçoit.")
+    report_ids: list[strawberry.ID] | None = None
+    content_ids: list[strawberry.ID] | None = None
+    account_id: strawberry.ID | None = None
+    until: datetime | None = strawberry.field(
+        default=None, description="Fin d'une suspension ; absente : sans fin."
+    )
+
+
+@strawberry.input
+class AppealModerationInput:
+    action_id: strawberry.ID
+    message: str
+
+
+@strawberry.input
+class DecideAppealInput:
+    appeal_id: strawberry.ID
+    accept: bool = strawberry.field(
+        description="Vrai : la décision est annulée (contenu rétabli, suspension levée)."
+    )
+    reason: str
+
+
 @strawberry.type
 class ReportContentPayload:
     report: Report | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ModeratePayload:
+    actions: list[ModerationAction] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AppealPayload:
+    appeal: Appeal | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ModerationQuery:
+    @strawberry.field(
+        description="Contenus signalés, un par contenu, le pire d'abord : masqués en attente, puis "
+        "les plus signalés, puis les plus anciens. " + STAFF_ONLY,
+        extensions=requires(IsStaff),
+    )
+    async def reports(
+        self,
+        info: Info,
+        status: models.ReportStatus = models.ReportStatus.OPEN,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Report]:
+        page = await moderation_queue.report_queue(info.context, status, first, after)
+        return Connection.of(page, Report.from_model)
+
+    @strawberry.field(
+        description="Le journal de modération, le plus récent d'abord. " + STAFF_ONLY,
+        extensions=requires(IsStaff),
+    )
+    async def moderation_log(
+        self, first: int | None = 50, after: str | None = None
+    ) -> Connection[ModerationAction]:
+        return Connection.of(
+            await moderation.moderation_log(first, after), ModerationAction.from_model
+        )
+
+    @strawberry.field(
+        description="Les recours, le plus ancien d'abord. " + STAFF_ONLY,
+        extensions=requires(IsStaff),
+    )
+    async def appeals(
+        self,
+        status: models.AppealStatus = models.AppealStatus.OPEN,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Appeal]:
+        return Connection.of(
+            await moderation_queue.appeals(status, first, after), Appeal.from_model
+        )
 
 
 @strawberry.type
@@ -68,4 +272,50 @@ class ModerationMutation:
             action,
             lambda row: ReportContentPayload(report=Report(row=row)),
             lambda errors: ReportContentPayload(user_errors=errors),
+        )
+
+    @strawberry.mutation(
+        description="Décider, pour un ou plusieurs contenus ou signalements, ou pour un compte : tout "
+        "ou rien. " + STAFF_ONLY,
+        extensions=requires(IsStaff),
+    )
+    async def moderate(self, info: Info, input: ModerateInput) -> ModeratePayload:
+        action = moderation.moderate(
+            info.context,
+            kind=input.kind,
+            reason=input.reason,
+            report_ids=input.report_ids,
+            content_ids=input.content_ids,
+            account_id=input.account_id,
+            until=input.until,
+        )
+        return await attempt(
+            action,
+            lambda rows: ModeratePayload(actions=[ModerationAction(row=r) for r in rows]),
+            lambda errors: ModeratePayload(user_errors=errors),
+        )
+
+    @strawberry.mutation(
+        description="Contester une décision qui vous touche, une fois par décision.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def appeal_moderation(self, info: Info, input: AppealModerationInput) -> AppealPayload:
+        return await attempt(
+            moderation_queue.appeal(info.context, action_id=input.action_id, message=input.message),
+            lambda row: AppealPayload(appeal=Appeal(row=row)),
+            lambda errors: AppealPayload(user_errors=errors),
+        )
+
+    @strawberry.mutation(
+        description="Trancher un recours ; l'issue rejoint le journal. " + STAFF_ONLY,
+        extensions=requires(IsStaff),
+    )
+    async def decide_appeal(self, info: Info, input: DecideAppealInput) -> ModeratePayload:
+        action = moderation_queue.decide_appeal(
+            info.context, appeal_id=input.appeal_id, accept=input.accept, reason=input.reason
+        )
+        return await attempt(
+            action,
+            lambda row: ModeratePayload(actions=[ModerationAction(row=row)]),
+            lambda errors: ModeratePayload(user_errors=errors),
         )

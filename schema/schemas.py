@@ -19,10 +19,12 @@ from strawberry.federation import Schema
 from strawberry.schema.config import StrawberryConfig
 
 from schema.accounts import AccountMutation, AccountQuery
+from schema.city import CityMutation, CityQuery
 from schema.community import CommunityMutation, CommunityQuery
 from schema.geography import GeographyQuery
+from schema.insights import InsightsQuery
 from schema.messaging import MessagingMutation, MessagingQuery
-from schema.moderation import ModerationMutation
+from schema.moderation import ModerationMutation, ModerationQuery
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -31,13 +33,32 @@ FEDERATION_VERSION: Final = "2.9"
 
 
 @strawberry.type
-class Query(AccountQuery, GeographyQuery, CommunityQuery, MessagingQuery):
+class Query(
+    AccountQuery,
+    GeographyQuery,
+    CommunityQuery,
+    MessagingQuery,
+    CityQuery,
+    InsightsQuery,
+    ModerationQuery,
+):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutation, CommunityMutation, MessagingMutation, ModerationMutation):
+class Mutation(
+    AccountMutation, CommunityMutation, MessagingMutation, ModerationMutation, CityMutation
+):
     pass
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Masks like Strawberry's, and still gives the masked error a code clients can test."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -53,7 +74,9 @@ def build_schema(*, production: bool) -> Schema:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Erreur inattendue."),
+        lambda: MaskUnexpectedErrors(
+            should_mask_error=is_unexpected, error_message="Erreur inattendue."
+        ),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]

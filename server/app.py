@@ -39,7 +39,7 @@ class QuartierGraphQL(GraphQL):
         return Context(
             viewer=viewer,
             token=token,
-            loaders=Loaders(viewer.id if viewer else None),
+            loaders=Loaders(viewer),
             settings=self.settings,
             request=request,
             response=response,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -37,7 +37,10 @@ class Settings:
     token_ttl_hours: int = 24 * 30
     default_activation_threshold: int = 10
     db_pool_max: int = 10
-    extra: dict[str, str] = field(default_factory=dict)
+    # Counts below this (other than 0) are suppressed in every aggregate the city sees.
+    suppression_threshold: int = 5
+    # Distinct verified residents whose reports hide content until a moderator decides.
+    auto_hide_threshold: int = 3
 
     @property
     def production(self) -> bool:
@@ -70,4 +73,6 @@ class Settings:
                 "QUARTIER_DEFAULT_ACTIVATION_THRESHOLD", cls.default_activation_threshold
             ),
             db_pool_max=_int("QUARTIER_DB_POOL_MAX", cls.db_pool_max),
+            suppression_threshold=_int("QUARTIER_SUPPRESSION_THRESHOLD", cls.suppression_threshold),
+            auto_hide_threshold=_int("QUARTIER_AUTO_HIDE_THRESHOLD", cls.auto_hide_threshold),
         )

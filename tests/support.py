@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import re
@@ -29,6 +30,15 @@ CONTRACT = Path(__file__).resolve().parent / "contract"
 POSTGRES_ENV = "QUARTIER_TEST_POSTGRES_URL"
 
 TABLES = [
+    "appeal",
+    "moderation_action",
+    "notification",
+    "consultation_answer",
+    "consultation_option",
+    "consultation",
+    "announcement_street",
+    "announcement_neighbourhood",
+    "announcement",
     "report",
     "message",
     "conversation_participant",
@@ -76,13 +86,27 @@ async def drop_postgres_database(admin_url: str, url: str) -> None:
 
 
 async def truncate_all() -> None:
+    """Empty every table; the moderation log's append-only guard is lifted for that alone."""
     conn = connections.get("default")
     if conn.capabilities.dialect == "postgres":
-        await conn.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        await conn.execute_script(
+            "ALTER TABLE moderation_action DISABLE TRIGGER USER;"
+            f" TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE;"
+            " ALTER TABLE moderation_action ENABLE TRIGGER USER"
+        )
     else:
+        await conn.execute_script(
+            "DROP TRIGGER moderation_action_no_update; DROP TRIGGER moderation_action_no_delete"
+        )
         for table in TABLES:
             await conn.execute_script(f"DELETE FROM {table}")
         await conn.execute_script("DELETE FROM sqlite_sequence")
+        for statement in append_only_guard()._SQLITE_GUARD:
+            await conn.execute_script(statement)
+
+
+def append_only_guard():  # type: ignore[no-untyped-def]
+    return importlib.import_module("models.migrations.0003_moderation")
 
 
 # --- GraphQL -----------------------------------------------------------------------------

@@ -17,6 +17,10 @@ COVERED = {
     "web/feed.graphql",
     "web/messages.graphql",
     "moderation/verification.graphql",
+    "city/announcements.graphql",
+    "web/city.graphql",
+    "city/insights.graphql",
+    "moderation/moderation.graphql",
 }
 SHARED = ROOT.parent / "shared" / "contract"
 
