@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hmac
-import unicodedata
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError

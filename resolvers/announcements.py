@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tortoise.queryset import QuerySet
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
@@ -54,7 +56,7 @@ def _city_of(ctx: Context) -> int:
 
 
 async def _ids_in_city(
-    checks: Checks, field_name: str, raw_ids: list[str], type_name: str, city_id: int
+    checks: Checks, field_name: str, raw_ids: Sequence[str], type_name: str, city_id: int
 ) -> list[int]:
     if len(raw_ids) > TARGETS_MAX:
         checks.add(field_name, "TOO_MANY_TARGETS", f"{TARGETS_MAX} cibles au maximum.")
@@ -82,8 +84,8 @@ async def resolve_target(
     ctx: Context,
     checks: Checks,
     scope: TargetScope,
-    neighbourhood_ids: list[str] | None,
-    street_ids: list[str] | None,
+    neighbourhood_ids: Sequence[str] | None,
+    street_ids: Sequence[str] | None,
 ) -> Target:
     city_id = _city_of(ctx)
     target = Target(scope)
@@ -111,7 +113,7 @@ async def resolve_target(
     return target
 
 
-def audience(city_id: int, target: Target):  # type: ignore[no-untyped-def]
+def audience(city_id: int, target: Target) -> QuerySet[Account]:
     """Verified residents living in the target, now."""
     qs = Account.filter(role=Role.RESIDENT, verified_at__isnull=False, city_id=city_id)
     if target.scope is TargetScope.NEIGHBOURHOODS:
@@ -124,8 +126,8 @@ def audience(city_id: int, target: Target):  # type: ignore[no-untyped-def]
 async def audience_count(
     ctx: Context,
     scope: TargetScope,
-    neighbourhood_ids: list[str] | None,
-    street_ids: list[str] | None,
+    neighbourhood_ids: Sequence[str] | None,
+    street_ids: Sequence[str] | None,
 ) -> int:
     checks = Checks()
     target = await resolve_target(ctx, checks, scope, neighbourhood_ids, street_ids)
@@ -170,8 +172,8 @@ async def publish(
     title: str,
     body: str,
     scope: TargetScope,
-    neighbourhood_ids: list[str] | None,
-    street_ids: list[str] | None,
+    neighbourhood_ids: Sequence[str] | None,
+    street_ids: Sequence[str] | None,
     consultation: ConsultationDraft | None,
     checks: Checks,
 ) -> Announcement:

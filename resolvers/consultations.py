@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
@@ -57,7 +58,7 @@ async def answer(ctx: Context, *, consultation_id: str, option_id: str) -> Consu
     if not await ConsultationOption.exists(id=option_pk, consultation_id=row.id):
         raise fail("optionId", "NOT_FOUND", "Cette réponse n'appartient pas à la consultation.")
     assert viewer.neighbourhood_id is not None
-    values = {
+    values: dict[str, Any] = {
         "option_id": option_pk,
         "answered_at": now(),
         "neighbourhood_id": viewer.neighbourhood_id,

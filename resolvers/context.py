@@ -19,7 +19,8 @@ class Context:
     # Starlette's request or websocket; Strawberry's views expect these keys.
     request: Any = None
     response: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Per-request memo for figures computed once and read by several fields.
+    extra: dict[Any, Any] = field(default_factory=dict)
 
     # Strawberry's ASGI integration reads the context like a mapping.
     def __getitem__(self, key: str) -> Any:

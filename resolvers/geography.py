@@ -12,8 +12,8 @@ from permissions.roles import is_staff
 from permissions.rules import can_view_neighbourhood
 from resolvers.context import Context
 from resolvers.ids import decode_id
-from resolvers.validation import has_control_characters
 from resolvers.pagination import Order, Page, keyset_page
+from resolvers.validation import has_control_characters
 
 BY_NAME = Order("search_name", kind=str, descending=False)
 

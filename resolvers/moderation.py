@@ -3,8 +3,10 @@ log, its subject's author is notified with the reason, and may appeal once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from tortoise.expressions import F
 from tortoise.functions import Count
@@ -75,7 +77,7 @@ def _reason(checks: Checks, reason: str) -> str:
 
 
 async def _contents(
-    checks: Checks, content_ids: list[str], report_ids: list[str]
+    checks: Checks, content_ids: Sequence[str], report_ids: Sequence[str]
 ) -> list[ContentRef]:
     refs: list[ContentRef] = []
     for raw in content_ids:
@@ -143,7 +145,8 @@ async def set_hidden(row: Post | Comment | Message, reason: str | None) -> bool:
         await Post.filter(id=row.post_id).update(
             comment_count=F("comment_count") + (-1 if hidden else 1)
         )
-    row.hidden_at, row.hidden_reason = (row.hidden_at or moment) if hidden else None, reason
+    row.hidden_at = (row.hidden_at or moment) if hidden else None
+    row.hidden_reason = reason  # type: ignore[assignment]  # a nullable TextField
     return True
 
 
@@ -178,8 +181,8 @@ async def moderate(
     *,
     kind: ModerationKind,
     reason: str,
-    report_ids: list[str] | None,
-    content_ids: list[str] | None,
+    report_ids: Sequence[str] | None,
+    content_ids: Sequence[str] | None,
     account_id: str | None,
     until: datetime | None,
 ) -> list[ModerationAction]:
@@ -235,21 +238,25 @@ async def _act_on_account(
     return await _log(moderator, kind, SubjectType.ACCOUNT, target.id, target.id, reason, until)
 
 
-async def auto_hide(ref: ContentRef, threshold: int) -> None:
-    """Hide content that `threshold` distinct verified residents have reported, pending a
-    moderator's decision. Runs in the transaction that stored the latest report."""
-    reporters = (
-        await Report.filter(
-            content_type=ref.kind,
-            content_id=ref.pk,
-            status=ReportStatus.OPEN,
-            reporter__verified_at__isnull=False,
-        )
-        .annotate(n=Count("reporter_id", distinct=True))
+async def distinct_reporters(
+    ref: ContentRef, status: ReportStatus, *, verified_only: bool = False
+) -> int:
+    """How many residents reported the content: one resident reporting twice counts once."""
+    qs = Report.filter(content_type=ref.kind, content_id=ref.pk, status=status)
+    if verified_only:
+        qs = qs.filter(reporter__verified_at__isnull=False)
+    counts = (
+        await qs.annotate(n=Count("reporter_id", distinct=True))
         .group_by("content_type")
         .values_list("n", flat=True)
     )
-    count = reporters[0] if reporters else 0
+    return int(cast(int, counts[0])) if counts else 0
+
+
+async def auto_hide(ref: ContentRef, threshold: int) -> None:
+    """Hide content that `threshold` distinct verified residents have reported, pending a
+    moderator's decision. Runs in the transaction that stored the latest report."""
+    count = await distinct_reporters(ref, ReportStatus.OPEN, verified_only=True)
     row = await load_content(ref)
     if count < threshold or row is None or row.hidden_at is not None:
         return

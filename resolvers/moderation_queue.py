@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Min
@@ -28,6 +29,7 @@ from resolvers.moderation import (
     ContentRef,
     _log,
     _reason,
+    distinct_reporters,
     load_content,
     set_hidden,
 )
@@ -96,7 +98,7 @@ async def _hidden_contents(groups: list[dict]) -> set[tuple[str, int]]:
                 .filter(id__in=ids, hidden_at__isnull=False)
                 .values_list("id", flat=True)
             )
-            hidden |= {(kind.value, pk) for pk in found}
+            hidden |= {(kind.value, cast(int, pk)) for pk in found}
     return hidden
 
 
@@ -104,16 +106,10 @@ async def reporters_of(ctx: Context, report: Report) -> int:
     """Distinct residents who reported the same content with the same status."""
     cached = ctx.extra.get(("reporters", report.id))
     if cached is not None:
-        return cached
-    rows = (
-        await Report.filter(
-            content_type=report.content_type, content_id=report.content_id, status=report.status
-        )
-        .annotate(n=Count("reporter_id", distinct=True))
-        .group_by("content_type")
-        .values_list("n", flat=True)
+        return int(cached)
+    return await distinct_reporters(
+        ContentRef(report.content_type, report.content_id), report.status
     )
-    return rows[0] if rows else 0
 
 
 async def appeal(ctx: Context, *, action_id: str, message: str) -> Appeal:

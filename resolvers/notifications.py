@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tortoise.timezone import now
 
 from models.city import Notification
@@ -22,7 +24,7 @@ async def unread_count(ctx: Context) -> int:
     return await Notification.filter(account_id=ctx.viewer.id, read_at=None).count()
 
 
-async def mark_read(ctx: Context, ids: list[str] | None) -> int:
+async def mark_read(ctx: Context, ids: Sequence[str] | None) -> int:
     """Marks the given notifications (all when `ids` is absent) read; returns the unread count."""
     assert ctx.viewer is not None
     checks = Checks()

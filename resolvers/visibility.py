@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.expressions import Q
 
 from models.accounts import Account
@@ -14,4 +16,5 @@ def not_hidden_for(viewer: Account | None, author_field: str = "author_id") -> Q
         return Q()
     if viewer is None:
         return Q(hidden_at=None)
-    return Q(hidden_at=None) | Q(**{author_field: viewer.id})
+    own: dict[str, Any] = {author_field: viewer.id}
+    return Q(hidden_at=None) | Q(**own)

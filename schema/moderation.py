@@ -81,7 +81,7 @@ class Report:
         if row is None:
             return None
         wrap = {ContentType.POST: Post, ContentType.COMMENT: Comment, ContentType.MESSAGE: Message}
-        return wrap[self.row.content_type](row=row)  # type: ignore[return-value]
+        return wrap[self.row.content_type](row=row)
 
 
 @strawberry.type(

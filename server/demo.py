@@ -179,6 +179,7 @@ async def seed_demo() -> bool:
         rows: list[Comment | Reaction | PostTopic] = []
         for demo in POSTS:
             rows.extend(await seeder.post(demo, topics))
-        for model in (PostTopic, Comment, Reaction):
-            await model.bulk_create([r for r in rows if isinstance(r, model)])
+        await PostTopic.bulk_create([r for r in rows if isinstance(r, PostTopic)])
+        await Comment.bulk_create([r for r in rows if isinstance(r, Comment)])
+        await Reaction.bulk_create([r for r in rows if isinstance(r, Reaction)])
     return True

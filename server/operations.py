@@ -55,7 +55,8 @@ async def find_city(name: str | None) -> City:
     if name is not None:
         city = await city_named(name)
         if city is None:
-            known = ", ".join(await City.all().order_by("name").values_list("name", flat=True))
+            names = await City.all().order_by("name").values_list("name", flat=True)
+            known = ", ".join(str(n) for n in names)
             raise CommandError(f"no city named {name!r} (cities: {known or 'none'})")
         return city
     cities = await City.all().limit(2)
