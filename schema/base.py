@@ -10,6 +10,7 @@ import strawberry
 from models.accounts import LetterStatus, Role
 from models.community import PostKind
 from models.moderation import ReportReason, ReportStatus
+from permissions import IsAuthorOrStaff, content
 from resolvers.errors import UserErrors
 from resolvers.pagination import Page
 
@@ -49,6 +50,22 @@ class Connection(Generic[T]):
     @classmethod
     def empty(cls) -> Connection[T]:
         return cls(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
+
+
+@strawberry.interface(description="Un contenu que la modération peut masquer.")
+class Hideable:
+    row: strawberry.Private[Any]
+
+    @strawberry.field(description="Vrai si un modérateur (ou assez de signalements) l'a masqué.")
+    def hidden(self) -> bool:
+        return self.row.hidden_at is not None
+
+    @strawberry.field(
+        description="Pourquoi le contenu est masqué. Son auteur et les modérateurs seulement.",
+        extensions=content(IsAuthorOrStaff),
+    )
+    def hidden_reason(self) -> str | None:
+        return self.row.hidden_reason
 
 
 @strawberry.type(description="Une erreur que l'utilisateur peut corriger.")

@@ -11,7 +11,6 @@ from models import community as models
 from permissions import (
     CanReadPostContent,
     CanReadResidentContent,
-    IsAuthorOrStaff,
     IsResident,
     content,
     requires,
@@ -19,14 +18,14 @@ from permissions import (
 from resolvers import community
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
-from schema.base import Connection, UserError, attempt
+from schema.base import Connection, Hideable, UserError, attempt
 from schema.geography import Neighbourhood, Topic
 
 CONTENT = "Visible des voisins et des modérateurs ; null pour les comptes de la ville, sauf si l'auteur a partagé la publication avec elle."
 
 
 @strawberry.type(description="Une publication du fil d'un quartier.")
-class Post:
+class Post(Hideable):
     row: strawberry.Private[models.Post]
 
     @classmethod
@@ -74,17 +73,6 @@ class Post:
     async def topics(self, info: Info) -> list[Topic]:
         return [Topic(row=t) for t in await info.context.loaders.topics_by_post.load(self.row.id)]
 
-    @strawberry.field(description="Vrai si un modérateur (ou assez de signalements) l'a masqué.")
-    def hidden(self) -> bool:
-        return self.row.hidden_at is not None
-
-    @strawberry.field(
-        description="Pourquoi le contenu est masqué. Son auteur et les modérateurs seulement.",
-        extensions=content(IsAuthorOrStaff),
-    )
-    def hidden_reason(self) -> str | None:
-        return self.row.hidden_reason
-
     @strawberry.field(
         description="Commentaires visibles. Voisins, comptes de la ville et modérateurs (métadonnée)."
     )
@@ -118,7 +106,7 @@ class Post:
 
 
 @strawberry.type(description="Un commentaire sous une publication.")
-class Comment:
+class Comment(Hideable):
     row: strawberry.Private[models.Comment]
     # True under a post its author shared with the city.
     shared_with_city: strawberry.Private[bool] = False
@@ -149,17 +137,6 @@ class Comment:
     @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
-
-    @strawberry.field(description="Vrai si un modérateur (ou assez de signalements) l'a masqué.")
-    def hidden(self) -> bool:
-        return self.row.hidden_at is not None
-
-    @strawberry.field(
-        description="Pourquoi le contenu est masqué. Son auteur et les modérateurs seulement.",
-        extensions=content(IsAuthorOrStaff),
-    )
-    def hidden_reason(self) -> str | None:
-        return self.row.hidden_reason
 
 
 @strawberry.input

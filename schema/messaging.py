@@ -9,11 +9,11 @@ import strawberry
 from strawberry.types import Info
 
 from models import messaging as models
-from permissions import IsAuthenticated, IsAuthorOrStaff, IsResident, content, requires
+from permissions import IsAuthenticated, IsResident, requires
 from resolvers import messaging
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
-from schema.base import Connection, UserError, attempt
+from schema.base import Connection, Hideable, UserError, attempt
 
 if TYPE_CHECKING:
     from schema.community import Post
@@ -22,7 +22,7 @@ PARTICIPANTS_ONLY = "Visible des participants seuls."
 
 
 @strawberry.type(description="Un message privé. " + PARTICIPANTS_ONLY)
-class Message:
+class Message(Hideable):
     row: strawberry.Private[models.Message]
 
     @classmethod
@@ -50,17 +50,6 @@ class Message:
     )
     def created_at(self) -> datetime:
         return self.row.created_at
-
-    @strawberry.field(description="Vrai si un modérateur (ou assez de signalements) l'a masqué.")
-    def hidden(self) -> bool:
-        return self.row.hidden_at is not None
-
-    @strawberry.field(
-        description="Pourquoi le contenu est masqué. Son auteur et les modérateurs seulement.",
-        extensions=content(IsAuthorOrStaff),
-    )
-    def hidden_reason(self) -> str | None:
-        return self.row.hidden_reason
 
     @strawberry.field(
         description="La publication dont parle le message, si le compte la voit encore."

@@ -19,11 +19,11 @@ from tortoise import connections
 from tortoise.timezone import now
 
 from models.accounts import Account, LetterStatus, Role, VerificationLetter
-from models.community import Topic
 from models.geography import City, Neighbourhood, Street, fold
 from resolvers import tokens
 from resolvers.accounts import new_letter_code
 from resolvers.ids import to_global_id
+from server.taxonomy import create_city
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = Path(__file__).resolve().parent / "contract"
@@ -166,22 +166,9 @@ async def run_contract(
 
 # --- factories ---------------------------------------------------------------------------
 
-TOPICS = [
-    ("mobilite", "Mobilité"),
-    ("travaux", "Travaux"),
-    ("securite", "Sécurité"),
-    ("environnement", "Environnement"),
-    ("proprete", "Propreté"),
-    ("entraide", "Entraide"),
-    ("objets", "Objets"),
-    ("evenements", "Événements"),
-]
-
 
 async def make_city(name: str = "La Louvière") -> City:
-    city = await City.create(name=name)
-    await Topic.bulk_create([Topic(city=city, slug=s, label=label) for s, label in TOPICS])
-    return city
+    return await create_city(name)
 
 
 async def make_neighbourhood(
