@@ -13,6 +13,7 @@ from models.geography import City, Neighbourhood, Street, fold
 from resolvers import passwords
 from resolvers.accounts import new_letter_code
 from server import demo_data
+from server.demo_city import seed_city_side, seed_reports
 from server.demo_data import POSTS, SECTIONS, DemoPost, Section
 from server.taxonomy import create_city
 
@@ -182,4 +183,6 @@ async def seed_demo() -> bool:
         await PostTopic.bulk_create([r for r in rows if isinstance(r, PostTopic)])
         await Comment.bulk_create([r for r in rows if isinstance(r, Comment)])
         await Reaction.bulk_create([r for r in rows if isinstance(r, Reaction)])
+        await seed_city_side(seeder.city)
+        await seed_reports(seeder.city)
     return True

@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 import pytest
 
 from models.accounts import Account, AuthToken, LetterStatus, Role, VerificationLetter
+from models.city import Announcement, Notification, TargetScope
 from models.community import Comment, Post, PostTopic, Reaction, Topic
 from models.geography import City, Neighbourhood, Street
+from models.moderation import Report
 from resolvers import passwords, tokens
 from server import demo_data, operations
 from server.demo import seed_demo
@@ -432,6 +434,24 @@ async def test_seed_demo_creates_la_louviere_with_active_and_inactive_neighbourh
         ("moderation@demo.quartier.be", Role.MODERATOR),
     ]
     assert await passwords.verify_password(staff[1].password_hash, demo_data.PASSWORD)
+
+
+async def test_seed_demo_gives_the_city_and_the_moderators_something_to_look_at():
+    await seed_demo()
+
+    announcements = await Announcement.all().order_by("id").values_list("scope", "recipient_count")
+    centre = await Neighbourhood.get(name="La Louvière centre")
+    verified = await Account.filter(role=Role.RESIDENT, verified_at__isnull=False)
+    in_centre = [a for a in verified if a.neighbourhood_id == centre.id]
+    assert announcements == [
+        (TargetScope.CITY, len(verified)),
+        (TargetScope.NEIGHBOURHOODS, len(in_centre)),
+    ]
+    assert await Notification.all().count() == len(verified) + len(in_centre)
+    reports = await Report.all()
+    assert len(reports) == 2
+    assert len({r.content_id for r in reports}) == 1
+    assert (await Post.get(id=reports[0].content_id)).hidden_at is None
 
 
 async def test_seed_demo_is_skipped_on_a_database_that_has_a_city():
