@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Final
 
 import strawberry
 from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    DisableIntrospection,
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -15,9 +17,12 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.federation import Schema
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
+from permissions.roles import is_staff
 from schema.accounts import AccountMutation, AccountQuery
 from schema.city import CityMutation, CityQuery
 from schema.community import CommunityMutation, CommunityQuery
@@ -61,6 +66,31 @@ class MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+class IntrospectionForStaffOnly(SchemaExtension):
+    """Production: moderators and admins may introspect (their GraphiQL needs the schema);
+    anyone else's `__schema` or `__type` fails validation, as with Strawberry's
+    DisableIntrospection. The ValidationCache keys on the rules too, so a document validated
+    for staff is never taken as valid for others."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if not is_staff(getattr(context, "viewer", None)):
+            self.execution_context.validation_rules = (
+                *self.execution_context.validation_rules,
+                NoSchemaIntrospectionCustomRule,
+            )
+        yield
+
+
+# QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance, and so per
+# request, which left ValidationCache without a single hit (a feed request spent half its
+# time re-validating its document). Their rules are built once here instead.
+LIMIT_RULES = [
+    QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules[0],
+    MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules[0],
+]
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     """Mask errors raised by our code unless they carry a code. Errors graphql-core made
     itself (syntax, validation, limits) have no original error and are safe to show."""
@@ -69,10 +99,21 @@ def is_unexpected(error: GraphQLError) -> bool:
     return not (error.extensions and "code" in error.extensions)
 
 
+class QuartierSchema(Schema):
+    """Logs only what went wrong on our side: a refused token or a userError-like coded
+    error is the API working, not an incident, and a traceback for each would bury the
+    real ones."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        super().process_errors([e for e in errors if is_unexpected(e)], execution_context)
+
+
 def build_schema(*, production: bool) -> Schema:
     extensions: list = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        # The same rule classes for every request: ValidationCache keys on them.
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaskUnexpectedErrors(
             should_mask_error=is_unexpected, error_message="Erreur inattendue."
@@ -81,8 +122,8 @@ def build_schema(*, production: bool) -> Schema:
         lambda: ValidationCache(maxsize=256),
     ]
     if production:
-        extensions.append(DisableIntrospection)
-    return Schema(
+        extensions.append(IntrospectionForStaffOnly)
+    return QuartierSchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
