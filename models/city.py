@@ -153,7 +153,10 @@ class Notification(Model):
     )
     announcement_id: int | None
     moderation_action: fields.ForeignKeyNullableRelation[ModerationAction] = fields.ForeignKeyField(
-        "quartier.ModerationAction", related_name="notifications", null=True, on_delete=fields.CASCADE
+        "quartier.ModerationAction",
+        related_name="notifications",
+        null=True,
+        on_delete=fields.CASCADE,
     )
     moderation_action_id: int | None
     created_at = fields.DatetimeField()

@@ -73,6 +73,9 @@ class Settings:
                 "QUARTIER_DEFAULT_ACTIVATION_THRESHOLD", cls.default_activation_threshold
             ),
             db_pool_max=_int("QUARTIER_DB_POOL_MAX", cls.db_pool_max),
-            suppression_threshold=_int("QUARTIER_SUPPRESSION_THRESHOLD", cls.suppression_threshold),
+            # At 2, a suppressed count would be known to be 1.
+            suppression_threshold=_int(
+                "QUARTIER_SUPPRESSION_THRESHOLD", cls.suppression_threshold, minimum=3
+            ),
             auto_hide_threshold=_int("QUARTIER_AUTO_HIDE_THRESHOLD", cls.auto_hide_threshold),
         )

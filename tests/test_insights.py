@@ -510,6 +510,12 @@ async def test_malformed_and_unknown_neighbourhood_ids_are_refused_alike(api, wo
         )
 
 
+async def test_an_empty_list_of_neighbourhoods_is_refused(api, world, staff_token):
+    result = await insights(api, staff_token, date(2024, 1, 1), date(2024, 2, 1), ids=[])
+
+    assert error_of(result) == ("BAD_USER_INPUT", "neighbourhoodIds : aucun quartier.")
+
+
 async def test_a_day_runs_from_utc_midnight_to_utc_midnight(api, world, feed, staff_token):
     # Stored as UTC text on SQLite, as timestamptz on PostgreSQL: both must cut at 00:00 UTC.
     for moment in (
