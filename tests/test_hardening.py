@@ -131,13 +131,17 @@ async def test_graphiql_is_served_in_development(api):
 
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+    assert "/graphql/assets/graphiql.min.js?v=" in response.text
 
 
 async def test_production_serves_no_ide_and_no_introspection(production_api):
     page = await production_api.client.get("/graphql", headers={"Accept": "text/html"})
     introspection = await production_api("{ __schema { types { name } } }")
 
-    assert page.status_code == 404
+    # Only moderators and admins get GraphiQL (tests/test_graphiql.py): others sign in first.
+    assert page.status_code == 303
+    assert page.headers["location"] == "/graphql/sign-in"
+    assert "graphiql" not in page.text.lower()
     assert (
         introspection["errors"][0]["message"]
         == "GraphQL introspection has been disabled, but the requested query contained the field '__schema'."
@@ -226,3 +230,19 @@ async def test_control_characters_in_search_arguments_are_refused(api, world):
 
     assert streets["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
     assert login["data"]["login"]["userErrors"] == [{"code": "INVALID_CREDENTIALS"}]
+
+
+async def test_production_hides_the_federation_sdl_from_all_but_staff(
+    production_api, world, moderator_token
+):
+    query = "{ _service { sdl } }"
+
+    anonymous = await production_api(query)
+    resident = await production_api(query, token=world.alice_token)
+    moderator = await production_api(query, token=moderator_token)
+
+    assert anonymous["errors"][0]["message"] == (
+        "GraphQL introspection has been disabled, but the requested query contained the field '_service'."
+    )
+    assert resident["errors"][0]["message"] == anonymous["errors"][0]["message"]
+    assert "type Query" in moderator["data"]["_service"]["sdl"]

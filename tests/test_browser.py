@@ -1,0 +1,192 @@
+"""A moderator in the real GraphiQL: Debian's Chromium, driven by playwright-core
+(tests/browser/graphiql.mjs), against a real uvicorn in production mode on loopback.
+
+Needs /usr/bin/chromium and `npm ci --prefix tests/browser` (.ci/run installs both). Without
+them the test is skipped on a developer's machine and fails in CI (CI set)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from tortoise.timezone import now
+
+from models.accounts import Role
+from models.community import Post, PostKind
+from models.moderation import ContentType, ModerationAction, ModerationKind, Report, ReportReason
+from resolvers.passwords import hash_password
+from tests import support
+from tests.support import ROOT, gid
+
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER = ROOT / "tests" / "browser"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+STARTUP_SECONDS = 20
+BROWSER_SECONDS = 90
+PASSWORD = "moderation-navigateur-2026"
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    if shutil.which("node") is None:
+        return "node is missing"
+    if not (BROWSER / "node_modules" / "playwright-core").is_dir():
+        return "tests/browser/node_modules is missing (npm ci --prefix tests/browser)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser_ready() -> None:
+    missing = _missing()
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"the browser test cannot run in CI: {missing}")
+    if missing:
+        pytest.skip(f"the browser test needs Chromium and playwright-core: {missing}")
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_healthy(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    with httpx.Client(base_url=server.url, timeout=1) as client:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                pytest.fail(f"uvicorn exited:\n{server.log.read_text(errors='replace')}")
+            try:
+                if client.get("/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+    pytest.fail(f"uvicorn did not answer in {STARTUP_SECONDS} s")
+
+
+@pytest.fixture
+def production_server(browser_ready: None, database_url: str, tmp_path: Path) -> Iterator[Server]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
+    env.update(
+        DATABASE_URL=database_url,
+        QUARTIER_ENV="production",
+        QUARTIER_CORS_ORIGINS="https://quartier.lalouviere.be",
+    )
+    command = [sys.executable, "-m", "uvicorn", "server.app:app_from_env", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    log = tmp_path / "uvicorn.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    try:
+        _wait_until_healthy(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@dataclass
+class Seeded:
+    post: Post
+    moderator_email: str
+
+
+async def seed() -> Seeded:
+    """A resident's post reported by a neighbour, and a moderator who signs in by password."""
+    city = await support.make_city()
+    neighbourhood = await support.make_neighbourhood(city, "Haine-Saint-Paul")
+    street = await support.make_street(neighbourhood, "Rue de la Déportation")
+    author, _ = await support.make_resident(street, "Léa Dubois")
+    reporter, _ = await support.make_resident(street, "Marc Lejeune")
+    post = await Post.create(
+        neighbourhood=neighbourhood,
+        author=author,
+        kind=PostKind.DISCUSSION,
+        title="Promo -50 % sur les montres",
+        body="Cliquez vite sur mon lien, offre limitée !",
+        created_at=now(),
+    )
+    await Report.create(
+        reporter=reporter,
+        content_type=ContentType.POST,
+        content_id=post.id,
+        reason=ReportReason.SPAM,
+        note="Publicité.",
+        created_at=now(),
+    )
+    moderator, _ = await support.make_staff(Role.MODERATOR, "Mona Modération")
+    moderator.password_hash = await hash_password(PASSWORD)
+    await moderator.save(update_fields=["password_hash"])
+    assert moderator.email is not None
+    return Seeded(post, moderator.email)
+
+
+async def test_a_moderator_hides_a_reported_post_in_graphiql(production_server):
+    seeded = await seed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot = ARTIFACTS / "graphiql.png"
+    screenshot.unlink(missing_ok=True)
+    env = os.environ | {
+        "QUARTIER_URL": production_server.url,
+        "QUARTIER_MODERATOR_EMAIL": seeded.moderator_email,
+        "QUARTIER_MODERATOR_PASSWORD": PASSWORD,
+        "QUARTIER_POST_ID": gid("Post", seeded.post.id),
+        "QUARTIER_SCREENSHOT": str(screenshot),
+    }
+
+    started = time.monotonic()
+    run = await asyncio.to_thread(
+        subprocess.run,
+        ["node", str(BROWSER / "graphiql.mjs")],
+        cwd=BROWSER,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_SECONDS,
+    )
+    seconds = time.monotonic() - started
+
+    output = f"{run.stdout}\n{run.stderr}\nuvicorn:\n{production_server.log.read_text()}"
+    assert run.returncode == 0, output
+    print(f"browser test: {seconds:.1f} s; screenshot kept at {screenshot}\n{run.stdout}")
+    assert screenshot.stat().st_size > 10_000
+    post = await Post.get(id=seeded.post.id)
+    assert post.hidden_at is not None
+    assert post.hidden_reason == "Annonce commerciale hors sujet (test navigateur)."
+    actions = await ModerationAction.filter(kind=ModerationKind.HIDE_CONTENT).values(
+        "subject_id", "moderator__display_name", "reason"
+    )
+    assert actions == [
+        {
+            "subject_id": seeded.post.id,
+            "moderator__display_name": "Mona Modération",
+            "reason": "Annonce commerciale hors sujet (test navigateur).",
+        }
+    ]
