@@ -64,6 +64,21 @@ class ModerationActionByIdLoader(_ByIdLoader):
     model = ModerationAction
 
 
+class NotificationByIdLoader(_ByIdLoader):
+    model = Notification
+
+
+class TopicBySlugLoader(DataLoader):
+    """Keys are (city id, slug): a topic belongs to its city's taxonomy."""
+
+    async def batch_load_fn(self, keys: list[tuple[int, str]]) -> list[Topic | None]:
+        rows = await Topic.filter(
+            city_id__in={city_id for city_id, _ in keys}, slug__in={slug for _, slug in keys}
+        )
+        by_key = {(row.city_id, row.slug): row for row in rows}
+        return [by_key.get(key) for key in keys]
+
+
 class ResidentCountsByNeighbourhoodIdLoader(DataLoader):
     """(registered, verified) residents per neighbourhood, in one GROUP BY."""
 
@@ -263,6 +278,8 @@ class Loaders:
         self.resident_counts = ResidentCountsByNeighbourhoodIdLoader()
         self.post = PostByIdLoader()
         self.moderation_action = ModerationActionByIdLoader()
+        self.notification = NotificationByIdLoader()
+        self.topic_by_slug = TopicBySlugLoader()
         self.topics_by_post = TopicsByPostIdLoader()
         self.viewer_reacted = ViewerReactedByPostIdLoader(viewer_id)
         self.participants = ParticipantsByConversationIdLoader()

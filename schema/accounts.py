@@ -17,7 +17,7 @@ from permissions import (
     content,
     requires,
 )
-from resolvers import accounts, messaging
+from resolvers import accounts, messaging, references
 from resolvers import announcements as city_resolvers
 from resolvers import notifications as notification_resolvers
 from resolvers.ids import to_global_id
@@ -52,9 +52,16 @@ class Resident:
         return self.row.display_name
 
 
-@strawberry.type(description="Le compte connecté, avec ses données personnelles.")
+@strawberry.federation.type(
+    keys=["id"], description="Le compte connecté, avec ses données personnelles."
+)
 class Account:
     row: strawberry.Private[models.Account]
+
+    @classmethod
+    def resolve_reference(cls, info: Info, id: strawberry.ID) -> Account | None:
+        row = references.account(info.context, id)
+        return cls(row=row) if row else None
 
     @strawberry.field
     def id(self) -> strawberry.ID:

@@ -17,7 +17,7 @@ from permissions import (
     requires,
 )
 from permissions.classes import CanSeeConsultationResults
-from resolvers import announcements, consultations, notifications
+from resolvers import announcements, consultations, notifications, references
 from resolvers.consultations import Figure
 from resolvers.ids import to_global_id
 from resolvers.validation import Checks
@@ -211,13 +211,20 @@ class Announcement:
         return Consultation(row=row) if row else None
 
 
-@strawberry.type(description="Une notification adressée au compte connecté.")
+@strawberry.federation.type(
+    keys=["id"], description="Une notification adressée au compte connecté."
+)
 class Notification:
     row: strawberry.Private[models.Notification]
 
     @classmethod
     def from_model(cls, row: models.Notification) -> Notification:
         return cls(row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Notification | None:
+        row = await references.notification(info.context, id)
+        return cls(row=row) if row else None
 
     @strawberry.field
     def id(self) -> strawberry.ID:

@@ -15,7 +15,7 @@ from permissions import (
     content,
     requires,
 )
-from resolvers import community
+from resolvers import community, references
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
 from schema.base import Connection, Hideable, UserError, attempt
@@ -24,13 +24,18 @@ from schema.geography import Neighbourhood, Topic
 CONTENT = "Visible des voisins et des modérateurs ; null pour les comptes de la ville, sauf si l'auteur a partagé la publication avec elle."
 
 
-@strawberry.type(description="Une publication du fil d'un quartier.")
+@strawberry.federation.type(keys=["id"], description="Une publication du fil d'un quartier.")
 class Post(Hideable):
     row: strawberry.Private[models.Post]
 
     @classmethod
     def from_model(cls, row: models.Post) -> Post:
         return cls(row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Post | None:
+        row = await references.post(info.context, id)
+        return cls(row=row) if row else None
 
     @strawberry.field
     def id(self) -> strawberry.ID:

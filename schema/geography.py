@@ -11,7 +11,7 @@ from models import community as community_models
 from models import geography as models
 from permissions import CanReadCityAggregates, IsAuthenticated, content, requires
 from permissions.classes import CanReadNeighbourhoodPosts
-from resolvers import community, geography
+from resolvers import community, geography, references
 from resolvers.announcements import city_announcements
 from resolvers.ids import to_global_id
 from schema.base import Connection
@@ -52,13 +52,20 @@ class City:
         return Connection.of(page, Announcement.from_model)
 
 
-@strawberry.type(description="Un quartier : ses habitants s'y parlent entre eux.")
+@strawberry.federation.type(
+    keys=["id"], description="Un quartier : ses habitants s'y parlent entre eux."
+)
 class Neighbourhood:
     row: strawberry.Private[models.Neighbourhood]
 
     @classmethod
     def from_model(cls, row: models.Neighbourhood) -> Neighbourhood:
         return cls(row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Neighbourhood | None:
+        row = await references.neighbourhood(info.context, id)
+        return cls(row=row) if row else None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -105,13 +112,20 @@ class Neighbourhood:
         return Connection.of(page, Post.from_model)
 
 
-@strawberry.type(description="Une rue ; elle place ses habitants dans un quartier.")
+@strawberry.federation.type(
+    keys=["id"], description="Une rue ; elle place ses habitants dans un quartier."
+)
 class Street:
     row: strawberry.Private[models.Street]
 
     @classmethod
     def from_model(cls, row: models.Street) -> Street:
         return cls(row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Street | None:
+        row = await references.street(info.context, id)
+        return cls(row=row) if row else None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -132,13 +146,21 @@ class Street:
         )
 
 
-@strawberry.type(description="Un thème de la taxonomie de la ville (mobilité, travaux, ...).")
+# Keyed by its slug: the city's own services name a topic of its taxonomy that way.
+@strawberry.federation.type(
+    keys=["slug"], description="Un thème de la taxonomie de la ville (mobilité, travaux, ...)."
+)
 class Topic:
     row: strawberry.Private[community_models.Topic]
 
     @classmethod
     def from_model(cls, row: community_models.Topic) -> Topic:
         return cls(row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, slug: str) -> Topic | None:
+        row = await references.topic(info.context, slug)
+        return cls(row=row) if row else None
 
     @strawberry.field
     def slug(self) -> str:

@@ -1,13 +1,15 @@
-"""The schema objects: the root types and the hardening every request goes through."""
+"""The schema objects: the monolith, the two subgraphs cut from it (schema/subgraphs.py), their
+root types, and the hardening every request goes through."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
+from typing import Any, Final
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.language import FieldNode
+from graphql.validation import NoSchemaIntrospectionCustomRule, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -21,20 +23,27 @@ from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.federation import Schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
 
 from permissions.roles import is_staff
-from schema.accounts import AccountMutation, AccountQuery
-from schema.city import CityMutation, CityQuery
-from schema.community import CommunityMutation, CommunityQuery
-from schema.geography import GeographyQuery
+from schema.accounts import Account, AccountMutation, AccountQuery
+from schema.city import CityMutation, CityQuery, Notification
+from schema.community import CommunityMutation, CommunityQuery, Post
+from schema.geography import GeographyQuery, Neighbourhood, Street, Topic
 from schema.insights import InsightsQuery
 from schema.messaging import MessagingMutation, MessagingQuery
 from schema.moderation import ModerationMutation, ModerationQuery
+from schema.subgraphs import FieldCut, Subgraph, entities_field
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 FEDERATION_VERSION: Final = "2.9"
+
+# What a gateway may fetch by key from each schema (`_entities`).
+COMMUNITY_ENTITIES = (Account, Neighbourhood, Notification, Post, Street, Topic)
+CITY_ENTITIES = (Account, Neighbourhood, Notification, Street, Topic)
 
 
 @strawberry.type
@@ -47,7 +56,7 @@ class Query(
     InsightsQuery,
     ModerationQuery,
 ):
-    pass
+    entities = entities_field(COMMUNITY_ENTITIES)
 
 
 @strawberry.type
@@ -55,6 +64,37 @@ class Mutation(
     AccountMutation, CommunityMutation, MessagingMutation, ModerationMutation, CityMutation
 ):
     pass
+
+
+@strawberry.type(name="Query")
+class CommunitySubgraphQuery(
+    AccountQuery, GeographyQuery, CommunityQuery, MessagingQuery, ModerationQuery
+):
+    entities = entities_field(COMMUNITY_ENTITIES)
+
+
+@strawberry.type(name="Mutation")
+class CommunitySubgraphMutation(
+    AccountMutation, CommunityMutation, MessagingMutation, ModerationMutation
+):
+    pass
+
+
+@strawberry.type(name="Query")
+class CitySubgraphQuery(GeographyQuery, CityQuery, InsightsQuery):
+    entities = entities_field(CITY_ENTITIES)
+
+
+@strawberry.type(name="Mutation")
+class CitySubgraphMutation(CityMutation):
+    pass
+
+
+ROOTS: Final[dict[Subgraph | None, tuple[type, type]]] = {
+    None: (Query, Mutation),
+    Subgraph.COMMUNITY: (CommunitySubgraphQuery, CommunitySubgraphMutation),
+    Subgraph.CITY: (CitySubgraphQuery, CitySubgraphMutation),
+}
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -66,9 +106,24 @@ class MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+class NoFederationSdlRule(ValidationRule):
+    """`_service { sdl }` prints the whole schema: introspection by another name. The gateway
+    composes from the committed SDLs and never asks for it."""
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        if node.name.value == "_service":
+            self.report_error(
+                GraphQLError(
+                    "GraphQL introspection has been disabled, but the requested query "
+                    "contained the field '_service'.",
+                    node,
+                )
+            )
+
+
 class IntrospectionForStaffOnly(SchemaExtension):
     """Production: moderators and admins may introspect (their GraphiQL needs the schema);
-    anyone else's `__schema` or `__type` fails validation, as with Strawberry's
+    anyone else's `__schema`, `__type` or `_service` fails validation, as with Strawberry's
     DisableIntrospection. The ValidationCache keys on the rules too, so a document validated
     for staff is never taken as valid for others."""
 
@@ -78,6 +133,7 @@ class IntrospectionForStaffOnly(SchemaExtension):
             self.execution_context.validation_rules = (
                 *self.execution_context.validation_rules,
                 NoSchemaIntrospectionCustomRule,
+                NoFederationSdlRule,
             )
         yield
 
@@ -110,7 +166,25 @@ class QuartierSchema(Schema):
         super().process_errors([e for e in errors if is_unexpected(e)], execution_context)
 
 
-def build_schema(*, production: bool) -> Schema:
+class SubgraphSchema(QuartierSchema):
+    """One subgraph: the fields schema/subgraphs.py gives it, and no others."""
+
+    def __init__(self, subgraph: Subgraph, **kwargs: Any) -> None:
+        # Set first: building the schema asks for the fields.
+        self.subgraph = subgraph
+        self.cut = FieldCut(subgraph)
+        super().__init__(**kwargs)
+
+    def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
+        return self.cut.fields(type_definition, super().get_fields(type_definition))
+
+    @property
+    def schema_directives_in_use(self) -> list[object]:
+        return [*super().schema_directives_in_use, *self.cut.applied]
+
+
+def build_schema(*, production: bool, subgraph: Subgraph | str | None = None) -> Schema:
+    """The monolith (both sides at one endpoint), or one subgraph of the federated API."""
     extensions: list = [
         # The same rule classes for every request: ValidationCache keys on them.
         lambda: AddValidationRules(LIMIT_RULES),
@@ -123,10 +197,15 @@ def build_schema(*, production: bool) -> Schema:
     ]
     if production:
         extensions.append(IntrospectionForStaffOnly)
-    return QuartierSchema(
-        query=Query,
-        mutation=Mutation,
-        extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=True),
-        federation_version=FEDERATION_VERSION,
-    )
+    chosen = Subgraph(subgraph) if subgraph is not None else None
+    query, mutation = ROOTS[chosen]
+    options: dict[str, Any] = {
+        "query": query,
+        "mutation": mutation,
+        "extensions": extensions,
+        "config": StrawberryConfig(disable_field_suggestions=True),
+        "federation_version": FEDERATION_VERSION,
+    }
+    if chosen is None:
+        return QuartierSchema(**options)
+    return SubgraphSchema(chosen, **options)

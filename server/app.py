@@ -1,4 +1,4 @@
-"""The Starlette application: GraphQL at /graphql, a health check, CORS."""
+"""The Starlette application: GraphQL at /graphql, GraphiQL beside it, a health check, CORS."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
@@ -18,24 +18,32 @@ from strawberry.federation import Schema
 from resolvers.context import Context
 from resolvers.loaders import Loaders
 from schema.schemas import build_schema
-from server import db
+from schema.subgraphs import Subgraph
+from server import city_auth, db, graphiql
 from server.auth import authenticate, bearer_token
 from server.settings import Settings
 
 
 class QuartierGraphQL(GraphQL):
+    # The city subgraph loads the caller with fewer columns (server/city_auth.py).
+    authenticate = staticmethod(authenticate)
+
     def __init__(self, schema: Schema, settings: Settings) -> None:
         super().__init__(
             schema,
-            graphql_ide=None if settings.production else "graphiql",
+            # Our own page, not Strawberry's (see render_graphql_ide); gated in production.
+            graphql_ide="graphiql",
             # Strawberry refuses mutations over GET; queries over GET stay cacheable.
             allow_queries_via_get=True,
             multipart_uploads_enabled=False,
         )
         self.settings = settings
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return await graphiql.ide_response(request, self.settings)
+
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
-        viewer, token = await authenticate(bearer_token(request))
+        viewer, token = await self.authenticate(bearer_token(request))
         return Context(
             viewer=viewer,
             token=token,
@@ -50,10 +58,19 @@ async def health(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
-    """The app. `manage_database=False` leaves Tortoise to the caller (tests do that)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    manage_database: bool = True,
+    subgraph: Subgraph | None = None,
+) -> Starlette:
+    """The app: the monolith, or one subgraph. `manage_database=False` leaves Tortoise to the
+    caller (tests do that)."""
     settings = settings or Settings.from_env()
-    graphql = QuartierGraphQL(build_schema(production=settings.production), settings)
+    schema = build_schema(production=settings.production, subgraph=subgraph)
+    graphql = QuartierGraphQL(schema, settings)
+    if subgraph is Subgraph.CITY:
+        graphql.authenticate = city_auth.authenticate
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -69,6 +86,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *graphiql.routes(settings),
             Route("/healthz", health),
         ],
         middleware=[

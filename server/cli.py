@@ -1,5 +1,5 @@
 """The operator command line: `quartier serve | migrate | account | token | streets |
-neighbourhoods | letters`."""
+neighbourhoods | letters | schema | db`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tortoise import Tortoise
 from tortoise.exceptions import DBConnectionError, OperationalError
 
 from models.accounts import Account
-from server import db, demo_data, imports, operations
+from server import db, demo_data, federation_cli, imports, operations
 from server.demo import person, seed_demo
 from server.operations import CommandError
 from server.settings import Settings, SettingsError
@@ -67,7 +67,11 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         raise CommandError(
             "--demo is refused in production: it creates accounts with a known password"
         )
-    asyncio.run(_migrate(settings))
+    if args.subgraph == "city" and args.demo:
+        raise CommandError("--demo writes accounts: seed with the community subgraph")
+    # The city subgraph's role may not change tables: the monolith or the community migrates.
+    if args.subgraph != "city":
+        asyncio.run(_migrate(settings))
     if args.demo:
         seeded, ready = _with_database(settings, _seed)
         if seeded:
@@ -85,7 +89,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     uvicorn.run(
-        "server.app:app_from_env",
+        f"server.subgraphs:{args.subgraph}_app" if args.subgraph else "server.app:app_from_env",
         factory=True,
         host=args.host,
         port=args.port,
@@ -198,6 +202,11 @@ def _commands(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument(
+        "--subgraph",
+        choices=federation_cli.SUBGRAPHS,
+        help="serve one subgraph of the federated API (default: both sides in one schema)",
+    )
     p.set_defaults(handler=serve)
 
     sub.add_parser("migrate", help="apply the migrations to DATABASE_URL").set_defaults(
@@ -252,6 +261,8 @@ def _commands(parser: argparse.ArgumentParser) -> None:
     p = letters.add_parser("export", help="pending letters as CSV, newest first")
     p.add_argument("--out", help="file to write (default: standard output)")
     p.set_defaults(handler=letters_export)
+
+    federation_cli.add_commands(sub)
 
 
 def parser() -> argparse.ArgumentParser:

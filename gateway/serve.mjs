@@ -1,0 +1,63 @@
+// Quartier's gateway: Hive Gateway's runtime (MIT) serving gateway/supergraph.graphql.
+//
+//   node serve.mjs      listens on 127.0.0.1:4000, GraphQL at /graphql
+//
+// Settings (environment):
+//   QUARTIER_GATEWAY_HOST, QUARTIER_GATEWAY_PORT   where to listen (127.0.0.1, 4000)
+//   QUARTIER_SUPERGRAPH                            the supergraph file (supergraph.graphql)
+//   QUARTIER_COMMUNITY_URL, QUARTIER_CITY_URL      the subgraphs' /graphql, when not the
+//                                                  URLs composed into the supergraph
+//   QUARTIER_ENV=production                        turns introspection off
+//   QUARTIER_GATEWAY_DEDUPLICATE=0                 one subgraph request per client request
+//
+// The Authorization header goes to every subgraph, which authenticates the token itself.
+// Nothing is reported anywhere: no usage reporting, no telemetry is configured.
+
+import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+process.env.APOLLO_TELEMETRY_DISABLED = '1';
+const { createGatewayRuntime } = await import('@graphql-hive/gateway-runtime');
+
+const here = dirname(fileURLToPath(import.meta.url));
+const host = process.env.QUARTIER_GATEWAY_HOST || '127.0.0.1';
+const port = Number(process.env.QUARTIER_GATEWAY_PORT || 4000);
+const production = process.env.QUARTIER_ENV === 'production';
+
+const transportEntries = {};
+// Identical queries in flight with the same headers (so the same caller) share one subgraph
+// request by default; the benchmark turns that off to measure one request per request.
+if (process.env.QUARTIER_GATEWAY_DEDUPLICATE === '0') {
+  transportEntries['*.http'] = { options: { deduplicateInflightRequests: false } };
+}
+for (const [subgraph, variable] of [['community', 'QUARTIER_COMMUNITY_URL'], ['city', 'QUARTIER_CITY_URL']]) {
+  if (process.env[variable]) transportEntries[subgraph] = { location: process.env[variable] };
+}
+
+const gateway = createGatewayRuntime({
+  supergraph: process.env.QUARTIER_SUPERGRAPH || join(here, 'supergraph.graphql'),
+  transportEntries,
+  propagateHeaders: {
+    fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get('authorization') }),
+  },
+  // Errors reach clients as the subgraph wrote them, without the subgraph's name.
+  subgraphErrors: false,
+  graphqlEndpoint: '/graphql',
+  landingPage: false,
+  graphiql: false,
+  ...(production ? { disableIntrospection: true } : {}),
+  logging: process.env.QUARTIER_GATEWAY_LOG || 'warn',
+});
+
+const server = createServer(gateway);
+server.listen(port, host, () => {
+  console.log(`Quartier gateway: http://${host}:${port}/graphql`);
+});
+
+function stop() {
+  server.close();
+  Promise.resolve(gateway.dispose()).finally(() => process.exit(0));
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
