@@ -662,11 +662,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
+    check_load_args(parser, args)
+    return execute(args, run, print_table, "feed")
+
+
+def check_load_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[int]:
+    """The page sizes to measure; exits with a usage error on out-of-range options."""
     sizes = [int(s) for s in args.sizes.split(",")]
     if any(not 1 <= s <= 100 for s in sizes) or args.posts < max(sizes) + 1:
         parser.error("sizes must be within 1..100 and below --posts")
     if not (1 <= args.concurrency <= 64 and 0 < args.duration <= 600 and 1 <= args.rounds <= 50):
         parser.error("concurrency 1..64, duration up to 600 s, rounds 1..50")
+    return sizes
+
+
+def execute(
+    args: argparse.Namespace,
+    run: Callable[[argparse.Namespace, list[Server]], Awaitable[dict[str, Any]]],
+    print_table: Callable[[dict[str, Any]], None],
+    name: str,
+) -> int:
+    """Runs a benchmark with its servers stopped on any exit, prints and writes its results."""
 
     async def cancellable() -> dict[str, Any]:
         # SIGTERM cancels the run as Ctrl-C does: the `finally` blocks stop the servers and
@@ -690,7 +706,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         RESULTS.mkdir(exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        path = RESULTS / f"feed-{stamp}-{results['database']}.json"
+        path = RESULTS / f"{name}-{stamp}-{results['database']}.json"
         path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
         print(f"results: {path.relative_to(ROOT)}")
     return 0

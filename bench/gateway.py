@@ -29,7 +29,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -46,8 +45,9 @@ from bench.feed import (
     HttpRequest,
     Sample,
     Server,
-    _loop_factory,
     _versions,
+    check_load_args,
+    execute,
     free_port,
     headers_for,
     load,
@@ -296,38 +296,10 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    if any(not 1 <= s <= 100 for s in sizes) or args.posts < max(sizes) + 1:
-        parser.error("sizes must be within 1..100 and below --posts")
-    if not (1 <= args.concurrency <= 64 and 0 < args.duration <= 600 and 1 <= args.rounds <= 50):
-        parser.error("concurrency 1..64, duration up to 600 s, rounds 1..50")
+    check_load_args(parser, args)
     if not (GATEWAY_DIR / "node_modules").is_dir():
         parser.error("gateway/node_modules is missing: run `npm ci --prefix gateway`")
-
-    async def cancellable() -> dict[str, Any]:
-        task = asyncio.current_task()
-        assert task is not None
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-        return await run(args, servers)
-
-    servers: list[Server] = []
-    try:
-        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            results = runner.run(cancellable())
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("\ninterrupted: servers stopped, database dropped", file=sys.stderr)
-        return 130
-    finally:
-        for server in servers:
-            server.stop()
-    print_table(results)
-    if not args.no_write:
-        RESULTS.mkdir(exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        path = RESULTS / f"gateway-{stamp}-{results['database']}.json"
-        path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-        print(f"results: {path.relative_to(ROOT)}")
-    return 0
+    return execute(args, run, print_table, "gateway")
 
 
 if __name__ == "__main__":
