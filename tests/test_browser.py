@@ -9,15 +9,12 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from tortoise.timezone import now
 
@@ -26,12 +23,12 @@ from models.community import Post, PostKind
 from models.moderation import ContentType, ModerationAction, ModerationKind, Report, ReportReason
 from resolvers.passwords import hash_password
 from tests import support
+from tests.processes import Process, app_env, uvicorn, wait_until_ready
 from tests.support import ROOT, gid
 
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER = ROOT / "tests" / "browser"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-STARTUP_SECONDS = 20
 BROWSER_SECONDS = 90
 PASSWORD = "moderation-navigateur-2026"
 
@@ -55,61 +52,19 @@ def browser_ready() -> None:
         pytest.skip(f"the browser test needs Chromium and playwright-core: {missing}")
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_healthy(server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    with httpx.Client(base_url=server.url, timeout=1) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                pytest.fail(f"uvicorn exited:\n{server.log.read_text(errors='replace')}")
-            try:
-                if client.get("/healthz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-    pytest.fail(f"uvicorn did not answer in {STARTUP_SECONDS} s")
-
-
 @pytest.fixture
-def production_server(browser_ready: None, database_url: str, tmp_path: Path) -> Iterator[Server]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
-    env.update(
-        DATABASE_URL=database_url,
+def production_server(browser_ready: None, database_url: str, tmp_path: Path) -> Iterator[Process]:
+    env = app_env(
+        database_url,
         QUARTIER_ENV="production",
         QUARTIER_CORS_ORIGINS="https://quartier.lalouviere.be",
     )
-    command = [sys.executable, "-m", "uvicorn", "server.app:app_from_env", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
-    log = tmp_path / "uvicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
+    server = uvicorn("uvicorn", "server.app:app_from_env", env, tmp_path / "uvicorn.log")
     try:
-        _wait_until_healthy(server)
+        wait_until_ready(server)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        server.stop()
 
 
 @dataclass

@@ -8,10 +8,8 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -22,13 +20,13 @@ from models.accounts import Role
 from server import city_role
 from server.operations import CommandError
 from tests import support
+from tests.processes import app_env, uvicorn, wait_until_ready
 from tests.support import ROOT, gid, operation
 
 pytestmark = pytest.mark.skipif(
     not support.postgres_admin_url(),
     reason="database roles and column grants are PostgreSQL's: set QUARTIER_TEST_POSTGRES_URL",
 )
-STARTUP_SECONDS = 20
 
 
 def _dsn(url: str) -> str:
@@ -168,49 +166,13 @@ async def test_bad_role_names_and_passwords_are_refused(database_url, role, pass
 
 @pytest.fixture(scope="module")
 def city_subgraph(tmp_path_factory: pytest.TempPathFactory, role_url: str) -> Iterator[str]:
-    port = support_free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
-    env.update(DATABASE_URL=role_url, QUARTIER_ENV="development")
     log = tmp_path_factory.mktemp("city-role") / "city.log"
-    command = [sys.executable, "-m", "uvicorn", "server.subgraphs:city_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
-        )
+    server = uvicorn("the city subgraph", "server.subgraphs:city_app", app_env(role_url), log)
     try:
-        _wait(process, f"http://127.0.0.1:{port}", log)
-        yield f"http://127.0.0.1:{port}"
+        wait_until_ready(server)
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def support_free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    with httpx.Client(base_url=url, timeout=1) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"the city subgraph exited:\n{log.read_text()}")
-            try:
-                if client.get("/healthz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-    pytest.fail(f"the city subgraph did not start:\n{log.read_text()}")
+        server.stop()
 
 
 def _alone(relative: str, name: str) -> str:

@@ -4,16 +4,11 @@ message, report, sign-out."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,9 +17,9 @@ import pytest
 from models.accounts import Role
 from resolvers.ids import parse_global_id
 from tests import support
-from tests.support import ROOT, gid, operation
+from tests.processes import STARTUP_SECONDS, Process, app_env, uvicorn, wait_until_ready
+from tests.support import gid, operation
 
-STARTUP_SECONDS = 20
 ACCOUNT = "web/account.graphql"
 FEED = "web/feed.graphql"
 MESSAGES = "web/messages.graphql"
@@ -36,63 +31,10 @@ LETTER_CODE = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
 
 
 @dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-@dataclass
 class Servers:
-    app: Server
+    app: Process
     # Its database has no tables: every query fails inside the driver, unexpectedly.
-    unmigrated: Server
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _spawn(database_url: str, log: Path) -> Server:
-    port = _free_port()
-    # The developer's own QUARTIER_* settings would change what the server answers.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
-    env.update(DATABASE_URL=database_url, QUARTIER_ENV="development")
-    command = [sys.executable, "-m", "uvicorn", "server.app:app_from_env", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
-        )
-    return Server(process, f"http://127.0.0.1:{port}", log)
-
-
-def _wait_until_healthy(server: Server, deadline: float) -> None:
-    with httpx.Client(base_url=server.url, timeout=1) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                pytest.fail(f"uvicorn exited with {server.process.returncode}:\n{server.output()}")
-            try:
-                if client.get("/healthz").json() == {"status": "ok"}:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-    pytest.fail(f"uvicorn did not answer /healthz in {STARTUP_SECONDS} s:\n{server.output()}")
-
-
-def _stop(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=10)
+    unmigrated: Process
 
 
 @pytest.fixture(scope="module")
@@ -100,18 +42,19 @@ def servers(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iter
     """`uvicorn server.app:app_from_env` on the test database, and one on an empty file."""
     directory = tmp_path_factory.mktemp("uvicorn")
     unmigrated_url = f"sqlite://{directory / 'unmigrated.sqlite3'}"
-    started: list[Server] = []
+    started: list[Process] = []
     try:
         # Both start at once: most of the wait is each process importing the app.
-        started.append(_spawn(database_url, directory / "app.log"))
-        started.append(_spawn(unmigrated_url, directory / "unmigrated.log"))
+        for name, url in (("app", database_url), ("unmigrated", unmigrated_url)):
+            log = directory / f"{name}.log"
+            started.append(uvicorn(name, "server.app:app_from_env", app_env(url), log))
         deadline = time.monotonic() + STARTUP_SECONDS
         for server in started:
-            _wait_until_healthy(server, deadline)
+            wait_until_ready(server, deadline=deadline)
         yield Servers(*started)
     finally:
         for server in started:
-            _stop(server)
+            server.stop()
 
 
 @pytest.fixture

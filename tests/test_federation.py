@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -46,12 +45,20 @@ from schema.subgraphs import Subgraph
 from server.cli import main as quartier
 from server.settings import Settings
 from tests import support
+from tests.processes import (
+    STARTUP_SECONDS,
+    Process,
+    app_env,
+    free_port,
+    spawn,
+    uvicorn,
+    wait_until_ready,
+)
 from tests.support import CONTRACT, ROOT, count_statements, gid
 from tests.test_city_role import city_role_url
 from tests.test_contract import COVERED
 
 GATEWAY_DIR = ROOT / "gateway"
-STARTUP_SECONDS = 30
 FEDERATION_INTERNALS = re.compile(r"^(_Any|_Entity|_Service|_FieldSet|link__\w+)$")
 
 
@@ -319,52 +326,13 @@ async def test_entities_answer_as_the_fields_that_lead_to_them(world, hundred):
 # --- the gateway -------------------------------------------------------------------------
 
 
-@dataclass
-class Process:
-    name: str
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _spawn(name: str, command: list[str], cwd: Path, env: dict[str, str], log: Path, url: str):
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
-        )
-    return Process(name, process, url, log)
-
-
 def _subgraph(name: str, database_url: str, directory: Path) -> Process:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
-    env.update(DATABASE_URL=database_url, QUARTIER_ENV="development")
-    command = [sys.executable, "-m", "uvicorn", f"server.subgraphs:{name}_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
-    return _spawn(name, command, ROOT, env, directory / f"{name}.log", f"http://127.0.0.1:{port}")
+    factory = f"server.subgraphs:{name}_app"
+    return uvicorn(name, factory, app_env(database_url), directory / f"{name}.log")
 
 
 def _gateway(community: Process, city: Process, directory: Path) -> Process:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
     env.update(
         APOLLO_TELEMETRY_DISABLED="1",
@@ -373,23 +341,8 @@ def _gateway(community: Process, city: Process, directory: Path) -> Process:
         QUARTIER_CITY_URL=f"{city.url}/graphql",
     )
     log = directory / "gateway.log"
-    return _spawn(
-        "gateway", ["node", "serve.mjs"], GATEWAY_DIR, env, log, f"http://127.0.0.1:{port}"
-    )
-
-
-def _wait_until_ready(server: Process, path: str, deadline: float) -> None:
-    with httpx.Client(base_url=server.url, timeout=1) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                pytest.fail(f"{server.name} exited:\n{server.output()}")
-            try:
-                if client.get(path).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-    pytest.fail(f"{server.name} did not start in {STARTUP_SECONDS} s:\n{server.output()}")
+    url = f"http://127.0.0.1:{port}"
+    return spawn("gateway", ["node", "serve.mjs"], env, log, url, cwd=GATEWAY_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -417,9 +370,9 @@ def gateway(
         started.append(city)
         started.append(_gateway(community, city, directory))
         deadline = time.monotonic() + STARTUP_SECONDS
-        _wait_until_ready(community, "/healthz", deadline)
-        _wait_until_ready(city, "/healthz", deadline)
-        _wait_until_ready(started[2], "/readiness", deadline)
+        wait_until_ready(community, deadline=deadline)
+        wait_until_ready(city, deadline=deadline)
+        wait_until_ready(started[2], "/readiness", deadline)
         yield started[2].url
     finally:
         for process in started:

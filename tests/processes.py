@@ -1,0 +1,90 @@
+"""Real servers for the tests that need them: uvicorn processes and the gateway, on free
+loopback ports, stopped whatever happens."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import ROOT
+
+STARTUP_SECONDS = 30
+
+
+@dataclass
+class Process:
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_env(database_url: str, **settings: str) -> dict[str, str]:
+    """The environment for an app process; the developer's own QUARTIER_* settings would
+    change what the server answers, so they are dropped."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
+    env.update(DATABASE_URL=database_url, QUARTIER_ENV="development")
+    env.update(settings)
+    return env
+
+
+def spawn(
+    name: str, command: list[str], env: dict[str, str], log: Path, url: str, cwd: Path = ROOT
+) -> Process:
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        )
+    return Process(name, process, url, log)
+
+
+def uvicorn(name: str, factory: str, env: dict[str, str], log: Path) -> Process:
+    """`factory` is an app factory such as "server.app:app_from_env"."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", factory, "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    return spawn(name, command, env, log, f"http://127.0.0.1:{port}")
+
+
+def wait_until_ready(
+    server: Process, path: str = "/healthz", deadline: float | None = None
+) -> None:
+    deadline = deadline if deadline is not None else time.monotonic() + STARTUP_SECONDS
+    with httpx.Client(base_url=server.url, timeout=1) as client:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                pytest.fail(
+                    f"{server.name} exited with {server.process.returncode}:\n{server.output()}"
+                )
+            try:
+                if client.get(path).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+    pytest.fail(f"{server.name} did not answer {path} in {STARTUP_SECONDS} s:\n{server.output()}")
