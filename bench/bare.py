@@ -21,8 +21,7 @@ import asyncio
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -384,22 +383,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     """The same database start and stop, and pool size, as server.app.create_app."""
     settings = settings or Settings.from_env()
 
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        if manage_database:
-            await db.start(settings.database_url, settings.db_pool_max)
-        try:
-            yield
-        finally:
-            if manage_database:
-                await db.stop()
-
     return Starlette(
         routes=[
             Route("/graphql", FeedEndpoint().handle, methods=["POST"]),
             Route("/healthz", health),
         ],
-        lifespan=lifespan,
+        lifespan=db.lifespan(
+            settings.database_url, settings.db_pool_max, manage_database=manage_database
+        ),
     )
 
 

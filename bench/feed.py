@@ -55,6 +55,7 @@ import httpx
 
 from bench import dataset as datasets
 from resolvers.ids import to_global_id
+from server.db import sql_log
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -84,16 +85,9 @@ class _Recorder(logging.Handler):
 
 @contextmanager
 def recording() -> Iterator[list[tuple[str, list[Any]]]]:
-    logger = logging.getLogger("tortoise.db_client")
     handler = _Recorder()
-    previous = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(handler)
-    try:
+    with sql_log(handler):
         yield handler.statements
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
 
 
 _SELECT = re.compile(r"^SELECT (.*?) FROM (.*)$", re.S)

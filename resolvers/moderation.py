@@ -38,7 +38,7 @@ CONTENT_MODELS: dict[ContentType, type[Post] | type[Comment] | type[Message]] = 
     ContentType.COMMENT: Comment,
     ContentType.MESSAGE: Message,
 }
-_TYPE_NAMES = {
+CONTENT_TYPE_NAMES = {
     "Post": ContentType.POST,
     "Comment": ContentType.COMMENT,
     "Message": ContentType.MESSAGE,
@@ -82,10 +82,10 @@ async def _contents(
     refs: list[ContentRef] = []
     for raw in content_ids:
         parsed = parse_global_id(raw)
-        if parsed is None or parsed[0] not in _TYPE_NAMES:
+        if parsed is None or parsed[0] not in CONTENT_TYPE_NAMES:
             checks.add("contentIds", "INVALID_ID", "Identifiant invalide.")
             continue
-        refs.append(ContentRef(_TYPE_NAMES[parsed[0]], parsed[1]))
+        refs.append(ContentRef(CONTENT_TYPE_NAMES[parsed[0]], parsed[1]))
     wanted = [checks.global_id("reportIds", raw, "Report") for raw in report_ids]
     reports = await Report.filter(id__in=[pk for pk in wanted if pk])
     if len(reports) != len({pk for pk in wanted if pk}):

@@ -13,11 +13,10 @@ from resolvers.community import can_view_post
 from resolvers.context import Context
 from resolvers.errors import fail
 from resolvers.ids import parse_global_id
-from resolvers.moderation import ContentRef, auto_hide
+from resolvers.moderation import CONTENT_TYPE_NAMES, ContentRef, auto_hide
 from resolvers.validation import Checks
 
 NOTE_MAX = 1_000
-_TYPES = {"Post": ContentType.POST, "Comment": ContentType.COMMENT, "Message": ContentType.MESSAGE}
 
 
 async def _author_of_visible(ctx: Context, kind: ContentType, pk: int) -> int | None:
@@ -48,12 +47,12 @@ async def report_content(
     assert viewer is not None
     checks = Checks()
     parsed = parse_global_id(content_id)
-    if parsed is None or parsed[0] not in _TYPES:
+    if parsed is None or parsed[0] not in CONTENT_TYPE_NAMES:
         checks.add("contentId", "INVALID_ID", "Identifiant invalide.")
     note = checks.optional_text("note", note, max_length=NOTE_MAX, multiline=True)
     checks.raise_if_any()
     assert parsed is not None
-    kind, pk = _TYPES[parsed[0]], parsed[1]
+    kind, pk = CONTENT_TYPE_NAMES[parsed[0]], parsed[1]
     author_id = await _author_of_visible(ctx, kind, pk)
     if author_id is None:
         raise fail("contentId", "NOT_FOUND", "Contenu introuvable.")

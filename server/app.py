@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -72,16 +70,6 @@ def create_app(
     if subgraph is Subgraph.CITY:
         graphql.authenticate = city_auth.authenticate
 
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        if manage_database:
-            await db.start(settings.database_url, settings.db_pool_max)
-        try:
-            yield
-        finally:
-            if manage_database:
-                await db.stop()
-
     origins = list(settings.cors_origins)
     return Starlette(
         routes=[
@@ -102,7 +90,9 @@ def create_app(
                 max_age=600,
             )
         ],
-        lifespan=lifespan,
+        lifespan=db.lifespan(
+            settings.database_url, settings.db_pool_max, manage_database=manage_database
+        ),
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any
 
 from tortoise import Tortoise
@@ -54,3 +57,37 @@ async def start(database_url: str, pool_max: int = 10) -> None:
 
 async def stop() -> None:
     await Tortoise.close_connections()
+
+
+def lifespan(
+    database_url: str, pool_max: int, *, manage_database: bool = True
+) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """A Starlette lifespan that starts and stops Tortoise; `manage_database=False` leaves
+    the ORM to the caller (tests do that)."""
+
+    @asynccontextmanager
+    async def run(_app: Any) -> AsyncIterator[None]:
+        if manage_database:
+            await start(database_url, pool_max)
+        try:
+            yield
+        finally:
+            if manage_database:
+                await stop()
+
+    return run
+
+
+@contextmanager
+def sql_log(handler: logging.Handler) -> Iterator[None]:
+    """Hands every SQL statement Tortoise sends inside the block to `handler` (its clients log
+    each one at DEBUG; BEGIN and COMMIT are not logged)."""
+    logger = logging.getLogger("tortoise.db_client")
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)

@@ -23,6 +23,7 @@ from models.geography import City, Neighbourhood, Street, fold
 from resolvers import tokens
 from resolvers.accounts import new_letter_code
 from resolvers.ids import to_global_id
+from server.db import sql_log
 from server.taxonomy import create_city
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -248,13 +249,6 @@ class _StatementCounter(logging.Handler):
 @contextmanager
 def count_statements() -> Iterator[list[str]]:
     """Every SQL statement Tortoise sends inside the block (BEGIN/COMMIT aside)."""
-    logger = logging.getLogger("tortoise.db_client")
     handler = _StatementCounter()
-    previous = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(handler)
-    try:
+    with sql_log(handler):
         yield handler.statements
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
