@@ -15,7 +15,7 @@ from models.accounts import Account, LetterStatus, Role, VerificationLetter
 from models.geography import Neighbourhood, Street
 from resolvers import passwords, tokens
 from resolvers.context import Context
-from resolvers.errors import fail
+from resolvers.errors import ErrorCode, fail
 from resolvers.geography import refresh_activation
 from resolvers.pagination import Page, keyset_page
 from resolvers.validation import (
@@ -59,7 +59,7 @@ async def register(
         and not any(e.field == "email" for e in checks.errors)
         and not EMAIL_PATTERN.match(email)
     ):
-        checks.add("email", "INVALID_EMAIL", "Adresse e-mail invalide.")
+        checks.add("email", ErrorCode.INVALID_EMAIL, "Adresse e-mail invalide.")
     name = checks.text("displayName", display_name, max_length=80)
     number = checks.text("houseNumber", house_number, max_length=20)
     if (
@@ -69,7 +69,7 @@ async def register(
     ):
         checks.add(
             "houseNumber",
-            "INVALID_HOUSE_NUMBER",
+            ErrorCode.INVALID_HOUSE_NUMBER,
             "Numéro de maison invalide (ex. 12, 12A, 12 bte 3).",
         )
     weakness = passwords.weakness(password, email=email, display_name=name)
@@ -78,9 +78,11 @@ async def register(
     street_pk = checks.global_id("streetId", street_id, "Street")
     street = await Street.get_or_none(id=street_pk) if street_pk else None
     if street_pk and street is None:
-        checks.add("streetId", "NOT_FOUND", "Rue introuvable.")
+        checks.add("streetId", ErrorCode.NOT_FOUND, "Rue introuvable.")
     if email and await Account.filter(email=email).exists():
-        checks.add("email", "EMAIL_TAKEN", "Un compte existe déjà pour cette adresse e-mail.")
+        checks.add(
+            "email", ErrorCode.EMAIL_TAKEN, "Un compte existe déjà pour cette adresse e-mail."
+        )
     checks.raise_if_any()
     assert street is not None
 
@@ -103,7 +105,7 @@ async def register(
     except IntegrityError:
         # Two sign-ups with one address raced; the database kept one.
         raise fail(
-            "email", "EMAIL_TAKEN", "Un compte existe déjà pour cette adresse e-mail."
+            "email", ErrorCode.EMAIL_TAKEN, "Un compte existe déjà pour cette adresse e-mail."
         ) from None
     return raw, account
 
@@ -115,9 +117,9 @@ async def login(ctx: Context, *, email: str, password: str) -> tuple[str, Accoun
     account = await Account.get_or_none(email=email) if valid else None
     ok = await passwords.verify_password(account.password_hash if account else None, password)
     if account is None or not ok:
-        raise fail(None, "INVALID_CREDENTIALS", "Adresse e-mail ou mot de passe incorrect.")
+        raise fail(None, ErrorCode.INVALID_CREDENTIALS, "Adresse e-mail ou mot de passe incorrect.")
     if account.is_suspended(now()):
-        raise fail(None, "ACCOUNT_SUSPENDED", "Ce compte est suspendu.")
+        raise fail(None, ErrorCode.ACCOUNT_SUSPENDED, "Ce compte est suspendu.")
     raw, _ = await tokens.issue(account, timedelta(hours=ctx.settings.token_ttl_hours))
     return raw, account
 
@@ -134,7 +136,7 @@ async def verify_address(ctx: Context, *, code: str) -> Account:
     viewer = ctx.viewer
     assert viewer is not None
     if viewer.is_verified:
-        raise fail(None, "ALREADY_VERIFIED", "Votre adresse est déjà vérifiée.")
+        raise fail(None, ErrorCode.ALREADY_VERIFIED, "Votre adresse est déjà vérifiée.")
     typed = normalise_code(code)
     async with in_transaction():
         letter = (
@@ -144,9 +146,13 @@ async def verify_address(ctx: Context, *, code: str) -> Account:
             .first()
         )
         if letter is None or letter.status is LetterStatus.USED:
-            raise fail("code", "NO_PENDING_LETTER", "Aucun courrier en attente pour ce compte.")
+            raise fail(
+                "code", ErrorCode.NO_PENDING_LETTER, "Aucun courrier en attente pour ce compte."
+            )
         if letter.status is LetterStatus.LOCKED:
-            raise fail("code", "LETTER_LOCKED", "Trop d'essais : demandez un nouveau courrier.")
+            raise fail(
+                "code", ErrorCode.LETTER_LOCKED, "Trop d'essais : demandez un nouveau courrier."
+            )
         matched = hmac.compare_digest(typed.encode(), letter.code.encode())
         if not matched:
             letter.failed_attempts += 1
@@ -168,9 +174,11 @@ async def verify_address(ctx: Context, *, code: str) -> Account:
     # The wrong attempt is committed above before it is reported.
     if not matched:
         if letter.status is LetterStatus.LOCKED:
-            raise fail("code", "LETTER_LOCKED", "Trop d'essais : demandez un nouveau courrier.")
+            raise fail(
+                "code", ErrorCode.LETTER_LOCKED, "Trop d'essais : demandez un nouveau courrier."
+            )
         left = MAX_CODE_ATTEMPTS - letter.failed_attempts
-        raise fail("code", "INVALID_CODE", f"Code incorrect ({left} essai(s) restant(s)).")
+        raise fail("code", ErrorCode.INVALID_CODE, f"Code incorrect ({left} essai(s) restant(s)).")
     return viewer
 
 
@@ -187,9 +195,9 @@ async def issue_letter(account_id: str) -> VerificationLetter:
     checks.raise_if_any()
     account = await Account.get_or_none(id=pk, role=Role.RESIDENT)
     if account is None:
-        raise fail("accountId", "NOT_FOUND", "Habitant introuvable.")
+        raise fail("accountId", ErrorCode.NOT_FOUND, "Habitant introuvable.")
     if account.is_verified:
-        raise fail("accountId", "ALREADY_VERIFIED", "Cette adresse est déjà vérifiée.")
+        raise fail("accountId", ErrorCode.ALREADY_VERIFIED, "Cette adresse est déjà vérifiée.")
     async with in_transaction():
         await VerificationLetter.filter(
             account_id=account.id, status__in=[LetterStatus.PENDING, LetterStatus.LOCKED]

@@ -26,7 +26,7 @@ from models.geography import Neighbourhood, Street
 from permissions.errors import BadInput
 from permissions.roles import is_city_role, is_resident
 from resolvers.context import Context
-from resolvers.errors import UserErrors
+from resolvers.errors import ErrorCode, UserErrors
 from resolvers.pagination import Order, Page, keyset_page
 from resolvers.sql import Params, connection
 from resolvers.validation import Checks
@@ -59,7 +59,7 @@ async def _ids_in_city(
     checks: Checks, field_name: str, raw_ids: Sequence[str], type_name: str, city_id: int
 ) -> list[int]:
     if len(raw_ids) > TARGETS_MAX:
-        checks.add(field_name, "TOO_MANY_TARGETS", f"{TARGETS_MAX} cibles au maximum.")
+        checks.add(field_name, ErrorCode.TOO_MANY_TARGETS, f"{TARGETS_MAX} cibles au maximum.")
         return []
     wanted = list(dict.fromkeys(checks.global_id(field_name, raw, type_name) for raw in raw_ids))
     if 0 in wanted:
@@ -76,7 +76,7 @@ async def _ids_in_city(
         )
     if len(found) != len(wanted):
         # Another city's places answer like places that do not exist.
-        checks.add(field_name, "NOT_FOUND", "Cible introuvable dans votre ville.")
+        checks.add(field_name, ErrorCode.NOT_FOUND, "Cible introuvable dans votre ville.")
     return wanted
 
 
@@ -93,21 +93,27 @@ async def resolve_target(
     if scope is TargetScope.CITY:
         if neighbourhood_ids or street_ids:
             checks.add(
-                "target", "INVALID_TARGET", "Une cible « ville » ne liste ni quartier ni rue."
+                "target",
+                ErrorCode.INVALID_TARGET,
+                "Une cible « ville » ne liste ni quartier ni rue.",
             )
     elif scope is TargetScope.NEIGHBOURHOODS:
         if street_ids:
-            checks.add(s_field, "INVALID_TARGET", "Une cible « quartiers » ne liste pas de rues.")
+            checks.add(
+                s_field, ErrorCode.INVALID_TARGET, "Une cible « quartiers » ne liste pas de rues."
+            )
         if not neighbourhood_ids:
-            checks.add(n_field, "EMPTY_TARGET", "Choisissez au moins un quartier.")
+            checks.add(n_field, ErrorCode.EMPTY_TARGET, "Choisissez au moins un quartier.")
         else:
             ids = await _ids_in_city(checks, n_field, neighbourhood_ids, "Neighbourhood", city_id)
             target.neighbourhood_ids = ids
     else:
         if neighbourhood_ids:
-            checks.add(n_field, "INVALID_TARGET", "Une cible « rues » ne liste pas de quartiers.")
+            checks.add(
+                n_field, ErrorCode.INVALID_TARGET, "Une cible « rues » ne liste pas de quartiers."
+            )
         if not street_ids:
-            checks.add(s_field, "EMPTY_TARGET", "Choisissez au moins une rue.")
+            checks.add(s_field, ErrorCode.EMPTY_TARGET, "Choisissez au moins une rue.")
         else:
             target.street_ids = await _ids_in_city(checks, s_field, street_ids, "Street", city_id)
     return target
@@ -153,15 +159,23 @@ def check_consultation(
         checks.text("consultation.options", label, max_length=OPTION_MAX) for label in options
     ]
     if len(labels) < OPTIONS_MIN:
-        checks.add("consultation.options", "TOO_FEW_OPTIONS", "Proposez au moins 2 réponses.")
+        checks.add(
+            "consultation.options", ErrorCode.TOO_FEW_OPTIONS, "Proposez au moins 2 réponses."
+        )
     elif len(labels) > OPTIONS_MAX:
         checks.add(
-            "consultation.options", "TOO_MANY_OPTIONS", f"{OPTIONS_MAX} réponses au maximum."
+            "consultation.options",
+            ErrorCode.TOO_MANY_OPTIONS,
+            f"{OPTIONS_MAX} réponses au maximum.",
         )
     elif len({label.casefold() for label in labels}) != len(labels):
-        checks.add("consultation.options", "DUPLICATE_OPTION", "Deux réponses sont identiques.")
+        checks.add(
+            "consultation.options", ErrorCode.DUPLICATE_OPTION, "Deux réponses sont identiques."
+        )
     if closes_at is not None and closes_at <= now():
-        checks.add("consultation.closesAt", "CLOSES_IN_PAST", "La date de clôture est passée.")
+        checks.add(
+            "consultation.closesAt", ErrorCode.CLOSES_IN_PAST, "La date de clôture est passée."
+        )
     return ConsultationDraft(question, labels, closes_at)
 
 

@@ -15,7 +15,7 @@ from permissions.errors import BadInput, Forbidden, Unauthenticated
 from permissions.roles import is_city_role, is_staff
 from permissions.rules import can_view_neighbourhood
 from resolvers.context import Context
-from resolvers.errors import FieldError, UserErrors, fail
+from resolvers.errors import ErrorCode, FieldError, UserErrors, fail
 from resolvers.ids import decode_id
 from resolvers.pagination import Page, keyset_page, page_size
 from resolvers.validation import Checks, has_control_characters
@@ -85,7 +85,7 @@ def _writer_state(viewer: Account, neighbourhood: Neighbourhood | None) -> list[
         errors.append(
             FieldError(
                 None,
-                "NEIGHBOURHOOD_NOT_ACTIVE",
+                ErrorCode.NEIGHBOURHOOD_NOT_ACTIVE,
                 "Votre quartier n'est pas encore actif : il le sera quand assez de voisins "
                 "auront vérifié leur adresse.",
             )
@@ -93,7 +93,9 @@ def _writer_state(viewer: Account, neighbourhood: Neighbourhood | None) -> list[
     if not viewer.is_verified:
         errors.append(
             FieldError(
-                None, "NOT_VERIFIED", "Vérifiez votre adresse avec le code reçu par courrier."
+                None,
+                ErrorCode.NOT_VERIFIED,
+                "Vérifiez votre adresse avec le code reçu par courrier.",
             )
         )
     return errors
@@ -118,14 +120,14 @@ async def _topic_ids(checks: Checks, viewer: Account, slugs: list[str] | None) -
         return []
     wanted = list(dict.fromkeys(s.strip().casefold() for s in slugs))
     if len(wanted) > TOPICS_MAX:
-        checks.add("topicSlugs", "TOO_MANY_TOPICS", f"{TOPICS_MAX} thèmes au maximum.")
+        checks.add("topicSlugs", ErrorCode.TOO_MANY_TOPICS, f"{TOPICS_MAX} thèmes au maximum.")
         return []
     found = dict(
         await Topic.filter(city_id=viewer.city_id, slug__in=wanted).values_list("slug", "id")
     )
     for slug in wanted:
         if slug not in found:
-            checks.add("topicSlugs", "UNKNOWN_TOPIC", f"Thème inconnu : « {slug[:40]} ».")
+            checks.add("topicSlugs", ErrorCode.UNKNOWN_TOPIC, f"Thème inconnu : « {slug[:40]} ».")
     return [found[slug] for slug in wanted if slug in found]
 
 
@@ -165,7 +167,7 @@ async def _own_post(ctx: Context, raw_id: str, checks: Checks) -> Post:
     checks.raise_if_any()
     row = await Post.get_or_none(id=pk)
     if row is None or not await can_view_post(ctx.viewer, row, ctx):
-        raise fail("postId", "NOT_FOUND", "Publication introuvable.")
+        raise fail("postId", ErrorCode.NOT_FOUND, "Publication introuvable.")
     assert ctx.viewer is not None
     if row.author_id != ctx.viewer.id:
         raise Forbidden("Seul l'auteur peut modifier ou supprimer cette publication.")
@@ -200,7 +202,7 @@ async def edit_post(
             current = await Post.get(id=row.id)
             raise fail(
                 "expectedVersion",
-                "VERSION_CONFLICT",
+                ErrorCode.VERSION_CONFLICT,
                 f"La publication a été modifiée entre-temps (version actuelle : {current.version}).",
             )
         if topic_slugs is not None:
@@ -221,7 +223,7 @@ async def _visible_post_for_write(ctx: Context, raw_id: str) -> Post:
     checks.raise_if_any()
     row = await Post.get_or_none(id=pk)
     if row is None or not await can_view_post(ctx.viewer, row, ctx) or row.hidden_at is not None:
-        raise fail("postId", "NOT_FOUND", "Publication introuvable.")
+        raise fail("postId", ErrorCode.NOT_FOUND, "Publication introuvable.")
     return row
 
 

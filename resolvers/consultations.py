@@ -22,7 +22,7 @@ from models.city import (
 from permissions.roles import is_resident
 from resolvers.announcements import can_view_announcement
 from resolvers.context import Context
-from resolvers.errors import fail
+from resolvers.errors import ErrorCode, fail
 from resolvers.ids import decode_id
 from resolvers.validation import Checks
 
@@ -52,11 +52,13 @@ async def answer(ctx: Context, *, consultation_id: str, option_id: str) -> Consu
     if row is None or not await Notification.exists(
         account_id=viewer.id, announcement_id=row.announcement_id
     ):
-        raise fail("consultationId", "NOT_FOUND", "Consultation introuvable.")
+        raise fail("consultationId", ErrorCode.NOT_FOUND, "Consultation introuvable.")
     if is_closed(row):
-        raise fail("consultationId", "CONSULTATION_CLOSED", "Cette consultation est close.")
+        raise fail("consultationId", ErrorCode.CONSULTATION_CLOSED, "Cette consultation est close.")
     if not await ConsultationOption.exists(id=option_pk, consultation_id=row.id):
-        raise fail("optionId", "NOT_FOUND", "Cette réponse n'appartient pas à la consultation.")
+        raise fail(
+            "optionId", ErrorCode.NOT_FOUND, "Cette réponse n'appartient pas à la consultation."
+        )
     assert viewer.neighbourhood_id is not None
     values: dict[str, Any] = {
         "option_id": option_pk,
@@ -86,7 +88,9 @@ async def _verified_resident(ctx: Context) -> Account:
     viewer = ctx.viewer
     assert viewer is not None
     if not viewer.is_verified:
-        raise fail(None, "NOT_VERIFIED", "Vérifiez votre adresse avec le code reçu par courrier.")
+        raise fail(
+            None, ErrorCode.NOT_VERIFIED, "Vérifiez votre adresse avec le code reçu par courrier."
+        )
     return viewer
 
 

@@ -26,6 +26,7 @@ from models.moderation import (
     SubjectType,
 )
 from resolvers.context import Context
+from resolvers.errors import ErrorCode
 from resolvers.ids import parse_global_id
 from resolvers.pagination import Page, keyset_page
 from resolvers.validation import Checks
@@ -72,7 +73,9 @@ async def load_content(ref: ContentRef) -> Post | Comment | Message | None:
 def _reason(checks: Checks, reason: str) -> str:
     cleaned = checks.text("reason", reason, max_length=REASON_MAX, multiline=True)
     if cleaned and len(cleaned) < REASON_MIN:
-        checks.add("reason", "REASON_TOO_SHORT", f"Motivez en {REASON_MIN} caractères au moins.")
+        checks.add(
+            "reason", ErrorCode.REASON_TOO_SHORT, f"Motivez en {REASON_MIN} caractères au moins."
+        )
     return cleaned
 
 
@@ -83,18 +86,18 @@ async def _contents(
     for raw in content_ids:
         parsed = parse_global_id(raw)
         if parsed is None or parsed[0] not in CONTENT_TYPE_NAMES:
-            checks.add("contentIds", "INVALID_ID", "Identifiant invalide.")
+            checks.add("contentIds", ErrorCode.INVALID_ID, "Identifiant invalide.")
             continue
         refs.append(ContentRef(CONTENT_TYPE_NAMES[parsed[0]], parsed[1]))
     wanted = [checks.global_id("reportIds", raw, "Report") for raw in report_ids]
     reports = await Report.filter(id__in=[pk for pk in wanted if pk])
     if len(reports) != len({pk for pk in wanted if pk}):
-        checks.add("reportIds", "NOT_FOUND", "Signalement introuvable.")
+        checks.add("reportIds", ErrorCode.NOT_FOUND, "Signalement introuvable.")
     refs += [ContentRef(r.content_type, r.content_id) for r in reports]
     unique = list(dict.fromkeys(refs))
     for ref in unique:
         if await load_content(ref) is None:
-            checks.add("contentIds", "NOT_FOUND", "Contenu introuvable.")
+            checks.add("contentIds", ErrorCode.NOT_FOUND, "Contenu introuvable.")
             break
     return unique
 
@@ -191,22 +194,30 @@ async def moderate(
     assert moderator is not None
     checks = Checks()
     if kind not in ACTION_KINDS:
-        checks.add("kind", "INVALID_KIND", "Une décision sur un recours passe par `decideAppeal`.")
+        checks.add(
+            "kind", ErrorCode.INVALID_KIND, "Une décision sur un recours passe par `decideAppeal`."
+        )
     reason = _reason(checks, reason)
     if len(report_ids or []) + len(content_ids or []) > IDS_MAX:
-        checks.add("contentIds", "TOO_MANY_IDS", f"{IDS_MAX} éléments au maximum par décision.")
+        checks.add(
+            "contentIds", ErrorCode.TOO_MANY_IDS, f"{IDS_MAX} éléments au maximum par décision."
+        )
         checks.raise_if_any()
     if kind in (ModerationKind.SUSPEND_ACCOUNT, ModerationKind.REINSTATE_ACCOUNT):
         target = await _account(checks, account_id, moderator)
         if until is not None and (kind is ModerationKind.REINSTATE_ACCOUNT or until <= now()):
-            checks.add("until", "INVALID_UNTIL", "La fin de suspension doit être dans le futur.")
+            checks.add(
+                "until", ErrorCode.INVALID_UNTIL, "La fin de suspension doit être dans le futur."
+            )
         checks.raise_if_any()
         assert target is not None
         async with in_transaction():
             return [await _act_on_account(moderator, kind, target, reason, until)]
     refs = await _contents(checks, content_ids or [], report_ids or [])
     if not refs and not checks.errors:
-        checks.add("contentIds", "REQUIRED", "Indiquez les contenus ou signalements concernés.")
+        checks.add(
+            "contentIds", ErrorCode.REQUIRED, "Indiquez les contenus ou signalements concernés."
+        )
     checks.raise_if_any()
     async with in_transaction():
         return [await _act_on_content(moderator, kind, ref, reason) for ref in refs]
@@ -214,16 +225,20 @@ async def moderate(
 
 async def _account(checks: Checks, raw: str | None, moderator: Account) -> Account | None:
     if raw is None:
-        checks.add("accountId", "REQUIRED", "Indiquez le compte concerné.")
+        checks.add("accountId", ErrorCode.REQUIRED, "Indiquez le compte concerné.")
         return None
     pk = checks.global_id("accountId", raw, "Account")
     target = await Account.get_or_none(id=pk) if pk else None
     if pk and target is None:
-        checks.add("accountId", "NOT_FOUND", "Compte introuvable.")
+        checks.add("accountId", ErrorCode.NOT_FOUND, "Compte introuvable.")
     elif target is not None and target.role is Role.ADMIN:
-        checks.add("accountId", "CANNOT_SUSPEND_ADMIN", "Un administrateur ne peut être suspendu.")
+        checks.add(
+            "accountId", ErrorCode.CANNOT_SUSPEND_ADMIN, "Un administrateur ne peut être suspendu."
+        )
     elif target is not None and target.id == moderator.id:
-        checks.add("accountId", "CANNOT_MODERATE_SELF", "Vous ne pouvez pas vous suspendre.")
+        checks.add(
+            "accountId", ErrorCode.CANNOT_MODERATE_SELF, "Vous ne pouvez pas vous suspendre."
+        )
     return target
 
 

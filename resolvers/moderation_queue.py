@@ -22,7 +22,7 @@ from models.moderation import (
     SubjectType,
 )
 from resolvers.context import Context
-from resolvers.errors import fail
+from resolvers.errors import ErrorCode, fail
 from resolvers.ids import decode_cursor, encode_cursor
 from resolvers.moderation import (
     CONTENT_MODELS,
@@ -121,15 +121,19 @@ async def appeal(ctx: Context, *, action_id: str, message: str) -> Appeal:
     checks.raise_if_any()
     action = await ModerationAction.get_or_none(id=pk, affected_account_id=viewer.id)
     if action is None:
-        raise fail("actionId", "NOT_FOUND", "Décision introuvable.")
+        raise fail("actionId", ErrorCode.NOT_FOUND, "Décision introuvable.")
     if action.kind not in APPEALABLE:
-        raise fail("actionId", "NOT_APPEALABLE", "Cette décision ne fait pas l'objet d'un recours.")
+        raise fail(
+            "actionId", ErrorCode.NOT_APPEALABLE, "Cette décision ne fait pas l'objet d'un recours."
+        )
     try:
         return await Appeal.create(
             action_id=action.id, account_id=viewer.id, message=message, created_at=now()
         )
     except IntegrityError:
-        raise fail("actionId", "ALREADY_APPEALED", "Un recours a déjà été introduit.") from None
+        raise fail(
+            "actionId", ErrorCode.ALREADY_APPEALED, "Un recours a déjà été introduit."
+        ) from None
 
 
 async def appeals(status: AppealStatus, first: int | None, after: str | None) -> Page[Appeal]:
@@ -149,9 +153,9 @@ async def decide_appeal(
     async with in_transaction():
         row = await Appeal.filter(id=pk).select_for_update().first()
         if row is None:
-            raise fail("appealId", "NOT_FOUND", "Recours introuvable.")
+            raise fail("appealId", ErrorCode.NOT_FOUND, "Recours introuvable.")
         if row.status is not AppealStatus.OPEN:
-            raise fail("appealId", "ALREADY_DECIDED", "Ce recours a déjà été tranché.")
+            raise fail("appealId", ErrorCode.ALREADY_DECIDED, "Ce recours a déjà été tranché.")
         action = await ModerationAction.get(id=row.action_id)
         if accept:
             await _undo(action)

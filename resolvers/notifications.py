@@ -8,6 +8,7 @@ from tortoise.timezone import now
 
 from models.city import Notification
 from resolvers.context import Context
+from resolvers.errors import ErrorCode
 from resolvers.pagination import Page, keyset_page
 from resolvers.validation import Checks
 
@@ -31,7 +32,9 @@ async def mark_read(ctx: Context, ids: Sequence[str] | None) -> int:
     qs = Notification.filter(account_id=ctx.viewer.id, read_at=None)
     if ids is not None:
         if len(ids) > IDS_MAX:
-            checks.add("ids", "TOO_MANY_IDS", f"{IDS_MAX} notifications au maximum par appel.")
+            checks.add(
+                "ids", ErrorCode.TOO_MANY_IDS, f"{IDS_MAX} notifications au maximum par appel."
+            )
         pks = [checks.global_id("ids", raw, "Notification") for raw in ids[:IDS_MAX]]
         checks.raise_if_any()
         # Another account's notification ids simply match nothing.

@@ -9,6 +9,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from resolvers.errors import ErrorCode
+
 MIN_LENGTH = 10
 MAX_LENGTH = 256
 
@@ -28,19 +30,24 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def weakness(password: str, *, email: str = "", display_name: str = "") -> tuple[str, str] | None:
+def weakness(
+    password: str, *, email: str = "", display_name: str = ""
+) -> tuple[ErrorCode, str] | None:
     """(code, message) when the password is refused, else None."""
     if len(password) < MIN_LENGTH:
         return (
-            "PASSWORD_TOO_SHORT",
+            ErrorCode.PASSWORD_TOO_SHORT,
             f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères.",
         )
     if len(password) > MAX_LENGTH:
-        return "TOO_LONG", f"{MAX_LENGTH} caractères au maximum."
+        return ErrorCode.TOO_LONG, f"{MAX_LENGTH} caractères au maximum."
     folded = password.casefold()
     personal = {email.casefold(), email.split("@")[0].casefold(), display_name.casefold()} - {""}
     if folded in _common_passwords() or folded in personal or len(set(password)) < 4:
-        return "PASSWORD_TOO_COMMON", "Ce mot de passe est trop courant ; choisissez-en un autre."
+        return (
+            ErrorCode.PASSWORD_TOO_COMMON,
+            "Ce mot de passe est trop courant ; choisissez-en un autre.",
+        )
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from resolvers.errors import FieldError, UserErrors
+from resolvers.errors import ErrorCode, FieldError, UserErrors
 from resolvers.ids import decode_id
 
 # Tab and line breaks are text; other control characters (and bidi overrides) are not.
@@ -43,7 +43,7 @@ class Checks:
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
 
-    def add(self, field: str | None, code: str, message: str) -> None:
+    def add(self, field: str | None, code: ErrorCode, message: str) -> None:
         self.errors.append(FieldError(field, code, message))
 
     def raise_if_any(self) -> None:
@@ -54,11 +54,13 @@ class Checks:
         """`value` trimmed (and NFC-normalised); errors for empty, too long or control chars."""
         cleaned = unicodedata.normalize("NFC", value).strip()
         if not cleaned:
-            self.add(field, "REQUIRED", "Ce champ est obligatoire.")
+            self.add(field, ErrorCode.REQUIRED, "Ce champ est obligatoire.")
         elif len(cleaned) > max_length:
-            self.add(field, "TOO_LONG", f"{max_length} caractères au maximum.")
+            self.add(field, ErrorCode.TOO_LONG, f"{max_length} caractères au maximum.")
         elif _has_forbidden_characters(cleaned, multiline):
-            self.add(field, "INVALID_CHARACTERS", "Ce texte contient des caractères interdits.")
+            self.add(
+                field, ErrorCode.INVALID_CHARACTERS, "Ce texte contient des caractères interdits."
+            )
         return cleaned
 
     def optional_text(
@@ -75,7 +77,7 @@ class Checks:
         """The primary key in `raw`; INVALID_ID (and 0) for a malformed or foreign ID."""
         pk = decode_id(raw, type_name)
         if pk is None:
-            self.add(field, "INVALID_ID", "Identifiant invalide.")
+            self.add(field, ErrorCode.INVALID_ID, "Identifiant invalide.")
             return 0
         return pk
 

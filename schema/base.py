@@ -11,7 +11,7 @@ from models.accounts import LetterStatus, Role
 from models.community import PostKind
 from models.moderation import ReportReason, ReportStatus
 from permissions import IsAuthorOrStaff, content
-from resolvers.errors import UserErrors
+from resolvers.errors import DESCRIPTIONS, ErrorCode, UserErrors
 from resolvers.pagination import Page
 
 T = TypeVar("T")
@@ -22,6 +22,13 @@ strawberry.enum(PostKind, description="La nature d'une publication.")
 strawberry.enum(ReportReason, description="Le motif d'un signalement.")
 strawberry.enum(ReportStatus, description="Où en est un signalement.")
 strawberry.enum(LetterStatus, description="Où en est un courrier de vérification.")
+strawberry.enum(
+    ErrorCode,
+    name="UserErrorCode",
+    description="Why a mutation refused its input: a closed set clients can switch on.",
+)
+for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = DESCRIPTIONS[ErrorCode(_value.value)]
 
 
 @strawberry.type(description="Pagination d'une liste (Relay).")
@@ -73,7 +80,7 @@ class UserError:
     field: str | None = strawberry.field(
         description="Le champ de l'input en cause, s'il y en a un."
     )
-    code: str = strawberry.field(description="Code stable, pour le client.")
+    code: ErrorCode = strawberry.field(description="Code stable, pour le client.")
     message: str = strawberry.field(description="Message lisible, en français.")
 
 

@@ -41,6 +41,11 @@ class Settings:
     suppression_threshold: int = 5
     # Distinct verified residents whose reports hide content until a moderator decides.
     auto_hide_threshold: int = 3
+    # Redis shares counters and events between workers; unset, each process keeps its own.
+    redis_url: str | None = None
+    # Every Redis key and channel starts with it: several deployments (or test runs) may
+    # share one Redis.
+    redis_prefix: str = "quartier:"
 
     @property
     def production(self) -> bool:
@@ -78,4 +83,6 @@ class Settings:
                 "QUARTIER_SUPPRESSION_THRESHOLD", cls.suppression_threshold, minimum=3
             ),
             auto_hide_threshold=_int("QUARTIER_AUTO_HIDE_THRESHOLD", cls.auto_hide_threshold),
+            redis_url=os.environ.get("QUARTIER_REDIS_URL", "").strip() or None,
+            redis_prefix=os.environ.get("QUARTIER_REDIS_PREFIX", "").strip() or cls.redis_prefix,
         )

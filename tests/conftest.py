@@ -4,6 +4,7 @@ names an admin connection), emptied before each test, and the app over httpx."""
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -43,6 +44,29 @@ async def database_url() -> AsyncIterator[str]:
 @pytest.fixture(autouse=True)
 async def clean_database(database_url: str) -> None:
     await support.truncate_all()
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[support.RedisTarget]:
+    """The real Redis (QUARTIER_TEST_REDIS_URL, default 127.0.0.1:6379) under a key prefix of
+    this test's own, so parallel runs never see each other's keys; its keys are deleted after."""
+    from redis.asyncio import Redis
+
+    url = support.redis_url()
+    client = Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except OSError as error:
+        await client.aclose()
+        support.missing_in_ci(f"Redis at {url} does not answer: {error}")
+    prefix = f"quartier-test:{secrets.token_hex(6)}:"
+    try:
+        yield support.RedisTarget(url, prefix)
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from server.taxonomy import create_city
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = Path(__file__).resolve().parent / "contract"
 POSTGRES_ENV = "QUARTIER_TEST_POSTGRES_URL"
+REDIS_ENV = "QUARTIER_TEST_REDIS_URL"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 TABLES = [
     "appeal",
@@ -60,6 +63,31 @@ TABLES = [
 
 def postgres_admin_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
+
+
+@dataclass(frozen=True)
+class RedisTarget:
+    """Where a test's Redis keys live: QUARTIER_REDIS_URL and QUARTIER_REDIS_PREFIX for it."""
+
+    url: str
+    prefix: str
+
+    def env(self) -> dict[str, str]:
+        return {"QUARTIER_REDIS_URL": self.url, "QUARTIER_REDIS_PREFIX": self.prefix}
+
+
+def redis_url() -> str:
+    return os.environ.get(REDIS_ENV) or DEFAULT_REDIS_URL
+
+
+def missing_in_ci(reason: str) -> None:
+    """Skip a test that needs something this machine lacks; in CI (CI set), fail instead:
+    CI provides everything the tests need."""
+    import pytest
+
+    if os.environ.get("CI"):
+        pytest.fail(f"cannot run in CI: {reason}")
+    pytest.skip(reason)
 
 
 def _asyncpg_dsn(url: str) -> str:
