@@ -7,4 +7,5 @@ MODEL_MODULES = [
     "models.messaging",
     "models.moderation",
     "models.city",
+    "models.mail",
 ]

@@ -19,6 +19,14 @@ class Role(StrEnum):
     ADMIN = "ADMIN"
 
 
+class Language(StrEnum):
+    """What a person reads comes in one of these; French when nothing says otherwise."""
+
+    FR = "fr"
+    NL = "nl"
+    EN = "en"
+
+
 class Account(Model):
     id = fields.IntField(primary_key=True)
     # Lower-cased on the way in; null for API-token accounts (CITY_INTEGRATION).
@@ -44,11 +52,19 @@ class Account(Model):
     # Suspended from `suspended_at` until `suspended_until` (open-ended when null).
     suspended_at = fields.DatetimeField(null=True)
     suspended_until = fields.DatetimeField(null=True)
+    # E-mail reaches an address only once its owner confirmed it (the confirmation aside).
+    email_confirmed_at = fields.DatetimeField(null=True)
+    # fr, nl or en: e-mails and messages are written in it.
+    language = fields.CharField(max_length=5, default=Language.FR.value)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "account"
         indexes = (("neighbourhood_id", "verified_at"),)
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def is_verified(self) -> bool:

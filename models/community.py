@@ -28,11 +28,18 @@ class Topic(Model):
     )
     city_id: int
     slug = fields.CharField(max_length=40)
+    # In French, the default language; the others fall back to it when empty.
     label = fields.CharField(max_length=80)
+    label_nl = fields.CharField(max_length=80, null=True)
+    label_en = fields.CharField(max_length=80, null=True)
 
     class Meta:
         table = "topic"
         unique_together = (("city", "slug"),)
+
+    def label_in(self, language: str) -> str:
+        """The label in `language` (fr, nl, en); the French one where the city gave none."""
+        return {"nl": self.label_nl, "en": self.label_en}.get(language) or self.label
 
 
 class Post(Model):

@@ -13,13 +13,12 @@ from tortoise.transactions import in_transaction
 
 from models.accounts import Account, LetterStatus, Role, VerificationLetter
 from models.geography import Neighbourhood, Street
-from resolvers import passwords, tokens
+from resolvers import account_mail, passwords, tokens
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
 from resolvers.geography import refresh_activation
 from resolvers.pagination import Page, keyset_page
 from resolvers.validation import (
-    EMAIL_PATTERN,
     HOUSE_NUMBER_PATTERN,
     Checks,
     has_control_characters,
@@ -53,13 +52,7 @@ async def register(
     house_number: str,
 ) -> tuple[str, Account]:
     checks = Checks()
-    email = checks.text("email", email, max_length=254).casefold()
-    if (
-        email
-        and not any(e.field == "email" for e in checks.errors)
-        and not EMAIL_PATTERN.match(email)
-    ):
-        checks.add("email", ErrorCode.INVALID_EMAIL, "Adresse e-mail invalide.")
+    email = checks.email("email", email)
     name = checks.text("displayName", display_name, max_length=80)
     number = checks.text("houseNumber", house_number, max_length=20)
     if (
@@ -99,8 +92,11 @@ async def register(
                 street_id=street.id,
                 neighbourhood_id=neighbourhood.id,
                 house_number=number,
+                # Later messages and e-mails speak the language the sign-up was made in.
+                language=ctx.language,
             )
             await VerificationLetter.create(account=account, code=new_letter_code())
+            await account_mail.send_confirmation(account)
             raw, _ = await tokens.issue(account, timedelta(hours=ctx.settings.token_ttl_hours))
     except IntegrityError:
         # Two sign-ups with one address raced; the database kept one.

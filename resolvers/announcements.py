@@ -25,6 +25,7 @@ from models.city import (
 from models.geography import Neighbourhood, Street
 from permissions.errors import BadInput
 from permissions.roles import is_city_role, is_resident
+from resolvers import outbox
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, UserErrors
 from resolvers.pagination import Order, Page, keyset_page
@@ -230,6 +231,7 @@ async def publish(
                 ]
             )
         row.recipient_count = await _fan_out(row, target)
+        await outbox.enqueue_announcement(row)
         await Announcement.filter(id=row.id).update(recipient_count=row.recipient_count)
     return row
 

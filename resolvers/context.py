@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,9 @@ class Context:
     response: Any = None
     # Per-request memo for figures computed once and read by several fields.
     extra: dict[Any, Any] = field(default_factory=dict)
+    # The reader's language (fr, nl, en) and what puts a message into it (server/i18n.py).
+    language: str = "fr"
+    translate: Callable[[str], str] = str
 
     # Strawberry's ASGI integration reads the context like a mapping.
     def __getitem__(self, key: str) -> Any:

@@ -22,7 +22,9 @@ class ErrorCode(StrEnum):
     CLOSES_IN_PAST = "CLOSES_IN_PAST"
     CONSULTATION_CLOSED = "CONSULTATION_CLOSED"
     DUPLICATE_OPTION = "DUPLICATE_OPTION"
+    EMAIL_ALREADY_CONFIRMED = "EMAIL_ALREADY_CONFIRMED"
     EMAIL_TAKEN = "EMAIL_TAKEN"
+    EMAIL_UNCHANGED = "EMAIL_UNCHANGED"
     EMPTY_TARGET = "EMPTY_TARGET"
     INVALID_CHARACTERS = "INVALID_CHARACTERS"
     INVALID_CODE = "INVALID_CODE"
@@ -32,6 +34,7 @@ class ErrorCode(StrEnum):
     INVALID_ID = "INVALID_ID"
     INVALID_KIND = "INVALID_KIND"
     INVALID_TARGET = "INVALID_TARGET"
+    INVALID_TOKEN = "INVALID_TOKEN"
     INVALID_UNTIL = "INVALID_UNTIL"
     LETTER_LOCKED = "LETTER_LOCKED"
     NEIGHBOURHOOD_NOT_ACTIVE = "NEIGHBOURHOOD_NOT_ACTIVE"
@@ -43,12 +46,15 @@ class ErrorCode(StrEnum):
     PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
     REASON_TOO_SHORT = "REASON_TOO_SHORT"
     REQUIRED = "REQUIRED"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    TOKEN_USED = "TOKEN_USED"
     TOO_FEW_OPTIONS = "TOO_FEW_OPTIONS"
     TOO_LONG = "TOO_LONG"
     TOO_MANY_IDS = "TOO_MANY_IDS"
     TOO_MANY_OPTIONS = "TOO_MANY_OPTIONS"
     TOO_MANY_TARGETS = "TOO_MANY_TARGETS"
     TOO_MANY_TOPICS = "TOO_MANY_TOPICS"
+    UNKNOWN_LANGUAGE = "UNKNOWN_LANGUAGE"
     UNKNOWN_TOPIC = "UNKNOWN_TOPIC"
     VERSION_CONFLICT = "VERSION_CONFLICT"
 
@@ -66,7 +72,9 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.CLOSES_IN_PAST: "A consultation's closing date must be in the future.",
     ErrorCode.CONSULTATION_CLOSED: "The consultation is closed: answers no longer change.",
     ErrorCode.DUPLICATE_OPTION: "Two options of a consultation are the same.",
+    ErrorCode.EMAIL_ALREADY_CONFIRMED: "The account's e-mail address is already confirmed.",
     ErrorCode.EMAIL_TAKEN: "An account already uses this e-mail address.",
+    ErrorCode.EMAIL_UNCHANGED: "The new e-mail address is the current one.",
     ErrorCode.EMPTY_TARGET: "The announcement's target lists no neighbourhood or street.",
     ErrorCode.INVALID_CHARACTERS: "The text holds control or direction-override characters.",
     ErrorCode.INVALID_CODE: "The verification code is wrong; the message says how many tries are left.",
@@ -76,6 +84,7 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_ID: "The id is malformed or names an object of another type.",
     ErrorCode.INVALID_KIND: "This kind of decision is not accepted here.",
     ErrorCode.INVALID_TARGET: "The target's scope and its lists of places do not match.",
+    ErrorCode.INVALID_TOKEN: "The link's token is malformed, forged or for another purpose.",
     ErrorCode.INVALID_UNTIL: "A suspension's end must be in the future.",
     ErrorCode.LETTER_LOCKED: "Too many wrong codes: the letter is locked until a new one is issued.",
     ErrorCode.NEIGHBOURHOOD_NOT_ACTIVE: "The neighbourhood is not active yet: nobody may post there.",
@@ -87,12 +96,15 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.PASSWORD_TOO_SHORT: "The password is shorter than the minimum length.",
     ErrorCode.REASON_TOO_SHORT: "A moderation reason is too short to be useful to its reader.",
     ErrorCode.REQUIRED: "The field is required and was empty.",
+    ErrorCode.TOKEN_EXPIRED: "The link's token has expired: ask for a new one.",
+    ErrorCode.TOKEN_USED: "The link's token was already used (each works once).",
     ErrorCode.TOO_FEW_OPTIONS: "A consultation needs at least two options.",
     ErrorCode.TOO_LONG: "The text is longer than the field allows.",
     ErrorCode.TOO_MANY_IDS: "Too many ids in one request.",
     ErrorCode.TOO_MANY_OPTIONS: "A consultation has too many options.",
     ErrorCode.TOO_MANY_TARGETS: "An announcement targets too many places.",
     ErrorCode.TOO_MANY_TOPICS: "A post carries too many topics.",
+    ErrorCode.UNKNOWN_LANGUAGE: "The language is not one of fr, nl, en.",
     ErrorCode.UNKNOWN_TOPIC: "The topic is not in the city's taxonomy.",
     ErrorCode.VERSION_CONFLICT: "The post changed since it was read: reload it and edit again.",
 }

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from email_validator import EmailNotValidError, validate_email
+
+from permissions.text import tr
 from resolvers.errors import ErrorCode, FieldError, UserErrors
 from resolvers.ids import decode_id
 
@@ -73,6 +76,14 @@ class Checks:
             return None
         return self.text(field, cleaned, max_length=max_length, multiline=multiline)
 
+    def email(self, field: str, value: str) -> str:
+        """The address trimmed and lower-cased; INVALID_EMAIL for anything an e-mail header
+        could not carry as it is (quotes, brackets, commas, line breaks, non-ASCII)."""
+        address = self.text(field, value, max_length=254).casefold()
+        if address and not any(e.field == field for e in self.errors) and not is_email(address):
+            self.add(field, ErrorCode.INVALID_EMAIL, tr("Adresse e-mail invalide."))
+        return address
+
     def global_id(self, field: str, raw: str, type_name: str) -> int:
         """The primary key in `raw`; INVALID_ID (and 0) for a malformed or foreign ID."""
         pk = decode_id(raw, type_name)
@@ -83,6 +94,24 @@ class Checks:
 
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+def is_email(address: str) -> bool:
+    if not EMAIL_PATTERN.match(address):
+        return False
+    try:
+        checked = validate_email(
+            address,
+            check_deliverability=False,
+            allow_smtputf8=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+        )
+    except EmailNotValidError:
+        return False
+    return checked.normalized.casefold() == address
+
+
 HOUSE_NUMBER_PATTERN = re.compile(
     r"^[0-9]{1,5}[A-Za-z]{0,2}(?:\s*(?:/|bte|bus|boîte)\s*[0-9A-Za-z]{1,5})?$", re.I
 )

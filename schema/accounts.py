@@ -25,6 +25,7 @@ from schema.base import Connection, UserError, attempt
 from schema.geography import Neighbourhood, Street
 
 if TYPE_CHECKING:
+    from schema.account_mail import NotificationPreference
     from schema.city import Announcement, Notification
     from schema.messaging import Conversation
 
@@ -133,6 +134,22 @@ class Account:
     @strawberry.field
     async def unread_notification_count(self, info: Info) -> int:
         return await notification_resolvers.unread_count(info.context)
+
+    @strawberry.field(description="True once the owner followed the link sent to the address.")
+    def email_confirmed(self) -> bool:
+        return self.row.email_confirmed
+
+    @strawberry.field(description="fr, nl or en: the language of messages and e-mails.")
+    def language(self) -> str:
+        return self.row.language
+
+    @strawberry.field(description="Which notifications also come by e-mail, per kind.")
+    async def notification_preferences(
+        self,
+    ) -> list[Annotated[NotificationPreference, strawberry.lazy("schema.account_mail")]]:
+        from schema.account_mail import notification_preferences
+
+        return await notification_preferences(self.row.id)
 
 
 @strawberry.type(description="Un courrier de vérification, à imprimer et poster à l'adresse.")

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types import Info
 
 from models.accounts import LetterStatus, Role
 from models.community import PostKind
@@ -81,11 +82,19 @@ class UserError:
         description="Le champ de l'input en cause, s'il y en a un."
     )
     code: ErrorCode = strawberry.field(description="Code stable, pour le client.")
-    message: str = strawberry.field(description="Message lisible, en français.")
+    # The resolver's message, in French with its values (permissions/text.py).
+    text: strawberry.Private[str]
+
+    @strawberry.field(
+        description="A readable message in the caller's language: the account's preference, "
+        "else the request's Accept-Language (fr, nl, en), else French."
+    )
+    def message(self, info: Info) -> str:
+        return info.context.translate(self.text)
 
 
 def user_errors(error: UserErrors) -> list[UserError]:
-    return [UserError(field=e.field, code=e.code, message=e.message) for e in error.errors]
+    return [UserError(field=e.field, code=e.code, text=e.message) for e in error.errors]
 
 
 async def attempt(

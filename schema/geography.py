@@ -166,9 +166,9 @@ class Topic:
     def slug(self) -> str:
         return self.row.slug
 
-    @strawberry.field
-    def label(self) -> str:
-        return self.row.label
+    @strawberry.field(description="In the caller's language (fr, nl, en), as the city named it.")
+    def label(self, info: Info) -> str:
+        return self.row.label_in(info.context.language)
 
 
 @strawberry.type

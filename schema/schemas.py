@@ -27,6 +27,8 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from permissions.roles import is_staff
+from permissions.text import tr
+from schema.account_mail import AccountMailMutation
 from schema.accounts import Account, AccountMutation, AccountQuery
 from schema.city import CityMutation, CityQuery, Notification
 from schema.community import CommunityMutation, CommunityQuery, Post
@@ -61,7 +63,12 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    AccountMutation, CommunityMutation, MessagingMutation, ModerationMutation, CityMutation
+    AccountMutation,
+    AccountMailMutation,
+    CommunityMutation,
+    MessagingMutation,
+    ModerationMutation,
+    CityMutation,
 ):
     pass
 
@@ -75,7 +82,7 @@ class CommunitySubgraphQuery(
 
 @strawberry.type(name="Mutation")
 class CommunitySubgraphMutation(
-    AccountMutation, CommunityMutation, MessagingMutation, ModerationMutation
+    AccountMutation, AccountMailMutation, CommunityMutation, MessagingMutation, ModerationMutation
 ):
     pass
 
@@ -190,7 +197,7 @@ def build_schema(*, production: bool, subgraph: Subgraph | str | None = None) ->
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaskUnexpectedErrors(
-            should_mask_error=is_unexpected, error_message="Erreur inattendue."
+            should_mask_error=is_unexpected, error_message=tr("Erreur inattendue.")
         ),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),

@@ -12,13 +12,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
+from permissions.text import Text
 from resolvers.context import Context
 from resolvers.loaders import Loaders
 from schema.schemas import build_schema
 from schema.subgraphs import Subgraph
-from server import city_auth, db, graphiql
+from server import city_auth, db, graphiql, i18n
 from server.auth import authenticate, bearer_token
+from server.mail import pages as mail_pages
+from server.mail import service as mail_service
 from server.settings import Settings
 
 
@@ -42,6 +47,11 @@ class QuartierGraphQL(GraphQL):
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         viewer, token = await self.authenticate(bearer_token(request))
+        language = i18n.language_of(
+            viewer.language if viewer else None, request.headers.get("accept-language")
+        )
+        # process_result reads it back to translate the errors.
+        request.state.language = language
         return Context(
             viewer=viewer,
             token=token,
@@ -49,7 +59,21 @@ class QuartierGraphQL(GraphQL):
             settings=self.settings,
             request=request,
             response=response,
+            language=language.value,
+            translate=i18n.translator(language),
         )
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """Coded errors (UNAUTHENTICATED, FORBIDDEN...) and the masked one, in the reader's
+        language."""
+        language = getattr(request.state, "language", None) or i18n.language_of(
+            None, request.headers.get("accept-language")
+        )
+        for error in result.errors or ():
+            original = getattr(error.original_error, "message", None)
+            text = original if isinstance(original, Text) else error.message
+            error.message = i18n.translate(text, language)
+        return await super().process_result(request, result)
 
 
 async def health(_request: Request) -> JSONResponse:
@@ -71,10 +95,16 @@ def create_app(
         graphql.authenticate = city_auth.authenticate
 
     origins = list(settings.cors_origins)
+    lifespan = db.lifespan(
+        settings.database_url, settings.db_pool_max, manage_database=manage_database
+    )
+    if settings.with_worker:
+        lifespan = mail_service.with_worker(lifespan, settings)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *graphiql.routes(settings),
+            *mail_pages.routes(settings),
             Route("/healthz", health),
         ],
         middleware=[
@@ -90,9 +120,7 @@ def create_app(
                 max_age=600,
             )
         ],
-        lifespan=db.lifespan(
-            settings.database_url, settings.db_pool_max, manage_database=manage_database
-        ),
+        lifespan=lifespan,
     )
 
 

@@ -15,7 +15,7 @@ from models.accounts import Account, AuthToken
 from resolvers import tokens
 
 # What the city's side needs of an account: who it is, its role, where it lives, whether it
-# is verified or suspended. Not its email, name, house number or password hash.
+# is verified or suspended, its language. Not its email, name, house number or password hash.
 ACCOUNT_COLUMNS: Final = (
     "id",
     "role",
@@ -25,6 +25,9 @@ ACCOUNT_COLUMNS: Final = (
     "verified_at",
     "suspended_at",
     "suspended_until",
+    # The caller's language for messages; publishing reads both to queue residents' e-mails.
+    "language",
+    "email_confirmed_at",
 )
 TOKEN_COLUMNS: Final = ("id", "account_id", "token_hash", "expires_at", "revoked_at")
 

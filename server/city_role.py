@@ -47,6 +47,8 @@ READS: Final[dict[str, tuple[str, ...] | None]] = {
     "consultation_option": ALL,
     "consultation_answer": ALL,
     "notification": ALL,
+    # Publishing queues e-mails to those who want them (resolvers/outbox.py).
+    "notification_preference": ("account_id", "kind", "email"),
 }
 # Table: what the city's side writes (publishing, answers to consultations, reading one's
 # notifications).
@@ -58,6 +60,8 @@ WRITES: Final[dict[str, tuple[str, ...]]] = {
     "consultation_option": ("INSERT",),
     "consultation_answer": ("INSERT", "UPDATE (option_id, answered_at, neighbourhood_id)"),
     "notification": ("INSERT", "UPDATE (read_at)"),
+    # Rows only: the address is read by the worker, which runs as the owner.
+    "outbox_message": ("INSERT",),
 }
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 PASSWORD = re.compile(r"^[\x21-\x7e]{16,200}$")

@@ -1,11 +1,12 @@
 """The operator command line: `quartier serve | migrate | account | token | streets |
-neighbourhoods | letters | schema | db`."""
+neighbourhoods | letters | schema | db | worker | mail`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import os
 import re
 import shlex
 import sys
@@ -19,6 +20,7 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 from models.accounts import Account
 from server import db, demo_data, federation_cli, imports, operations
 from server.demo import person, seed_demo
+from server.mail import cli as mail_cli
 from server.operations import CommandError
 from server.settings import Settings, SettingsError
 
@@ -86,6 +88,12 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             )
     if not settings.production:
         _print(f"GraphiQL: http://{args.host}:{args.port}/graphql")
+    with_worker = args.with_worker if args.with_worker is not None else args.demo
+    if with_worker:
+        # The app factory reads it (uvicorn imports the app in its own way).
+        os.environ["QUARTIER_WITH_WORKER"] = "1"
+        where = (settings.smtp_url and _safe_url(settings.smtp_url)) or f"{settings.mail_dir}/*.eml"
+        _print(f"E-mail worker: on, sending to {where}")
     import uvicorn
 
     uvicorn.run(
@@ -207,6 +215,12 @@ def _commands(parser: argparse.ArgumentParser) -> None:
         choices=federation_cli.SUBGRAPHS,
         help="serve one subgraph of the federated API (default: both sides in one schema)",
     )
+    p.add_argument(
+        "--with-worker",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the e-mail worker in this process (default: on with --demo, else off)",
+    )
     p.set_defaults(handler=serve)
 
     sub.add_parser("migrate", help="apply the migrations to DATABASE_URL").set_defaults(
@@ -263,6 +277,7 @@ def _commands(parser: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=letters_export)
 
     federation_cli.add_commands(sub)
+    mail_cli.add_commands(sub)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -12,6 +12,9 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+SMTP_SCHEMES = ("smtp://", "smtp+starttls://", "smtps://")
+
+
 class SettingsError(ValueError):
     """The environment describes a configuration the service refuses to run with."""
 
@@ -46,6 +49,25 @@ class Settings:
     # Every Redis key and channel starts with it: several deployments (or test runs) may
     # share one Redis.
     redis_prefix: str = "quartier:"
+    # E-mail (server/mail/): where links point, who sends, and how. Without an SMTP URL the
+    # e-mails are written to `mail_dir` as .eml files (development and the demo).
+    public_url: str = "http://127.0.0.1:8000"
+    mail_from: str = "Quartier <no-reply@quartier.localhost>"
+    smtp_url: str | None = None
+    mail_dir: str = "mail-outbox"
+    mail_max_attempts: int = 8
+    # The first retry waits this long; each next one twice as long as the one before.
+    mail_retry_seconds: int = 60
+    mail_batch_size: int = 50
+    # Messages per second, all batches together.
+    mail_rate: int = 20
+    # A worker that dies holding a batch releases it after this.
+    mail_lease_seconds: int = 300
+    mail_poll_ms: int = 1000
+    # Signs one-click unsubscribe links; required in production to send e-mail.
+    secret_key: str | None = None
+    # `quartier serve` runs the e-mail worker in-process (--with-worker, on with --demo).
+    with_worker: bool = False
 
     @property
     def production(self) -> bool:
@@ -85,4 +107,34 @@ class Settings:
             auto_hide_threshold=_int("QUARTIER_AUTO_HIDE_THRESHOLD", cls.auto_hide_threshold),
             redis_url=os.environ.get("QUARTIER_REDIS_URL", "").strip() or None,
             redis_prefix=os.environ.get("QUARTIER_REDIS_PREFIX", "").strip() or cls.redis_prefix,
+            **_mail_settings(cls),
         )
+
+
+def _text(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def _mail_settings(cls: type[Settings]) -> dict[str, object]:
+    smtp_url = os.environ.get("QUARTIER_SMTP_URL", "").strip() or None
+    if smtp_url is not None and not smtp_url.startswith(SMTP_SCHEMES):
+        raise SettingsError(
+            "QUARTIER_SMTP_URL must start with smtp://, smtp+starttls:// or smtps://"
+        )
+    public_url = _text("QUARTIER_PUBLIC_URL", cls.public_url).rstrip("/")
+    if not public_url.startswith(("http://", "https://")):
+        raise SettingsError(f"QUARTIER_PUBLIC_URL must be an http(s) URL, got {public_url!r}")
+    return {
+        "public_url": public_url,
+        "mail_from": _text("QUARTIER_MAIL_FROM", cls.mail_from),
+        "smtp_url": smtp_url,
+        "mail_dir": _text("QUARTIER_MAIL_DIR", cls.mail_dir),
+        "mail_max_attempts": _int("QUARTIER_MAIL_MAX_ATTEMPTS", cls.mail_max_attempts),
+        "mail_retry_seconds": _int("QUARTIER_MAIL_RETRY_SECONDS", cls.mail_retry_seconds),
+        "mail_batch_size": _int("QUARTIER_MAIL_BATCH_SIZE", cls.mail_batch_size),
+        "mail_rate": _int("QUARTIER_MAIL_RATE", cls.mail_rate),
+        "mail_lease_seconds": _int("QUARTIER_MAIL_LEASE_SECONDS", cls.mail_lease_seconds),
+        "mail_poll_ms": _int("QUARTIER_MAIL_POLL_MS", cls.mail_poll_ms),
+        "secret_key": os.environ.get("QUARTIER_SECRET_KEY", "").strip() or None,
+        "with_worker": os.environ.get("QUARTIER_WITH_WORKER", "").strip() in ("1", "true"),
+    }

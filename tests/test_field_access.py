@@ -335,6 +335,10 @@ PROBES = [
     probe("MarkNotificationsReadPayload", "markNotificationsRead", root="Mutation"),
     probe("ModeratePayload", "moderate", root="Mutation"),
     probe("AppealPayload", "appealModeration", root="Mutation"),
+    probe("NotificationPreference", "viewer notificationPreferences"),
+    probe("AccountActionPayload", "changePassword", root="Mutation"),
+    probe("ChangeEmailPayload", "changeEmail", root="Mutation"),
+    probe("SetPreferencesPayload", "setPreferences", root="Mutation"),
 ]
 
 # Required arguments, and those that pick the instance; `$name` is one of Given.ids. Mutation
@@ -369,6 +373,12 @@ ARGUMENTS = {
     "Mutation.appealModeration": 'input: {actionId: "$missing_action", message: "Injuste."}',
     "Mutation.decideAppeal": 'input: {appealId: "$appeal", accept: false, reason: "Non"}',
     "Query.reports": "status: RESOLVED",
+    "Mutation.confirmEmail": 'input: {token: "forged"}',
+    "Mutation.requestPasswordReset": 'input: {email: "personne@example.be"}',
+    "Mutation.resetPassword": 'input: {token: "forged", newPassword: "un mot de passe long"}',
+    "Mutation.changePassword": 'input: {currentPassword: "pas le bon", newPassword: "x"}',
+    "Mutation.changeEmail": 'input: {newEmail: "autre@example.be", currentPassword: "non"}',
+    "Mutation.setPreferences": "input: {}",
 }
 CONDITIONS = {"shared": {"post": "shared_post"}, "closed": {"consultation": "closed_consultation"}}
 
