@@ -148,7 +148,6 @@ def render(row: OutboxMessage, to: Recipient, settings: Settings) -> EmailMessag
     message["Subject"] = _clean_header(say(c.subject))
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = message_id(row, settings)
-    message["Content-Language"] = lang.value
     message["Auto-Submitted"] = "auto-generated"
     if c.unsubscribe:
         message["List-Unsubscribe"] = f"<{c.unsubscribe}>"
@@ -156,4 +155,6 @@ def render(row: OutboxMessage, to: Recipient, settings: Settings) -> EmailMessag
         message["Precedence"] = "bulk"
     message.set_content(_text_part(c, say))
     message.add_alternative(_html_part(c, say, lang.value), subtype="html")
+    # After the parts: setting content drops the Content-* headers set before.
+    message["Content-Language"] = lang.value
     return message

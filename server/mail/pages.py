@@ -72,16 +72,16 @@ async def confirm_email(request: Request) -> HTMLResponse:
 
 
 def _reset_form(language: Language, token: str, error: str | None = None) -> list[str]:
-    say = i18n.translator(language)
     e = html.escape
+    label = e(i18n.translate(tr("Nouveau mot de passe (10 caractères au moins)"), language))
+    save = e(i18n.translate(tr("Enregistrer"), language))
     parts = [_p(language, error)] if error else []
     parts.append(
         f'<form method="post"><input type="hidden" name="token" value="{e(token)}">'
         f'<input type="hidden" name="lang" value="{language.value}">'
-        f'<label for="password">{e(say(tr("Nouveau mot de passe (10 caractères au moins)")))}'
-        '</label> <input id="password" name="password" type="password" '
-        'autocomplete="new-password" required minlength="10"> '
-        f'<button type="submit">{e(say(tr("Enregistrer")))}</button></form>'
+        f'<label for="password">{label}</label> <input id="password" name="password" '
+        'type="password" autocomplete="new-password" required minlength="10"> '
+        f'<button type="submit">{save}</button></form>'
     )
     return parts
 

@@ -94,13 +94,13 @@ class SmtpTransport:
             # 5xx: the server will say no again; 4xx: try later.
             permanent = 500 <= error.code < 600
             raise TransportError(
-                f"SMTP {error.code}: {_short(error)}", permanent=permanent
+                f"SMTP {error.code}: {_short(error.message)}", permanent=permanent
             ) from None
         except (aiosmtplib.SMTPException, OSError) as error:
             raise TransportError(f"SMTP error: {_short(error)}") from None
 
 
-def _short(error: BaseException) -> str:
+def _short(error: BaseException | str) -> str:
     return re.sub(r"\s+", " ", str(error))[:300]
 
 
