@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -49,7 +50,7 @@ class OutboxMessage(Model):
     )
     announcement_id: int | None
     # What the template needs (a link's token); emptied once sent: no secret outlives its use.
-    params = fields.JSONField(null=True)
+    params: Any = fields.JSONField(null=True)
     status = fields.CharEnumField(MailStatus, max_length=10, default=MailStatus.PENDING)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()

@@ -72,7 +72,11 @@ async def register(
     street = await Street.get_or_none(id=street_pk) if street_pk else None
     if street_pk and street is None:
         checks.add("streetId", ErrorCode.NOT_FOUND, "Rue introuvable.")
-    if email and await Account.filter(email=email).exists():
+    if (
+        email
+        and not any(e.field == "email" for e in checks.errors)
+        and await Account.filter(email=email).exists()
+    ):
         checks.add(
             "email", ErrorCode.EMAIL_TAKEN, "Un compte existe déjà pour cette adresse e-mail."
         )

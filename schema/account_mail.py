@@ -21,9 +21,7 @@ strawberry.enum(
 @strawberry.type(description="Whether one kind of notification also comes by e-mail.")
 class NotificationPreference:
     kind: PreferenceKind
-    in_app: bool = strawberry.field(
-        description="Always true: every notification shows in the app."
-    )
+    in_app: bool = strawberry.field(description="Always true: every notification shows in the app.")
     email: bool = strawberry.field(
         description="Also by e-mail. Off by default, except city alerts (CITY_ALERT)."
     )

@@ -69,14 +69,34 @@ def coverage() -> list[Coverage]:
 def update() -> None:
     cli = CommandLineInterface()
     cli.run(
-        ["pybabel", "extract", "--no-default-keywords", "-k", KEYWORD, "--sort-by-file"]
-        + ["--project=Quartier", "-o", str(POT), *(str(ROOT / s) for s in SOURCES)]
+        [
+            "pybabel",
+            "extract",
+            "--no-default-keywords",
+            "-k",
+            KEYWORD,
+            "--sort-by-file",
+            "--project=Quartier",
+            "-o",
+            str(POT),
+            *(str(ROOT / s) for s in SOURCES),
+        ]
     )
     for language in TRANSLATED:
         command = "update" if po_path(language.value).exists() else "init"
         cli.run(
-            ["pybabel", command, "-D", DOMAIN, "-i", str(POT), "-d", str(LOCALE_DIR)]
-            + ["-l", language.value]
+            [
+                "pybabel",
+                command,
+                "-D",
+                DOMAIN,
+                "-i",
+                str(POT),
+                "-d",
+                str(LOCALE_DIR),
+                "-l",
+                language.value,
+            ]
         )
 
 

@@ -47,7 +47,7 @@ def from_accept_language(header: str | None) -> Language | None:
 
 def language_of(account_language: str | None, accept_language: str | None) -> Language:
     """The account's preference; for anonymous calls the request's; else French."""
-    if account_language in Language.__members__.values():
+    if account_language is not None and account_language in Language.__members__.values():
         return Language(account_language)
     return from_accept_language(accept_language) or DEFAULT
 

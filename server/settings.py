@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Environment(StrEnum):
@@ -115,7 +116,7 @@ def _text(name: str, default: str) -> str:
     return os.environ.get(name, "").strip() or default
 
 
-def _mail_settings(cls: type[Settings]) -> dict[str, object]:
+def _mail_settings(cls: type[Settings]) -> dict[str, Any]:
     smtp_url = os.environ.get("QUARTIER_SMTP_URL", "").strip() or None
     if smtp_url is not None and not smtp_url.startswith(SMTP_SCHEMES):
         raise SettingsError(

@@ -22,7 +22,7 @@ class Sink:
         self.refuse_with: str | None = None
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         if self.refuse_with:
             return self.refuse_with
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)

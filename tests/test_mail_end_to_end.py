@@ -5,12 +5,9 @@ language; one-click unsubscribe; a worker killed with SIGKILL mid-batch loses no
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -21,7 +18,7 @@ import httpx
 import pytest
 from tortoise.timezone import now
 
-from models.accounts import Account, Language
+from models.accounts import Account
 from models.mail import MailStatus, OutboxMessage
 from tests import support
 from tests.processes import Process, app_env, spawn, uvicorn, wait_until_ready
@@ -46,7 +43,9 @@ class Stack:
 def stack(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Stack]:
     directory = tmp_path_factory.mktemp("mail")
     with SmtpServer() as smtp:
-        app = uvicorn("app", "server.app:app_from_env", app_env(database_url), directory / "app.log")
+        app = uvicorn(
+            "app", "server.app:app_from_env", app_env(database_url), directory / "app.log"
+        )
         try:
             wait_until_ready(app)
             env = app_env(
@@ -71,12 +70,19 @@ def worker(stack: Stack) -> Iterator[Process]:
         process.stop()
 
 
+def http(method: str, url: str, **options: Any) -> httpx.Response:
+    """Blocking on purpose: the servers are other processes and threads."""
+    options.setdefault("timeout", 10)
+    return httpx.request(method, url, **options)
+
+
 def graphql(
     stack: Stack, query: str, variables: dict[str, Any], token: str | None = None, **headers: str
 ) -> dict[str, Any]:
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    response = httpx.post(
+    response = http(
+        "POST",
         f"{stack.app.url}/graphql",
         json={"query": query, "variables": variables},
         headers=headers,
@@ -124,15 +130,15 @@ async def test_register_confirm_forget_reset_and_old_sessions_are_refused(stack,
     assert confirmation["Subject"] == "Bevestig uw e-mailadres"
     assert str(confirmation["To"]) == f"Lotte Peeters <{email}>"
     assert "Mijn adres bevestigen" in html_part(confirmation)
-    page = httpx.get(link_in(confirmation), timeout=10)
+    page = http("GET", link_in(confirmation), timeout=10)
     assert page.status_code == 200
     assert "Bedankt: uw e-mailadres is bevestigd." in page.text
     assert graphql(stack, VIEWER, {}, first_token)["data"]["viewer"]["emailConfirmed"] is True
 
     # Forgotten: a second session (another device) is open as well.
-    second_token = graphql(
-        stack, LOGIN, {"email": email, "password": "een lang wachtwoord 2026"}
-    )["data"]["login"]["token"]
+    second_token = graphql(stack, LOGIN, {"email": email, "password": "een lang wachtwoord 2026"})[
+        "data"
+    ]["login"]["token"]
     unknown = graphql(stack, RESET, {"email": "niemand@example.be"})["data"]
     known = graphql(stack, RESET, {"email": email})["data"]
     assert unknown == known == {"requestPasswordReset": {"ok": True, "userErrors": []}}
@@ -142,28 +148,31 @@ async def test_register_confirm_forget_reset_and_old_sessions_are_refused(stack,
     assert [str(m["To"]) for m in got].count(f"Lotte Peeters <{email}>") == 2
 
     url = link_in(reset)
-    form = httpx.get(url, timeout=10)
+    form = http("GET", url, timeout=10)
     assert form.status_code == 200
     assert 'name="password"' in form.text
     token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
-    weak = httpx.post(url, data={"token": token, "password": "kort", "lang": "nl"}, timeout=10)
+    weak = http("POST", url, data={"token": token, "password": "kort", "lang": "nl"}, timeout=10)
     assert weak.status_code == 400
     assert "minstens 10 tekens" in weak.text
-    done = httpx.post(
-        url, data={"token": token, "password": "nieuw en veilig 2027", "lang": "nl"}, timeout=10
+    done = http(
+        "POST",
+        url,
+        data={"token": token, "password": "nieuw en veilig 2027", "lang": "nl"},
+        timeout=10,
     )
     assert done.status_code == 200
     assert "al uw sessies zijn afgesloten" in done.text
 
     for old in (first_token, second_token):
         assert graphql(stack, VIEWER, {}, old)["data"]["viewer"] is None
-    assert graphql(stack, LOGIN, {"email": email, "password": "een lang wachtwoord 2026"})[
-        "data"
-    ]["login"]["userErrors"] == [{"code": "INVALID_CREDENTIALS"}]
+    assert graphql(stack, LOGIN, {"email": email, "password": "een lang wachtwoord 2026"})["data"][
+        "login"
+    ]["userErrors"] == [{"code": "INVALID_CREDENTIALS"}]
     assert graphql(stack, LOGIN, {"email": email, "password": "nieuw en veilig 2027"})["data"][
         "login"
     ]["token"]
-    again = httpx.post(url, data={"token": token, "password": "nog een ander 2028"}, timeout=10)
+    again = http("POST", url, data={"token": token, "password": "nog een ander 2028"}, timeout=10)
     assert again.status_code == 400
     assert "Ce lien a déjà servi." in again.text or "Deze link is al gebruikt." in again.text
 
@@ -188,7 +197,7 @@ async def test_a_city_alert_reaches_each_opted_in_resident_once_in_their_languag
     people = await _residents_in_three_languages(world)
     # Dora said no to alerts by e-mail; the fixtures' residents never confirmed an address.
     await support_opt_out(people["Dora"])
-    staff, staff_token = await support.make_staff(support.Role.CITY_STAFF, "Ville", world.city)
+    _staff, staff_token = await support.make_staff(support.Role.CITY_STAFF, "Ville", world.city)
     published = graphql(
         stack,
         PUBLISH,
@@ -219,18 +228,25 @@ async def test_a_city_alert_reaches_each_opted_in_resident_once_in_their_languag
 
     # RFC 8058: the mail client POSTs to the header's URL; no sign-in.
     unsubscribe = by_reader["Bert"]["List-Unsubscribe"].strip("<>")
-    assert httpx.get(unsubscribe, timeout=10).status_code == 200  # a page, changes nothing
-    response = httpx.post(unsubscribe, content=b"List-Unsubscribe=One-Click", timeout=10)
+    assert http("GET", unsubscribe, timeout=10).status_code == 200  # a page, changes nothing
+    response = http("POST", unsubscribe, content=b"List-Unsubscribe=One-Click", timeout=10)
     assert response.status_code == 200
     assert "u ontvangt dit soort e-mails niet meer" in response.text
-    forged = httpx.post(unsubscribe.replace("CITY_ALERT.", "CITY_ALERT.x"), timeout=10)
+    forged = http("POST", unsubscribe.replace("CITY_ALERT.", "CITY_ALERT.x"), timeout=10)
     assert forged.status_code == 400
 
     stack.smtp.sink.clear()
     graphql(
         stack,
         PUBLISH,
-        {"input": {"kind": "ALERT", "title": "Travaux", "body": "Suite.", "target": {"scope": "CITY"}}},
+        {
+            "input": {
+                "kind": "ALERT",
+                "title": "Travaux",
+                "body": "Suite.",
+                "target": {"scope": "CITY"},
+            }
+        },
         staff_token,
     )
     got = stack.smtp.sink.wait_for(lambda got: len(got) == 2)
@@ -240,7 +256,9 @@ async def test_a_city_alert_reaches_each_opted_in_resident_once_in_their_languag
 async def support_opt_out(account: Account) -> None:
     from models.mail import NotificationPreference, PreferenceKind
 
-    await NotificationPreference.create(account=account, kind=PreferenceKind.CITY_ALERT, email=False)
+    await NotificationPreference.create(
+        account=account, kind=PreferenceKind.CITY_ALERT, email=False
+    )
 
 
 async def test_a_worker_killed_mid_batch_and_restarted_loses_nothing(stack, world):
@@ -251,7 +269,7 @@ async def test_a_worker_killed_mid_batch_and_restarted_loses_nothing(stack, worl
         account.email_confirmed_at = now()
         await account.save(update_fields=["email_confirmed_at"])
         people.append(account)
-    staff, staff_token = await support.make_staff(support.Role.CITY_STAFF, "Ville", world.city)
+    _staff, staff_token = await support.make_staff(support.Role.CITY_STAFF, "Ville", world.city)
     graphql(
         stack,
         PUBLISH,
@@ -260,7 +278,10 @@ async def test_a_worker_killed_mid_batch_and_restarted_loses_nothing(stack, worl
                 "kind": "ALERT",
                 "title": "Tempête",
                 "body": "Restez chez vous.",
-                "target": {"scope": "NEIGHBOURHOODS", "neighbourhoodIds": [support.gid("Neighbourhood", world.haine.id)]},
+                "target": {
+                    "scope": "NEIGHBOURHOODS",
+                    "neighbourhoodIds": [support.gid("Neighbourhood", world.haine.id)],
+                },
             }
         },
         staff_token,
@@ -283,7 +304,9 @@ async def test_a_worker_killed_mid_batch_and_restarted_loses_nothing(stack, worl
     second = stack.worker("restarted", QUARTIER_MAIL_RATE="50")
     try:
         got = stack.smtp.sink.wait_for(
-            lambda got: {m["Message-ID"] for m in got} >= {f"<outbox.{i}@quartier.localhost>" for i in rows},
+            lambda got: (
+                {m["Message-ID"] for m in got} >= {f"<outbox.{i}@quartier.localhost>" for i in rows}
+            ),
             seconds=60,
         )
     finally:

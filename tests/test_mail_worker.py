@@ -115,7 +115,12 @@ async def test_a_refused_message_is_retried_later_then_given_up_and_shown_in_mai
     assert smtp.sink.received() == []
 
     lines = await mail_cli._status()
-    assert lines[:4] == ["pending          0", "sent             0", "failed           1", "cancelled        0"]
+    assert lines[:4] == [
+        "pending          0",
+        "sent             0",
+        "failed           1",
+        "cancelled        0",
+    ]
     assert lines[-1] == f"  #{row.id} PASSWORD_CHANGED 3 SMTP 451: Try again later"
 
 

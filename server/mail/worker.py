@@ -28,7 +28,12 @@ from models.geography import City
 from models.mail import MailKind, MailStatus, NotificationPreference, OutboxMessage
 from resolvers.outbox import preference_for
 from server.mail import compose
-from server.mail.transport import TransportError, open_transport
+from server.mail.transport import (
+    FolderTransport,
+    SmtpTransport,
+    TransportError,
+    open_transport,
+)
 from server.settings import Settings
 
 log = logging.getLogger("quartier.mail")
@@ -109,7 +114,12 @@ class Worker:
         for row in bulk:
             recipient = to[row.id]
             account, announcement = recipient.account, recipient.announcement
-            if account is None or announcement is None or not account.email_confirmed or (account.id, preference_for(announcement.kind).value) in refused:
+            if (
+                account is None
+                or announcement is None
+                or not account.email_confirmed
+                or (account.id, preference_for(announcement.kind).value) in refused
+            ):
                 cancelled.add(row.id)
         return cancelled
 
@@ -141,8 +151,8 @@ class Worker:
         claim: str,
         row: OutboxMessage,
         to: compose.Recipient,
-        transport,
-        result: BatchResult,  # type: ignore[no-untyped-def]
+        transport: FolderTransport | SmtpTransport,
+        result: BatchResult,
     ) -> None:
         try:
             message = compose.render(row, to, self.settings)
