@@ -16,6 +16,7 @@ from tortoise.timezone import now
 
 from permissions.roles import Role, is_city_role, is_resident, is_staff
 from permissions.rules import can_view_neighbourhood
+from permissions.text import tr
 
 if TYPE_CHECKING:
     from strawberry.types import Info
@@ -28,7 +29,7 @@ def _viewer(info: Info) -> Account | None:
 
 
 class IsAuthenticated(BasePermission):
-    message = "Connectez-vous pour continuer."
+    message = tr("Connectez-vous pour continuer.")
     error_extensions = {"code": "UNAUTHENTICATED"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
@@ -36,7 +37,7 @@ class IsAuthenticated(BasePermission):
 
 
 class IsResident(BasePermission):
-    message = "Réservé aux habitants."
+    message = tr("Réservé aux habitants.")
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
@@ -44,7 +45,7 @@ class IsResident(BasePermission):
 
 
 class IsStaff(BasePermission):
-    message = "Réservé à l'équipe de modération."
+    message = tr("Réservé à l'équipe de modération.")
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
@@ -54,7 +55,7 @@ class IsStaff(BasePermission):
 class IsCityStaff(BasePermission):
     """The city's communication team. Integrations are read-only: FORBIDDEN here."""
 
-    message = "Réservé à l'équipe communication de la ville."
+    message = tr("Réservé à l'équipe communication de la ville.")
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
@@ -65,7 +66,7 @@ class IsCityStaff(BasePermission):
 class CanReadCityAggregates(BasePermission):
     """Aggregates and metadata of a city: its staff, its integrations, and moderators."""
 
-    message = "Réservé aux comptes de la ville et aux modérateurs."
+    message = tr("Réservé aux comptes de la ville et aux modérateurs.")
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
@@ -77,7 +78,7 @@ class CanReadResidentContent(BasePermission):
     """What residents wrote and who they are: never for the city's accounts, except on a
     post its author shared with the city (the type then carries `shared_with_city`)."""
 
-    message = "Contenu non visible pour les comptes de la ville."
+    message = tr("Contenu non visible pour les comptes de la ville.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return not is_city_role(_viewer(info)) or bool(getattr(source, "shared_with_city", False))
@@ -87,7 +88,7 @@ class CanReadPostContent(BasePermission):
     """Title, body, author and comments of a post: its neighbours and moderators; the city
     only when the author shared the post with it."""
 
-    message = "Contenu non visible pour ce compte."
+    message = tr("Contenu non visible pour ce compte.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer = _viewer(info)
@@ -104,7 +105,7 @@ class CanReadPostContent(BasePermission):
 class CanReadNeighbourhoodPosts(BasePermission):
     """The feed of a neighbourhood: its residents, its city's accounts, moderators."""
 
-    message = "Fil non visible pour ce compte."
+    message = tr("Fil non visible pour ce compte.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return can_view_neighbourhood(_viewer(info), source.row)
@@ -113,7 +114,7 @@ class CanReadNeighbourhoodPosts(BasePermission):
 class CanSeeConsultationResults(BasePermission):
     """City roles and moderators; residents once the consultation has closed."""
 
-    message = "Résultats visibles à la clôture."
+    message = tr("Résultats visibles à la clôture.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer = _viewer(info)
@@ -128,7 +129,7 @@ class CanSeeConsultationResults(BasePermission):
 class IsAuthorOrStaff(BasePermission):
     """Moderation notes on content: its author and moderators."""
 
-    message = "Réservé à l'auteur et aux modérateurs."
+    message = tr("Réservé à l'auteur et aux modérateurs.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer = _viewer(info)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from permissions.text import tr
+
 
 class CodedError(Exception):
     """An error whose message is safe to show; graphql-core copies `extensions` to the response."""
@@ -17,14 +19,14 @@ class CodedError(Exception):
 class Unauthenticated(CodedError):
     code = "UNAUTHENTICATED"
 
-    def __init__(self, message: str = "Connectez-vous pour continuer.") -> None:
+    def __init__(self, message: str = tr("Connectez-vous pour continuer.")) -> None:
         super().__init__(message)
 
 
 class Forbidden(CodedError):
     code = "FORBIDDEN"
 
-    def __init__(self, message: str = "Vous n'avez pas accès à cette action.") -> None:
+    def __init__(self, message: str = tr("Vous n'avez pas accès à cette action.")) -> None:
         super().__init__(message)
 
 

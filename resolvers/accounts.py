@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from models.accounts import Account, LetterStatus, Role, VerificationLetter
 from models.geography import Neighbourhood, Street
+from permissions.text import tr
 from resolvers import account_mail, passwords, tokens
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
@@ -63,7 +64,7 @@ async def register(
         checks.add(
             "houseNumber",
             ErrorCode.INVALID_HOUSE_NUMBER,
-            "Numéro de maison invalide (ex. 12, 12A, 12 bte 3).",
+            tr("Numéro de maison invalide (ex. 12, 12A, 12 bte 3)."),
         )
     weakness = passwords.weakness(password, email=email, display_name=name)
     if weakness:
@@ -71,14 +72,14 @@ async def register(
     street_pk = checks.global_id("streetId", street_id, "Street")
     street = await Street.get_or_none(id=street_pk) if street_pk else None
     if street_pk and street is None:
-        checks.add("streetId", ErrorCode.NOT_FOUND, "Rue introuvable.")
+        checks.add("streetId", ErrorCode.NOT_FOUND, tr("Rue introuvable."))
     if (
         email
         and not any(e.field == "email" for e in checks.errors)
         and await Account.filter(email=email).exists()
     ):
         checks.add(
-            "email", ErrorCode.EMAIL_TAKEN, "Un compte existe déjà pour cette adresse e-mail."
+            "email", ErrorCode.EMAIL_TAKEN, tr("Un compte existe déjà pour cette adresse e-mail.")
         )
     checks.raise_if_any()
     assert street is not None
@@ -105,7 +106,7 @@ async def register(
     except IntegrityError:
         # Two sign-ups with one address raced; the database kept one.
         raise fail(
-            "email", ErrorCode.EMAIL_TAKEN, "Un compte existe déjà pour cette adresse e-mail."
+            "email", ErrorCode.EMAIL_TAKEN, tr("Un compte existe déjà pour cette adresse e-mail.")
         ) from None
     return raw, account
 
@@ -117,9 +118,11 @@ async def login(ctx: Context, *, email: str, password: str) -> tuple[str, Accoun
     account = await Account.get_or_none(email=email) if valid else None
     ok = await passwords.verify_password(account.password_hash if account else None, password)
     if account is None or not ok:
-        raise fail(None, ErrorCode.INVALID_CREDENTIALS, "Adresse e-mail ou mot de passe incorrect.")
+        raise fail(
+            None, ErrorCode.INVALID_CREDENTIALS, tr("Adresse e-mail ou mot de passe incorrect.")
+        )
     if account.is_suspended(now()):
-        raise fail(None, ErrorCode.ACCOUNT_SUSPENDED, "Ce compte est suspendu.")
+        raise fail(None, ErrorCode.ACCOUNT_SUSPENDED, tr("Ce compte est suspendu."))
     raw, _ = await tokens.issue(account, timedelta(hours=ctx.settings.token_ttl_hours))
     return raw, account
 
@@ -136,7 +139,7 @@ async def verify_address(ctx: Context, *, code: str) -> Account:
     viewer = ctx.viewer
     assert viewer is not None
     if viewer.is_verified:
-        raise fail(None, ErrorCode.ALREADY_VERIFIED, "Votre adresse est déjà vérifiée.")
+        raise fail(None, ErrorCode.ALREADY_VERIFIED, tr("Votre adresse est déjà vérifiée."))
     typed = normalise_code(code)
     async with in_transaction():
         letter = (
@@ -147,11 +150,11 @@ async def verify_address(ctx: Context, *, code: str) -> Account:
         )
         if letter is None or letter.status is LetterStatus.USED:
             raise fail(
-                "code", ErrorCode.NO_PENDING_LETTER, "Aucun courrier en attente pour ce compte."
+                "code", ErrorCode.NO_PENDING_LETTER, tr("Aucun courrier en attente pour ce compte.")
             )
         if letter.status is LetterStatus.LOCKED:
             raise fail(
-                "code", ErrorCode.LETTER_LOCKED, "Trop d'essais : demandez un nouveau courrier."
+                "code", ErrorCode.LETTER_LOCKED, tr("Trop d'essais : demandez un nouveau courrier.")
             )
         matched = hmac.compare_digest(typed.encode(), letter.code.encode())
         if not matched:
@@ -175,10 +178,14 @@ async def verify_address(ctx: Context, *, code: str) -> Account:
     if not matched:
         if letter.status is LetterStatus.LOCKED:
             raise fail(
-                "code", ErrorCode.LETTER_LOCKED, "Trop d'essais : demandez un nouveau courrier."
+                "code", ErrorCode.LETTER_LOCKED, tr("Trop d'essais : demandez un nouveau courrier.")
             )
         left = MAX_CODE_ATTEMPTS - letter.failed_attempts
-        raise fail("code", ErrorCode.INVALID_CODE, f"Code incorrect ({left} essai(s) restant(s)).")
+        raise fail(
+            "code",
+            ErrorCode.INVALID_CODE,
+            tr("Code incorrect ({left} essai(s) restant(s)).", left=left),
+        )
     return viewer
 
 
@@ -195,9 +202,9 @@ async def issue_letter(account_id: str) -> VerificationLetter:
     checks.raise_if_any()
     account = await Account.get_or_none(id=pk, role=Role.RESIDENT)
     if account is None:
-        raise fail("accountId", ErrorCode.NOT_FOUND, "Habitant introuvable.")
+        raise fail("accountId", ErrorCode.NOT_FOUND, tr("Habitant introuvable."))
     if account.is_verified:
-        raise fail("accountId", ErrorCode.ALREADY_VERIFIED, "Cette adresse est déjà vérifiée.")
+        raise fail("accountId", ErrorCode.ALREADY_VERIFIED, tr("Cette adresse est déjà vérifiée."))
     async with in_transaction():
         await VerificationLetter.filter(
             account_id=account.id, status__in=[LetterStatus.PENDING, LetterStatus.LOCKED]

@@ -25,6 +25,7 @@ from models.city import (
 from models.geography import Neighbourhood, Street
 from permissions.errors import BadInput
 from permissions.roles import is_city_role, is_resident
+from permissions.text import tr
 from resolvers import outbox
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, UserErrors
@@ -52,7 +53,7 @@ def _city_of(ctx: Context) -> int:
     viewer = ctx.viewer
     assert viewer is not None
     if viewer.city_id is None:
-        raise BadInput("Ce compte n'est rattaché à aucune ville.")
+        raise BadInput(tr("Ce compte n'est rattaché à aucune ville."))
     return viewer.city_id
 
 
@@ -60,7 +61,11 @@ async def _ids_in_city(
     checks: Checks, field_name: str, raw_ids: Sequence[str], type_name: str, city_id: int
 ) -> list[int]:
     if len(raw_ids) > TARGETS_MAX:
-        checks.add(field_name, ErrorCode.TOO_MANY_TARGETS, f"{TARGETS_MAX} cibles au maximum.")
+        checks.add(
+            field_name,
+            ErrorCode.TOO_MANY_TARGETS,
+            tr("{targets_max} cibles au maximum.", targets_max=TARGETS_MAX),
+        )
         return []
     wanted = list(dict.fromkeys(checks.global_id(field_name, raw, type_name) for raw in raw_ids))
     if 0 in wanted:
@@ -77,7 +82,7 @@ async def _ids_in_city(
         )
     if len(found) != len(wanted):
         # Another city's places answer like places that do not exist.
-        checks.add(field_name, ErrorCode.NOT_FOUND, "Cible introuvable dans votre ville.")
+        checks.add(field_name, ErrorCode.NOT_FOUND, tr("Cible introuvable dans votre ville."))
     return wanted
 
 
@@ -96,25 +101,29 @@ async def resolve_target(
             checks.add(
                 "target",
                 ErrorCode.INVALID_TARGET,
-                "Une cible « ville » ne liste ni quartier ni rue.",
+                tr("Une cible « ville » ne liste ni quartier ni rue."),
             )
     elif scope is TargetScope.NEIGHBOURHOODS:
         if street_ids:
             checks.add(
-                s_field, ErrorCode.INVALID_TARGET, "Une cible « quartiers » ne liste pas de rues."
+                s_field,
+                ErrorCode.INVALID_TARGET,
+                tr("Une cible « quartiers » ne liste pas de rues."),
             )
         if not neighbourhood_ids:
-            checks.add(n_field, ErrorCode.EMPTY_TARGET, "Choisissez au moins un quartier.")
+            checks.add(n_field, ErrorCode.EMPTY_TARGET, tr("Choisissez au moins un quartier."))
         else:
             ids = await _ids_in_city(checks, n_field, neighbourhood_ids, "Neighbourhood", city_id)
             target.neighbourhood_ids = ids
     else:
         if neighbourhood_ids:
             checks.add(
-                n_field, ErrorCode.INVALID_TARGET, "Une cible « rues » ne liste pas de quartiers."
+                n_field,
+                ErrorCode.INVALID_TARGET,
+                tr("Une cible « rues » ne liste pas de quartiers."),
             )
         if not street_ids:
-            checks.add(s_field, ErrorCode.EMPTY_TARGET, "Choisissez au moins une rue.")
+            checks.add(s_field, ErrorCode.EMPTY_TARGET, tr("Choisissez au moins une rue."))
         else:
             target.street_ids = await _ids_in_city(checks, s_field, street_ids, "Street", city_id)
     return target
@@ -141,7 +150,9 @@ async def audience_count(
     try:
         checks.raise_if_any()
     except UserErrors as error:
-        raise BadInput(" ".join(e.message for e in error.errors)) from None
+        # One message keeps its translation; several are joined in French.
+        messages = [e.message for e in error.errors]
+        raise BadInput(messages[0] if len(messages) == 1 else " ".join(messages)) from None
     return await audience(_city_of(ctx), target).count()
 
 
@@ -161,21 +172,21 @@ def check_consultation(
     ]
     if len(labels) < OPTIONS_MIN:
         checks.add(
-            "consultation.options", ErrorCode.TOO_FEW_OPTIONS, "Proposez au moins 2 réponses."
+            "consultation.options", ErrorCode.TOO_FEW_OPTIONS, tr("Proposez au moins 2 réponses.")
         )
     elif len(labels) > OPTIONS_MAX:
         checks.add(
             "consultation.options",
             ErrorCode.TOO_MANY_OPTIONS,
-            f"{OPTIONS_MAX} réponses au maximum.",
+            tr("{options_max} réponses au maximum.", options_max=OPTIONS_MAX),
         )
     elif len({label.casefold() for label in labels}) != len(labels):
         checks.add(
-            "consultation.options", ErrorCode.DUPLICATE_OPTION, "Deux réponses sont identiques."
+            "consultation.options", ErrorCode.DUPLICATE_OPTION, tr("Deux réponses sont identiques.")
         )
     if closes_at is not None and closes_at <= now():
         checks.add(
-            "consultation.closesAt", ErrorCode.CLOSES_IN_PAST, "La date de clôture est passée."
+            "consultation.closesAt", ErrorCode.CLOSES_IN_PAST, tr("La date de clôture est passée.")
         )
     return ConsultationDraft(question, labels, closes_at)
 

@@ -14,6 +14,7 @@ from models.geography import Neighbourhood
 from permissions.errors import BadInput, Forbidden, Unauthenticated
 from permissions.roles import is_city_role, is_staff
 from permissions.rules import can_view_neighbourhood
+from permissions.text import tr
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, FieldError, UserErrors, fail
 from resolvers.ids import decode_id
@@ -45,7 +46,7 @@ async def feed(
         qs = qs.filter(kind=kind)
     if topic is not None:
         if has_control_characters(topic) or len(topic) > 40:
-            raise BadInput("Thème invalide.")
+            raise BadInput(tr("Thème invalide."))
         qs = qs.filter(post_topics__topic__slug=topic.strip().casefold())
     return await keyset_page(qs, first, after)
 
@@ -86,8 +87,10 @@ def _writer_state(viewer: Account, neighbourhood: Neighbourhood | None) -> list[
             FieldError(
                 None,
                 ErrorCode.NEIGHBOURHOOD_NOT_ACTIVE,
-                "Votre quartier n'est pas encore actif : il le sera quand assez de voisins "
-                "auront vérifié leur adresse.",
+                tr(
+                    "Votre quartier n'est pas encore actif : il le sera quand assez de voisins "
+                    "auront vérifié leur adresse."
+                ),
             )
         )
     if not viewer.is_verified:
@@ -95,7 +98,7 @@ def _writer_state(viewer: Account, neighbourhood: Neighbourhood | None) -> list[
             FieldError(
                 None,
                 ErrorCode.NOT_VERIFIED,
-                "Vérifiez votre adresse avec le code reçu par courrier.",
+                tr("Vérifiez votre adresse avec le code reçu par courrier."),
             )
         )
     return errors
@@ -120,14 +123,22 @@ async def _topic_ids(checks: Checks, viewer: Account, slugs: list[str] | None) -
         return []
     wanted = list(dict.fromkeys(s.strip().casefold() for s in slugs))
     if len(wanted) > TOPICS_MAX:
-        checks.add("topicSlugs", ErrorCode.TOO_MANY_TOPICS, f"{TOPICS_MAX} thèmes au maximum.")
+        checks.add(
+            "topicSlugs",
+            ErrorCode.TOO_MANY_TOPICS,
+            tr("{topics_max} thèmes au maximum.", topics_max=TOPICS_MAX),
+        )
         return []
     found = dict(
         await Topic.filter(city_id=viewer.city_id, slug__in=wanted).values_list("slug", "id")
     )
     for slug in wanted:
         if slug not in found:
-            checks.add("topicSlugs", ErrorCode.UNKNOWN_TOPIC, f"Thème inconnu : « {slug[:40]} ».")
+            checks.add(
+                "topicSlugs",
+                ErrorCode.UNKNOWN_TOPIC,
+                tr("Thème inconnu : « {slug} ».", slug=slug[:40]),
+            )
     return [found[slug] for slug in wanted if slug in found]
 
 
@@ -167,10 +178,10 @@ async def _own_post(ctx: Context, raw_id: str, checks: Checks) -> Post:
     checks.raise_if_any()
     row = await Post.get_or_none(id=pk)
     if row is None or not await can_view_post(ctx.viewer, row, ctx):
-        raise fail("postId", ErrorCode.NOT_FOUND, "Publication introuvable.")
+        raise fail("postId", ErrorCode.NOT_FOUND, tr("Publication introuvable."))
     assert ctx.viewer is not None
     if row.author_id != ctx.viewer.id:
-        raise Forbidden("Seul l'auteur peut modifier ou supprimer cette publication.")
+        raise Forbidden(tr("Seul l'auteur peut modifier ou supprimer cette publication."))
     return row
 
 
@@ -203,7 +214,10 @@ async def edit_post(
             raise fail(
                 "expectedVersion",
                 ErrorCode.VERSION_CONFLICT,
-                f"La publication a été modifiée entre-temps (version actuelle : {current.version}).",
+                tr(
+                    "La publication a été modifiée entre-temps (version actuelle : {version}).",
+                    version=current.version,
+                ),
             )
         if topic_slugs is not None:
             await PostTopic.filter(post_id=row.id).delete()
@@ -223,7 +237,7 @@ async def _visible_post_for_write(ctx: Context, raw_id: str) -> Post:
     checks.raise_if_any()
     row = await Post.get_or_none(id=pk)
     if row is None or not await can_view_post(ctx.viewer, row, ctx) or row.hidden_at is not None:
-        raise fail("postId", ErrorCode.NOT_FOUND, "Publication introuvable.")
+        raise fail("postId", ErrorCode.NOT_FOUND, tr("Publication introuvable."))
     return row
 
 

@@ -20,6 +20,7 @@ from models.city import (
     Notification,
 )
 from permissions.roles import is_resident
+from permissions.text import tr
 from resolvers.announcements import can_view_announcement
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
@@ -52,12 +53,14 @@ async def answer(ctx: Context, *, consultation_id: str, option_id: str) -> Consu
     if row is None or not await Notification.exists(
         account_id=viewer.id, announcement_id=row.announcement_id
     ):
-        raise fail("consultationId", ErrorCode.NOT_FOUND, "Consultation introuvable.")
+        raise fail("consultationId", ErrorCode.NOT_FOUND, tr("Consultation introuvable."))
     if is_closed(row):
-        raise fail("consultationId", ErrorCode.CONSULTATION_CLOSED, "Cette consultation est close.")
+        raise fail(
+            "consultationId", ErrorCode.CONSULTATION_CLOSED, tr("Cette consultation est close.")
+        )
     if not await ConsultationOption.exists(id=option_pk, consultation_id=row.id):
         raise fail(
-            "optionId", ErrorCode.NOT_FOUND, "Cette réponse n'appartient pas à la consultation."
+            "optionId", ErrorCode.NOT_FOUND, tr("Cette réponse n'appartient pas à la consultation.")
         )
     assert viewer.neighbourhood_id is not None
     values: dict[str, Any] = {
@@ -89,7 +92,9 @@ async def _verified_resident(ctx: Context) -> Account:
     assert viewer is not None
     if not viewer.is_verified:
         raise fail(
-            None, ErrorCode.NOT_VERIFIED, "Vérifiez votre adresse avec le code reçu par courrier."
+            None,
+            ErrorCode.NOT_VERIFIED,
+            tr("Vérifiez votre adresse avec le code reçu par courrier."),
         )
     return viewer
 

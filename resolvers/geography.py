@@ -10,6 +10,7 @@ from models.geography import City, Neighbourhood, Street, fold
 from permissions.errors import BadInput, Unauthenticated
 from permissions.roles import is_staff
 from permissions.rules import can_view_neighbourhood
+from permissions.text import tr
 from resolvers.context import Context
 from resolvers.ids import decode_id
 from resolvers.pagination import Order, Page, keyset_page
@@ -20,12 +21,12 @@ BY_NAME = Order("search_name", kind=str, descending=False)
 
 async def search_streets(search: str, first: int | None, after: str | None) -> Page[Street]:
     if has_control_characters(search):
-        raise BadInput("La recherche contient des caractères interdits.")
+        raise BadInput(tr("La recherche contient des caractères interdits."))
     folded = " ".join(fold(search).split())
     if len(folded) < 2:
-        raise BadInput("La recherche doit compter au moins 2 caractères.")
+        raise BadInput(tr("La recherche doit compter au moins 2 caractères."))
     if len(folded) > 100:
-        raise BadInput("La recherche compte 100 caractères au maximum.")
+        raise BadInput(tr("La recherche compte 100 caractères au maximum."))
     # Tortoise escapes LIKE wildcards: "%" typed by the user matches a literal "%".
     qs = Street.filter(search_name__contains=folded)
     return await keyset_page(qs, first, after, BY_NAME)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from permissions.errors import BadInput
+from permissions.text import tr
 
 
 def _b64(text: str) -> str:
@@ -56,7 +57,7 @@ def decode_cursor(raw: str, kinds: tuple[type, ...]) -> tuple[Any, ...]:
             raise ValueError
         return tuple(_parse(v, kind) for v, kind in zip(values, kinds, strict=True))
     except (ValueError, TypeError, UnicodeError, binascii.Error):
-        raise BadInput("Curseur de pagination invalide.") from None
+        raise BadInput(tr("Curseur de pagination invalide.")) from None
 
 
 def _parse(value: Any, kind: type) -> Any:

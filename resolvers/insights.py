@@ -30,6 +30,7 @@ from models.community import Topic
 from models.geography import Neighbourhood, fold
 from permissions.errors import BadInput, Forbidden
 from permissions.roles import is_city_role
+from permissions.text import tr
 from resolvers import suppression as rules
 from resolvers.ids import decode_id
 from resolvers.suppression import Interval, Tally
@@ -74,8 +75,10 @@ async def topic_insights(
     starts = rules.period_starts(low, high, interval)
     if len(hoods) * len(topics) * len(starts) > MAX_ROWS:
         raise BadInput(
-            f"neighbourhoodIds, interval : au plus {MAX_ROWS} lignes ; choisissez moins de "
-            "quartiers ou un intervalle plus long."
+            tr(
+                "neighbourhoodIds, interval : au plus {max_rows} lignes ; choisissez moins de quartiers ou un intervalle plus long.",
+                max_rows=MAX_ROWS,
+            )
         )
     threshold = ctx.settings.suppression_threshold
     tallies = await day_tallies([h.id for h in hoods], low, high, interval, threshold)
@@ -86,16 +89,25 @@ async def topic_insights(
 def checked_range(start: datetime, end: datetime, interval: Interval) -> tuple[date, date]:
     start, end = rules.as_utc(start), rules.as_utc(end)
     if end <= start:
-        raise BadInput("to : doit être postérieur à from.")
+        raise BadInput(tr("to : doit être postérieur à from."))
     if end > _years_later(start, MAX_YEARS):
-        raise BadInput(f"to : la période couvre au plus {MAX_YEARS} ans à partir de from.")
+        raise BadInput(
+            tr(
+                "to : la période couvre au plus {max_years} ans à partir de from.",
+                max_years=MAX_YEARS,
+            )
+        )
     low, high = rules.aligned(start, end, interval)
     limit = MAX_PERIODS.get(interval)
     if limit is not None and len(rules.period_starts(low, high, interval)) > limit:
-        unit = "jours" if interval is Interval.DAY else "semaines"
+        unit = tr("jours") if interval is Interval.DAY else tr("semaines")
         raise BadInput(
-            f"interval : {interval.value} couvre au plus {limit} {unit} ; "
-            "choisissez un intervalle plus long ou une période plus courte."
+            tr(
+                "interval : {interval} couvre au plus {limit} {unit} ; choisissez un intervalle plus long ou une période plus courte.",
+                interval=interval.value,
+                limit=limit,
+                unit=unit,
+            )
         )
     return low, high
 
@@ -114,20 +126,20 @@ async def _neighbourhoods(
         raise Forbidden()
     city_only = viewer.city_id if is_city_role(viewer) else None
     if is_city_role(viewer) and viewer.city_id is None:
-        raise Forbidden("Ce compte de la ville n'est rattaché à aucune ville.")
+        raise Forbidden(tr("Ce compte de la ville n'est rattaché à aucune ville."))
     if raw_ids is None:
         if viewer.city_id is None:
-            raise BadInput("neighbourhoodIds : obligatoire pour un compte sans ville.")
+            raise BadInput(tr("neighbourhoodIds : obligatoire pour un compte sans ville."))
         rows = await Neighbourhood.filter(city_id=viewer.city_id)
     else:
         rows = await _named(raw_ids, city_only)
     if not rows:
-        raise BadInput("neighbourhoodIds : aucun quartier.")
+        raise BadInput(tr("neighbourhoodIds : aucun quartier."))
     return sorted(rows, key=lambda n: (fold(n.name), n.id))
 
 
 async def _named(raw_ids: Sequence[str], city_id: int | None) -> list[Neighbourhood]:
-    unknown = BadInput("neighbourhoodIds : quartier inconnu ou d'une autre ville.")
+    unknown = BadInput(tr("neighbourhoodIds : quartier inconnu ou d'une autre ville."))
     ids = {decode_id(raw, "Neighbourhood") for raw in raw_ids}
     if None in ids:
         raise unknown
@@ -135,7 +147,7 @@ async def _named(raw_ids: Sequence[str], city_id: int | None) -> list[Neighbourh
     if len(rows) != len(ids) or any(city_id not in (None, row.city_id) for row in rows):
         raise unknown
     if len({row.city_id for row in rows}) > 1:
-        raise BadInput("neighbourhoodIds : des quartiers d'une seule ville par requête.")
+        raise BadInput(tr("neighbourhoodIds : des quartiers d'une seule ville par requête."))
     return rows
 
 

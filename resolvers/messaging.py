@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 from models.accounts import Account, Role
 from models.messaging import Conversation, ConversationParticipant, Message
 from permissions.errors import Unauthenticated
+from permissions.text import tr
 from resolvers.community import can_view_post, require_writer
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
@@ -62,16 +63,18 @@ async def send_message(
     body = checks.text("body", body, max_length=MESSAGE_MAX, multiline=True)
     checks.raise_if_any()
     if recipient_pk == sender.id:
-        raise fail("recipientId", ErrorCode.CANNOT_MESSAGE_SELF, "Vous ne pouvez pas vous écrire.")
+        raise fail(
+            "recipientId", ErrorCode.CANNOT_MESSAGE_SELF, tr("Vous ne pouvez pas vous écrire.")
+        )
     recipient = await Account.get_or_none(
         id=recipient_pk, role=Role.RESIDENT, neighbourhood_id=sender.neighbourhood_id
     )
     if recipient is None:
-        raise fail("recipientId", ErrorCode.NOT_FOUND, "Voisin introuvable.")
+        raise fail("recipientId", ErrorCode.NOT_FOUND, tr("Voisin introuvable."))
     if post_pk is not None:
         about = await ctx.loaders.post.load(post_pk)
         if about is None or not await can_view_post(sender, about, ctx):
-            raise fail("aboutPostId", ErrorCode.NOT_FOUND, "Publication introuvable.")
+            raise fail("aboutPostId", ErrorCode.NOT_FOUND, tr("Publication introuvable."))
     moment = now()
     async with in_transaction():
         thread = await _conversation_between(sender, recipient, moment)
@@ -123,7 +126,7 @@ async def mark_read(ctx: Context, *, conversation_id: str) -> Conversation:
     checks.raise_if_any()
     thread = await Conversation.get_or_none(id=pk, participants__account_id=ctx.viewer.id)
     if thread is None:
-        raise fail("conversationId", ErrorCode.NOT_FOUND, "Conversation introuvable.")
+        raise fail("conversationId", ErrorCode.NOT_FOUND, tr("Conversation introuvable."))
     await ConversationParticipant.filter(
         conversation_id=thread.id, account_id=ctx.viewer.id
     ).update(unread_count=0, last_read_at=now())

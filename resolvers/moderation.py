@@ -25,6 +25,7 @@ from models.moderation import (
     ReportStatus,
     SubjectType,
 )
+from permissions.text import tr
 from resolvers.context import Context
 from resolvers.errors import ErrorCode
 from resolvers.ids import parse_global_id
@@ -74,7 +75,9 @@ def _reason(checks: Checks, reason: str) -> str:
     cleaned = checks.text("reason", reason, max_length=REASON_MAX, multiline=True)
     if cleaned and len(cleaned) < REASON_MIN:
         checks.add(
-            "reason", ErrorCode.REASON_TOO_SHORT, f"Motivez en {REASON_MIN} caractères au moins."
+            "reason",
+            ErrorCode.REASON_TOO_SHORT,
+            tr("Motivez en {reason_min} caractères au moins.", reason_min=REASON_MIN),
         )
     return cleaned
 
@@ -86,18 +89,18 @@ async def _contents(
     for raw in content_ids:
         parsed = parse_global_id(raw)
         if parsed is None or parsed[0] not in CONTENT_TYPE_NAMES:
-            checks.add("contentIds", ErrorCode.INVALID_ID, "Identifiant invalide.")
+            checks.add("contentIds", ErrorCode.INVALID_ID, tr("Identifiant invalide."))
             continue
         refs.append(ContentRef(CONTENT_TYPE_NAMES[parsed[0]], parsed[1]))
     wanted = [checks.global_id("reportIds", raw, "Report") for raw in report_ids]
     reports = await Report.filter(id__in=[pk for pk in wanted if pk])
     if len(reports) != len({pk for pk in wanted if pk}):
-        checks.add("reportIds", ErrorCode.NOT_FOUND, "Signalement introuvable.")
+        checks.add("reportIds", ErrorCode.NOT_FOUND, tr("Signalement introuvable."))
     refs += [ContentRef(r.content_type, r.content_id) for r in reports]
     unique = list(dict.fromkeys(refs))
     for ref in unique:
         if await load_content(ref) is None:
-            checks.add("contentIds", ErrorCode.NOT_FOUND, "Contenu introuvable.")
+            checks.add("contentIds", ErrorCode.NOT_FOUND, tr("Contenu introuvable."))
             break
     return unique
 
@@ -195,19 +198,25 @@ async def moderate(
     checks = Checks()
     if kind not in ACTION_KINDS:
         checks.add(
-            "kind", ErrorCode.INVALID_KIND, "Une décision sur un recours passe par `decideAppeal`."
+            "kind",
+            ErrorCode.INVALID_KIND,
+            tr("Une décision sur un recours passe par `decideAppeal`."),
         )
     reason = _reason(checks, reason)
     if len(report_ids or []) + len(content_ids or []) > IDS_MAX:
         checks.add(
-            "contentIds", ErrorCode.TOO_MANY_IDS, f"{IDS_MAX} éléments au maximum par décision."
+            "contentIds",
+            ErrorCode.TOO_MANY_IDS,
+            tr("{ids_max} éléments au maximum par décision.", ids_max=IDS_MAX),
         )
         checks.raise_if_any()
     if kind in (ModerationKind.SUSPEND_ACCOUNT, ModerationKind.REINSTATE_ACCOUNT):
         target = await _account(checks, account_id, moderator)
         if until is not None and (kind is ModerationKind.REINSTATE_ACCOUNT or until <= now()):
             checks.add(
-                "until", ErrorCode.INVALID_UNTIL, "La fin de suspension doit être dans le futur."
+                "until",
+                ErrorCode.INVALID_UNTIL,
+                tr("La fin de suspension doit être dans le futur."),
             )
         checks.raise_if_any()
         assert target is not None
@@ -216,7 +225,7 @@ async def moderate(
     refs = await _contents(checks, content_ids or [], report_ids or [])
     if not refs and not checks.errors:
         checks.add(
-            "contentIds", ErrorCode.REQUIRED, "Indiquez les contenus ou signalements concernés."
+            "contentIds", ErrorCode.REQUIRED, tr("Indiquez les contenus ou signalements concernés.")
         )
     checks.raise_if_any()
     async with in_transaction():
@@ -225,19 +234,21 @@ async def moderate(
 
 async def _account(checks: Checks, raw: str | None, moderator: Account) -> Account | None:
     if raw is None:
-        checks.add("accountId", ErrorCode.REQUIRED, "Indiquez le compte concerné.")
+        checks.add("accountId", ErrorCode.REQUIRED, tr("Indiquez le compte concerné."))
         return None
     pk = checks.global_id("accountId", raw, "Account")
     target = await Account.get_or_none(id=pk) if pk else None
     if pk and target is None:
-        checks.add("accountId", ErrorCode.NOT_FOUND, "Compte introuvable.")
+        checks.add("accountId", ErrorCode.NOT_FOUND, tr("Compte introuvable."))
     elif target is not None and target.role is Role.ADMIN:
         checks.add(
-            "accountId", ErrorCode.CANNOT_SUSPEND_ADMIN, "Un administrateur ne peut être suspendu."
+            "accountId",
+            ErrorCode.CANNOT_SUSPEND_ADMIN,
+            tr("Un administrateur ne peut être suspendu."),
         )
     elif target is not None and target.id == moderator.id:
         checks.add(
-            "accountId", ErrorCode.CANNOT_MODERATE_SELF, "Vous ne pouvez pas vous suspendre."
+            "accountId", ErrorCode.CANNOT_MODERATE_SELF, tr("Vous ne pouvez pas vous suspendre.")
         )
     return target
 

@@ -21,6 +21,7 @@ from models.moderation import (
     ReportStatus,
     SubjectType,
 )
+from permissions.text import tr
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
 from resolvers.ids import decode_cursor, encode_cursor
@@ -121,10 +122,12 @@ async def appeal(ctx: Context, *, action_id: str, message: str) -> Appeal:
     checks.raise_if_any()
     action = await ModerationAction.get_or_none(id=pk, affected_account_id=viewer.id)
     if action is None:
-        raise fail("actionId", ErrorCode.NOT_FOUND, "Décision introuvable.")
+        raise fail("actionId", ErrorCode.NOT_FOUND, tr("Décision introuvable."))
     if action.kind not in APPEALABLE:
         raise fail(
-            "actionId", ErrorCode.NOT_APPEALABLE, "Cette décision ne fait pas l'objet d'un recours."
+            "actionId",
+            ErrorCode.NOT_APPEALABLE,
+            tr("Cette décision ne fait pas l'objet d'un recours."),
         )
     try:
         return await Appeal.create(
@@ -132,7 +135,7 @@ async def appeal(ctx: Context, *, action_id: str, message: str) -> Appeal:
         )
     except IntegrityError:
         raise fail(
-            "actionId", ErrorCode.ALREADY_APPEALED, "Un recours a déjà été introduit."
+            "actionId", ErrorCode.ALREADY_APPEALED, tr("Un recours a déjà été introduit.")
         ) from None
 
 
@@ -153,9 +156,9 @@ async def decide_appeal(
     async with in_transaction():
         row = await Appeal.filter(id=pk).select_for_update().first()
         if row is None:
-            raise fail("appealId", ErrorCode.NOT_FOUND, "Recours introuvable.")
+            raise fail("appealId", ErrorCode.NOT_FOUND, tr("Recours introuvable."))
         if row.status is not AppealStatus.OPEN:
-            raise fail("appealId", ErrorCode.ALREADY_DECIDED, "Ce recours a déjà été tranché.")
+            raise fail("appealId", ErrorCode.ALREADY_DECIDED, tr("Ce recours a déjà été tranché."))
         action = await ModerationAction.get(id=row.action_id)
         if accept:
             await _undo(action)

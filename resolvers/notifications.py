@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from tortoise.timezone import now
 
 from models.city import Notification
+from permissions.text import tr
 from resolvers.context import Context
 from resolvers.errors import ErrorCode
 from resolvers.pagination import Page, keyset_page
@@ -33,7 +34,9 @@ async def mark_read(ctx: Context, ids: Sequence[str] | None) -> int:
     if ids is not None:
         if len(ids) > IDS_MAX:
             checks.add(
-                "ids", ErrorCode.TOO_MANY_IDS, f"{IDS_MAX} notifications au maximum par appel."
+                "ids",
+                ErrorCode.TOO_MANY_IDS,
+                tr("{ids_max} notifications au maximum par appel.", ids_max=IDS_MAX),
             )
         pks = [checks.global_id("ids", raw, "Notification") for raw in ids[:IDS_MAX]]
         checks.raise_if_any()

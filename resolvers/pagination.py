@@ -11,6 +11,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from permissions.errors import BadInput
+from permissions.text import tr
 from resolvers.ids import decode_cursor, encode_cursor
 
 MAX_PAGE_SIZE = 100
@@ -21,7 +22,9 @@ def page_size(first: int | None, default: int = 20) -> int:
     if first is None:
         return default
     if first < 0 or first > MAX_PAGE_SIZE:
-        raise BadInput(f"`first` doit être compris entre 0 et {MAX_PAGE_SIZE}.")
+        raise BadInput(
+            tr("`first` doit être compris entre 0 et {max_page_size}.", max_page_size=MAX_PAGE_SIZE)
+        )
     return first
 
 

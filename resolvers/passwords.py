@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from permissions.text import tr
 from resolvers.errors import ErrorCode
 
 MIN_LENGTH = 10
@@ -37,16 +38,19 @@ def weakness(
     if len(password) < MIN_LENGTH:
         return (
             ErrorCode.PASSWORD_TOO_SHORT,
-            f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères.",
+            tr(
+                "Le mot de passe doit compter au moins {min_length} caractères.",
+                min_length=MIN_LENGTH,
+            ),
         )
     if len(password) > MAX_LENGTH:
-        return ErrorCode.TOO_LONG, f"{MAX_LENGTH} caractères au maximum."
+        return ErrorCode.TOO_LONG, tr("{max_length} caractères au maximum.", max_length=MAX_LENGTH)
     folded = password.casefold()
     personal = {email.casefold(), email.split("@")[0].casefold(), display_name.casefold()} - {""}
     if folded in _common_passwords() or folded in personal or len(set(password)) < 4:
         return (
             ErrorCode.PASSWORD_TOO_COMMON,
-            "Ce mot de passe est trop courant ; choisissez-en un autre.",
+            tr("Ce mot de passe est trop courant ; choisissez-en un autre."),
         )
     return None
 

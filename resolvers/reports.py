@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 from models.community import Comment, Post
 from models.messaging import ConversationParticipant, Message
 from models.moderation import ContentType, Report, ReportReason
+from permissions.text import tr
 from resolvers.community import can_view_post
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
@@ -48,19 +49,19 @@ async def report_content(
     checks = Checks()
     parsed = parse_global_id(content_id)
     if parsed is None or parsed[0] not in CONTENT_TYPE_NAMES:
-        checks.add("contentId", ErrorCode.INVALID_ID, "Identifiant invalide.")
+        checks.add("contentId", ErrorCode.INVALID_ID, tr("Identifiant invalide."))
     note = checks.optional_text("note", note, max_length=NOTE_MAX, multiline=True)
     checks.raise_if_any()
     assert parsed is not None
     kind, pk = CONTENT_TYPE_NAMES[parsed[0]], parsed[1]
     author_id = await _author_of_visible(ctx, kind, pk)
     if author_id is None:
-        raise fail("contentId", ErrorCode.NOT_FOUND, "Contenu introuvable.")
+        raise fail("contentId", ErrorCode.NOT_FOUND, tr("Contenu introuvable."))
     if author_id == viewer.id:
         raise fail(
             "contentId",
             ErrorCode.CANNOT_REPORT_OWN,
-            "Vous ne pouvez pas signaler votre propre contenu.",
+            tr("Vous ne pouvez pas signaler votre propre contenu."),
         )
     try:
         async with in_transaction():
@@ -75,6 +76,6 @@ async def report_content(
             await auto_hide(ContentRef(kind, pk), ctx.settings.auto_hide_threshold)
     except IntegrityError:
         raise fail(
-            "contentId", ErrorCode.ALREADY_REPORTED, "Vous avez déjà signalé ce contenu."
+            "contentId", ErrorCode.ALREADY_REPORTED, tr("Vous avez déjà signalé ce contenu.")
         ) from None
     return report

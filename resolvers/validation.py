@@ -57,12 +57,18 @@ class Checks:
         """`value` trimmed (and NFC-normalised); errors for empty, too long or control chars."""
         cleaned = unicodedata.normalize("NFC", value).strip()
         if not cleaned:
-            self.add(field, ErrorCode.REQUIRED, "Ce champ est obligatoire.")
+            self.add(field, ErrorCode.REQUIRED, tr("Ce champ est obligatoire."))
         elif len(cleaned) > max_length:
-            self.add(field, ErrorCode.TOO_LONG, f"{max_length} caractères au maximum.")
+            self.add(
+                field,
+                ErrorCode.TOO_LONG,
+                tr("{max_length} caractères au maximum.", max_length=max_length),
+            )
         elif _has_forbidden_characters(cleaned, multiline):
             self.add(
-                field, ErrorCode.INVALID_CHARACTERS, "Ce texte contient des caractères interdits."
+                field,
+                ErrorCode.INVALID_CHARACTERS,
+                tr("Ce texte contient des caractères interdits."),
             )
         return cleaned
 
@@ -88,7 +94,7 @@ class Checks:
         """The primary key in `raw`; INVALID_ID (and 0) for a malformed or foreign ID."""
         pk = decode_id(raw, type_name)
         if pk is None:
-            self.add(field, ErrorCode.INVALID_ID, "Identifiant invalide.")
+            self.add(field, ErrorCode.INVALID_ID, tr("Identifiant invalide."))
             return 0
         return pk
 

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from server import ide_session
+from server.ide_texts import page_texts
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -130,9 +131,10 @@ async def render(template: str, **values: str) -> str:
     return _PLACEHOLDER.sub(lambda match: {**urls, **values}[match.group(1)], text)
 
 
-async def ide_page(settings: Settings) -> HTMLResponse:
+async def ide_page(request: Request, settings: Settings) -> HTMLResponse:
     sign_in = "required" if settings.production else "optional"
-    return HTMLResponse(await render("ide.html", sign_in=sign_in), headers=PAGE_HEADERS)
+    page = await render("ide.html", sign_in=sign_in, **page_texts(request))
+    return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 async def ide_response(request: Request, settings: Settings) -> Response:
@@ -142,11 +144,12 @@ async def ide_response(request: Request, settings: Settings) -> Response:
         return RedirectResponse(
             SIGN_IN_PATH, status_code=303, headers={"Cache-Control": "no-store"}
         )
-    return await ide_page(settings)
+    return await ide_page(request, settings)
 
 
-async def sign_in(_request: Request) -> HTMLResponse:
-    return HTMLResponse(await render("sign-in.html"), headers=PAGE_HEADERS)
+async def sign_in(request: Request) -> HTMLResponse:
+    page = await render("sign-in.html", **page_texts(request))
+    return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 def routes(settings: Settings) -> list[Route]:

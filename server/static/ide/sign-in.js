@@ -9,10 +9,9 @@
   var LOGIN =
     "mutation Login($input: LoginInput!) {" +
     " login(input: $input) { token userErrors { field code message } } }";
-  var NOTICES = {
-    session: "Votre session GraphiQL a expiré ou a été ouverte dans un autre onglet ; reconnectez-vous.",
-    sortie: "Vous êtes déconnecté·e de GraphiQL.",
-  };
+  // The page carries its texts in the reader's language (server/ide_texts.py).
+  var texts = document.body.dataset;
+  var NOTICES = { session: texts.noticeSession, sortie: texts.noticeSortie };
 
   var form = document.getElementById("sign-in");
   var button = form.querySelector("button");
@@ -66,7 +65,7 @@
       sessionStorage.setItem(TOKEN_KEY, await openSession(token));
       location.assign("/graphql");
     } catch (error) {
-      show(message, (error && error.message) || "La connexion a échoué.");
+      show(message, (error && error.message) || texts.failed);
       button.disabled = false;
     }
   });
