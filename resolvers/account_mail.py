@@ -133,6 +133,17 @@ async def _end_sessions(account: Account, keep: AuthToken | None = None) -> None
     await qs.update(revoked_at=now())
 
 
+async def _new_password_hash(account: Account, new_password: str) -> str:
+    """The hash of an acceptable new password (registration's strength rules). Hashed before
+    any transaction: argon2 takes long, and a write lock would wait for it."""
+    weakness = passwords.weakness(
+        new_password, email=account.email or "", display_name=account.display_name
+    )
+    if weakness:
+        raise fail("newPassword", *weakness)
+    return await passwords.hash_password(new_password)
+
+
 async def check_reset_token(raw: str) -> None:
     """Raises the token's userError, if any, without using it (the form page asks first)."""
     await _token(raw, [TokenPurpose.PASSWORD_RESET], lock=False)
@@ -142,13 +153,7 @@ async def reset_password(*, token: str, new_password: str) -> None:
     """Sets the password and ends every session of the account; the token works once."""
     found = await _token(token, [TokenPurpose.PASSWORD_RESET], lock=False)
     account = await Account.get(id=found.account_id)
-    weakness = passwords.weakness(
-        new_password, email=account.email or "", display_name=account.display_name
-    )
-    if weakness:
-        raise fail("newPassword", *weakness)
-    # Hashed before the transaction: argon2 takes long, and a write lock would wait for it.
-    password_hash = await passwords.hash_password(new_password)
+    password_hash = await _new_password_hash(account, new_password)
     async with in_transaction():
         # Taken again under a row lock: of two resets racing with one token, one wins.
         row = await _token(token, [TokenPurpose.PASSWORD_RESET], lock=True)
@@ -174,12 +179,7 @@ async def change_password(ctx: Context, *, current_password: str, new_password: 
     account = ctx.viewer
     assert account is not None
     await _check_password(account, current_password)
-    weakness = passwords.weakness(
-        new_password, email=account.email or "", display_name=account.display_name
-    )
-    if weakness:
-        raise fail("newPassword", *weakness)
-    password_hash = await passwords.hash_password(new_password)
+    password_hash = await _new_password_hash(account, new_password)
     async with in_transaction():
         await Account.filter(id=account.id).update(password_hash=password_hash)
         await _end_sessions(account, keep=ctx.token)

@@ -4,6 +4,7 @@ for bulk e-mails, the one-click unsubscribe headers of RFC 8058."""
 
 from __future__ import annotations
 
+import email.policy
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from server.i18n import translate
 from server.mail import links, templates
 from server.mail.templates import Content
 from server.settings import Settings
+
+
+HEADERS_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 class Unsendable(ValueError):
@@ -140,7 +144,9 @@ def render(row: OutboxMessage, to: Recipient, settings: Settings) -> EmailMessag
         return translate(text, lang)
 
     c = content(row, to, settings)
-    message = EmailMessage()
+    # Long ASCII headers (List-Unsubscribe's URL) stay as they are instead of being
+    # RFC 2047-encoded, which mail clients would not decode there; 998 is RFC 5322's limit.
+    message = EmailMessage(policy=HEADERS_POLICY)
     message["From"] = _clean_header(settings.mail_from)
     local, _, domain = address.partition("@")
     name = to.account.display_name if to.account else ""
