@@ -21,7 +21,6 @@ from server.mail import links, templates
 from server.mail.templates import Content
 from server.settings import Settings
 
-
 HEADERS_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
