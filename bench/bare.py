@@ -301,7 +301,7 @@ class FeedEndpoint:
                         "body": row["body"] if ok else None,
                         "createdAt": row["created_at"].isoformat(),
                         "author": {
-                            "id": to_global_id("Account", author["id"]),
+                            "id": to_global_id("Resident", author["id"]),
                             "displayName": None if hide_names else author["display_name"],
                         }
                         if author is not None

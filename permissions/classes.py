@@ -15,7 +15,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from tortoise.timezone import now
 
 from permissions.roles import Role, is_city_role, is_resident, is_staff
-from permissions.rules import can_view_neighbourhood
+from permissions.rules import can_read_post_content, can_view_neighbourhood
 from permissions.text import tr
 
 if TYPE_CHECKING:
@@ -91,15 +91,7 @@ class CanReadPostContent(BasePermission):
     message = tr("Contenu non visible pour ce compte.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = _viewer(info)
-        if viewer is None:
-            return False
-        row = source.row
-        if is_staff(viewer):
-            return True
-        if is_city_role(viewer):
-            return bool(row.share_with_city)
-        return viewer.neighbourhood_id == row.neighbourhood_id
+        return can_read_post_content(_viewer(info), source.row)
 
 
 class CanReadNeighbourhoodPosts(BasePermission):

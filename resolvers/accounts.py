@@ -198,7 +198,7 @@ async def pending_letters(
 async def issue_letter(account_id: str) -> VerificationLetter:
     """A new letter for a resident, replacing any letter still pending or locked."""
     checks = Checks()
-    pk = checks.global_id("accountId", account_id, "Account")
+    pk = checks.person("accountId", account_id)
     checks.raise_if_any()
     account = await Account.get_or_none(id=pk, role=Role.RESIDENT)
     if account is None:

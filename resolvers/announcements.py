@@ -299,5 +299,5 @@ async def can_view_announcement(ctx: Context, row: Announcement) -> bool:
     if is_city_role(viewer):
         return viewer.city_id == row.city_id
     if is_resident(viewer):
-        return await Notification.exists(account_id=viewer.id, announcement_id=row.id)
+        return bool(await ctx.loaders.viewer_notified.load(row.id))
     return True  # moderators and administrators

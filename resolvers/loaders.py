@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 from aiodataloader import DataLoader
 from tortoise.functions import Count
@@ -25,14 +25,14 @@ from models.city import (
 from models.community import Comment, Post, PostTopic, Reaction, Topic
 from models.geography import City, Neighbourhood, Street
 from models.messaging import ConversationParticipant, Message
-from models.moderation import ModerationAction
+from models.moderation import ContentType, ModerationAction, Report
 from permissions.roles import is_staff
 from resolvers.pagination import OLDEST_FIRST, Page, keyset_page
 from resolvers.visibility import not_hidden_for
 
 
 class _ByIdLoader(DataLoader):
-    model: ClassVar[type[Model]]
+    model: type[Model]
 
     async def batch_load_fn(self, keys: list[int]) -> list[Any]:
         rows = await self.model.filter(id__in=set(keys))
@@ -77,6 +77,45 @@ class TopicBySlugLoader(DataLoader):
         )
         by_key = {(row.city_id, row.slug): row for row in rows}
         return [by_key.get(key) for key in keys]
+
+
+class RowByIdLoader(_ByIdLoader):
+    """Rows of one model by id, for the models that no typed loader above reads by id
+    (`Loaders.by_id`): `node(id:)` reaches every type that way."""
+
+    def __init__(self, model: type[Model]) -> None:
+        super().__init__()
+        self.model = model
+
+
+class NotifiedByAnnouncementIdLoader(DataLoader):
+    """Whether the signed-in account was notified of each announcement: its audience."""
+
+    def __init__(self, viewer_id: int | None) -> None:
+        super().__init__()
+        self.viewer_id = viewer_id
+
+    async def batch_load_fn(self, keys: list[int]) -> list[bool]:
+        if self.viewer_id is None:
+            return [False for _ in keys]
+        notified = set(
+            await Notification.filter(
+                announcement_id__in=set(keys), account_id=self.viewer_id
+            ).values_list("announcement_id", flat=True)
+        )
+        return [key in notified for key in keys]
+
+
+class ReportedByMessageIdLoader(DataLoader):
+    """Whether anyone reported each message: moderators see a message only then."""
+
+    async def batch_load_fn(self, keys: list[int]) -> list[bool]:
+        reported = set(
+            await Report.filter(
+                content_type=ContentType.MESSAGE, content_id__in=set(keys)
+            ).values_list("content_id", flat=True)
+        )
+        return [key in reported for key in keys]
 
 
 class ResidentCountsByNeighbourhoodIdLoader(DataLoader):
@@ -291,3 +330,13 @@ class Loaders:
         self.read_count = ReadCountByAnnouncementIdLoader()
         self.target_neighbourhoods = TargetNeighbourhoodsByAnnouncementIdLoader()
         self.target_streets = TargetStreetsByAnnouncementIdLoader()
+        self.viewer_notified = NotifiedByAnnouncementIdLoader(viewer_id)
+        self.reported_message = ReportedByMessageIdLoader()
+        self._by_id: dict[type[Model], RowByIdLoader] = {}
+
+    def by_id(self, model: type[Model]) -> RowByIdLoader:
+        """This request's loader of `model` rows by id, made on first use."""
+        loader = self._by_id.get(model)
+        if loader is None:
+            loader = self._by_id[model] = RowByIdLoader(model)
+        return loader

@@ -11,17 +11,24 @@ from tortoise.transactions import in_transaction
 
 from models.accounts import Account, Role
 from models.messaging import Conversation, ConversationParticipant, Message
-from permissions.errors import Unauthenticated
+from permissions.errors import BadInput, Unauthenticated
 from permissions.text import tr
 from resolvers.community import can_view_post, require_writer
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
 from resolvers.ids import decode_id
-from resolvers.pagination import Order, Page, keyset_page
+from resolvers.pagination import (
+    OLDEST_FIRST,
+    Order,
+    Page,
+    keyset_page,
+    keyset_page_backward,
+)
 from resolvers.validation import Checks
 from resolvers.visibility import not_hidden_for
 
 MESSAGE_MAX = 5_000
+MESSAGES_PAGE = 50
 BY_LAST_MESSAGE = Order("last_message_at")
 
 
@@ -47,10 +54,21 @@ async def conversation(ctx: Context, raw_id: str) -> Conversation | None:
 
 
 async def messages(
-    ctx: Context, conversation: Conversation, first: int | None, after: str | None
+    ctx: Context,
+    conversation: Conversation,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Page[Message]:
+    """Newest first with `first`/`after`; with `last`/`before`, the newest messages in the
+    order a chat shows them, paging back in time: both directions use the same cursors."""
     qs = Message.filter(not_hidden_for(ctx.viewer, "sender_id"), conversation_id=conversation.id)
-    return await keyset_page(qs, first, after)
+    if last is None and before is None:
+        return await keyset_page(qs, MESSAGES_PAGE if first is None else first, after)
+    if first is not None or after is not None:
+        raise BadInput(tr("`first`/`after` et `last`/`before` ne vont pas ensemble."))
+    return await keyset_page_backward(qs, last, before, OLDEST_FIRST, default=MESSAGES_PAGE)
 
 
 async def send_message(
@@ -58,7 +76,7 @@ async def send_message(
 ) -> tuple[Message, Conversation]:
     sender = await require_writer(ctx)
     checks = Checks()
-    recipient_pk = checks.global_id("recipientId", recipient_id, "Account")
+    recipient_pk = checks.person("recipientId", recipient_id)
     post_pk = checks.global_id("aboutPostId", about_post_id, "Post") if about_post_id else None
     body = checks.text("body", body, max_length=MESSAGE_MAX, multiline=True)
     checks.raise_if_any()

@@ -236,7 +236,7 @@ async def _account(checks: Checks, raw: str | None, moderator: Account) -> Accou
     if raw is None:
         checks.add("accountId", ErrorCode.REQUIRED, tr("Indiquez le compte concerné."))
         return None
-    pk = checks.global_id("accountId", raw, "Account")
+    pk = checks.person("accountId", raw)
     target = await Account.get_or_none(id=pk) if pk else None
     if pk and target is None:
         checks.add("accountId", ErrorCode.NOT_FOUND, tr("Compte introuvable."))

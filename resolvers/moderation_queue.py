@@ -77,16 +77,18 @@ async def report_queue(
         ),
         key=lambda e: e.rank,
     )
+    behind = False
     if after:
         mark = decode_cursor(after, (int, int, int))
-        entries = [e for e in entries if e.rank > mark]
+        remaining = [e for e in entries if e.rank > mark]
+        behind, entries = len(remaining) < len(entries), remaining
     page = entries[: size + 1]
     for entry in page:
         ctx.extra[("reporters", entry.report_id)] = entry.reporters
     reports = {r.id: r for r in await Report.filter(id__in=[e.report_id for e in page])}
     ranks = {e.report_id: e.rank for e in page}
     rows = [reports[e.report_id] for e in page[:size]]
-    return Page(rows, len(page) > size, lambda r: encode_cursor(*ranks[r.id]))
+    return Page(rows, len(page) > size, lambda r: encode_cursor(*ranks[r.id]), behind)
 
 
 async def _hidden_contents(groups: list[dict]) -> set[tuple[str, int]]:

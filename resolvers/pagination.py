@@ -1,8 +1,13 @@
-"""Keyset pagination: pages follow an ordered pair of columns, never an OFFSET."""
+"""Keyset pagination: pages follow an ordered pair of columns, never an OFFSET.
+
+A page knows whether rows lie beyond each of its ends. The end it was fetched towards comes
+with the page (one row more than asked); the other end, behind the cursor the client sent,
+costs a statement of its own, so it is a check run only when a client asks for it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -16,14 +21,20 @@ from resolvers.ids import decode_cursor, encode_cursor
 
 MAX_PAGE_SIZE = 100
 M = TypeVar("M")
+# Whether rows lie beyond an end of a page: known, or a check to run when asked.
+Beyond = bool | Callable[[], Awaitable[bool]]
 
 
-def page_size(first: int | None, default: int = 20) -> int:
+def page_size(first: int | None, default: int = 20, name: str = "first") -> int:
     if first is None:
         return default
     if first < 0 or first > MAX_PAGE_SIZE:
         raise BadInput(
-            tr("`first` doit être compris entre 0 et {max_page_size}.", max_page_size=MAX_PAGE_SIZE)
+            tr(
+                "`{name}` doit être compris entre 0 et {max_page_size}.",
+                name=name,
+                max_page_size=MAX_PAGE_SIZE,
+            )
         )
     return first
 
@@ -41,15 +52,34 @@ class Order:
         return encode_cursor(getattr(row, self.column), getattr(row, self.tie))
 
     def after(self, qs: QuerySet[Any], cursor: str) -> QuerySet[Any]:
+        """The rows that come after the cursor's row."""
+        return qs.filter(self._beyond(cursor, forward=True))
+
+    def before(self, qs: QuerySet[Any], cursor: str) -> QuerySet[Any]:
+        """The rows that come before the cursor's row."""
+        return qs.filter(self._beyond(cursor, forward=False))
+
+    def up_to(self, qs: QuerySet[Any], cursor: str) -> QuerySet[Any]:
+        """The cursor's row and those before it: what a page after the cursor has behind it."""
+        return qs.exclude(self._beyond(cursor, forward=True))
+
+    def from_(self, qs: QuerySet[Any], cursor: str) -> QuerySet[Any]:
+        """The cursor's row and those after it: what a page before the cursor has ahead."""
+        return qs.exclude(self._beyond(cursor, forward=False))
+
+    def _beyond(self, cursor: str, *, forward: bool) -> Q:
         value, tie = decode_cursor(cursor, (self.kind, int))
-        op = "lt" if self.descending else "gt"
-        return qs.filter(
-            Q(**{f"{self.column}__{op}": value})
-            | Q(**{self.column: value, f"{self.tie}__{op}": tie})
+        op = "lt" if self.descending == forward else "gt"
+        return Q(**{f"{self.column}__{op}": value}) | Q(
+            **{self.column: value, f"{self.tie}__{op}": tie}
         )
 
     def apply(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         sign = "-" if self.descending else ""
+        return qs.order_by(f"{sign}{self.column}", f"{sign}{self.tie}")
+
+    def reverse(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        sign = "" if self.descending else "-"
         return qs.order_by(f"{sign}{self.column}", f"{sign}{self.tie}")
 
 
@@ -60,8 +90,9 @@ OLDEST_FIRST = Order("created_at", descending=False)
 @dataclass
 class Page(Generic[M]):
     rows: list[M]
-    has_next: bool
+    has_next: Beyond
     cursor: Callable[[M], str]
+    has_previous: Beyond = False
 
     @classmethod
     def empty(cls) -> Page[Any]:
@@ -72,13 +103,38 @@ class Page(Generic[M]):
         return cls(rows[:size], len(rows) > size, order.cursor)
 
 
+def _exists(qs: QuerySet[Any]) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return bool(await qs.exists())
+
+    return check
+
+
 async def keyset_page(
     qs: QuerySet[Any], first: int | None, after: str | None, order: Order = NEWEST_FIRST
 ) -> Page[Any]:
     size = page_size(first)
+    behind: Beyond = _exists(order.up_to(qs, after)) if after else False
     if after:
         qs = order.after(qs, after)
     if size == 0:
-        return Page([], await qs.exists(), order.cursor)
+        return Page([], await qs.exists(), order.cursor, behind)
     rows = await order.apply(qs).limit(size + 1)
-    return Page.from_rows(list(rows), size, order)
+    page = Page.from_rows(list(rows), size, order)
+    page.has_previous = behind
+    return page
+
+
+async def keyset_page_backward(
+    qs: QuerySet[Any], last: int | None, before: str | None, order: Order, default: int = 20
+) -> Page[Any]:
+    """The `last` rows before the cursor (the last rows without one), in the order's
+    direction: the end of the list first, paging towards its start."""
+    size = page_size(last, default, name="last")
+    ahead: Beyond = _exists(order.from_(qs, before)) if before else False
+    if before:
+        qs = order.before(qs, before)
+    if size == 0:
+        return Page([], ahead, order.cursor, await qs.exists())
+    rows = list(await order.reverse(qs).limit(size + 1))
+    return Page(rows[:size][::-1], ahead, order.cursor, len(rows) > size)

@@ -90,13 +90,19 @@ class Checks:
             self.add(field, ErrorCode.INVALID_EMAIL, tr("Adresse e-mail invalide."))
         return address
 
-    def global_id(self, field: str, raw: str, type_name: str) -> int:
-        """The primary key in `raw`; INVALID_ID (and 0) for a malformed or foreign ID."""
-        pk = decode_id(raw, type_name)
+    def global_id(self, field: str, raw: str, *type_names: str) -> int:
+        """The primary key in `raw`, an ID of one of `type_names`; INVALID_ID (and 0) for a
+        malformed or foreign ID."""
+        pk = next((p for t in type_names if (p := decode_id(raw, t)) is not None), None)
         if pk is None:
             self.add(field, ErrorCode.INVALID_ID, tr("Identifiant invalide."))
             return 0
         return pk
+
+    def person(self, field: str, raw: str) -> int:
+        """The account a person's ID names: the `Resident` ID their authors, participants and
+        reporters carry, or (the older form, still accepted) the `Account` ID of a viewer."""
+        return self.global_id(field, raw, "Resident", "Account")
 
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")

@@ -21,7 +21,7 @@ from resolvers import accounts, messaging, references
 from resolvers import announcements as city_resolvers
 from resolvers import notifications as notification_resolvers
 from resolvers.ids import to_global_id
-from schema.base import Connection, UserError, attempt
+from schema.base import Connection, Node, UserError, attempt
 from schema.geography import Neighbourhood, Street
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="Un habitant, tel que ses voisins le voient : son nom affiché seul.")
-class Resident:
+class Resident(Node):
     row: strawberry.Private[models.Account]
     # True when reached through a post its author shared with the city.
     shared_with_city: strawberry.Private[bool] = False
@@ -42,7 +42,7 @@ class Resident:
 
     @strawberry.field
     def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("Account", self.row.id))
+        return strawberry.ID(to_global_id("Resident", self.row.id))
 
     @strawberry.field(
         description="Visible des voisins et des modérateurs ; null pour les comptes de la ville, "
@@ -56,12 +56,12 @@ class Resident:
 @strawberry.federation.type(
     keys=["id"], description="Le compte connecté, avec ses données personnelles."
 )
-class Account:
+class Account(Node):
     row: strawberry.Private[models.Account]
 
     @classmethod
-    def resolve_reference(cls, info: Info, id: strawberry.ID) -> Account | None:
-        row = references.account(info.context, id)
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Account | None:
+        row = await references.entity(info.context, "Account", id)
         return cls(row=row) if row else None
 
     @strawberry.field
@@ -79,6 +79,13 @@ class Account:
     @strawberry.field
     def roles(self) -> list[models.Role]:
         return [self.row.role]
+
+    @strawberry.field(
+        description="The signed-in person as others meet them: the `Resident` whose id their "
+        "posts, comments and messages carry (compare `author.id` with it)."
+    )
+    def resident(self) -> Resident:
+        return Resident(row=self.row)
 
     @strawberry.field(description="Vrai une fois le code du courrier saisi.")
     def is_verified(self) -> bool:
@@ -153,7 +160,7 @@ class Account:
 
 
 @strawberry.type(description="Un courrier de vérification, à imprimer et poster à l'adresse.")
-class VerificationLetter:
+class VerificationLetter(Node):
     row: strawberry.Private[models.VerificationLetter]
 
     @classmethod
@@ -177,6 +184,13 @@ class VerificationLetter:
     )
     def failed_attempts(self) -> int:
         return self.row.failed_attempts
+
+    @strawberry.field(
+        description="The resident to post it to, whose id `issueVerificationLetter` takes. "
+        "Moderators and administrators only."
+    )
+    async def recipient(self, info: Info) -> Resident:
+        return Resident(row=await info.context.loaders.account.load(self.row.account_id))
 
     @strawberry.field(description="Le nom affiché donné à l'inscription.")
     async def recipient_name(self, info: Info) -> str:

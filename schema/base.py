@@ -13,7 +13,7 @@ from models.community import PostKind
 from models.moderation import ReportReason, ReportStatus
 from permissions import IsAuthorOrStaff, content
 from resolvers.errors import DESCRIPTIONS, ErrorCode, UserErrors
-from resolvers.pagination import Page
+from resolvers.pagination import Beyond, Page
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,8 +34,29 @@ for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-d
 
 @strawberry.type(description="Pagination d'une liste (Relay).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    next: strawberry.Private[Beyond]
+    previous: strawberry.Private[Beyond]
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the first edge, for `before` (null without edges)."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last edge, for `after` (null without edges)."
+    )
+
+    @strawberry.field(description="Whether edges follow the last one.")
+    async def has_next_page(self) -> bool:
+        return await _known(self.next)
+
+    @strawberry.field(
+        description="Whether edges precede the first one: on a page fetched with `after`, "
+        "whether anything lies behind that cursor; on a first page, false."
+    )
+    async def has_previous_page(self) -> bool:
+        return await _known(self.previous)
+
+
+async def _known(beyond: Beyond) -> bool:
+    return beyond if isinstance(beyond, bool) else await beyond()
 
 
 @strawberry.type
@@ -52,12 +73,29 @@ class Connection(Generic[T]):
     @classmethod
     def of(cls, page: Page[Any], wrap: Callable[[Any], T]) -> Connection[T]:
         edges = [Edge(cursor=page.cursor(row), node=wrap(row)) for row in page.rows]
-        end = edges[-1].cursor if edges else None
-        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end))
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                next=page.has_next,
+                previous=page.has_previous,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
 
     @classmethod
     def empty(cls) -> Connection[T]:
-        return cls(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
+        return cls.of(Page.empty(), lambda row: row)
+
+
+@strawberry.interface(
+    description="An object with an ID unique across types, which `node(id:)` and `nodes(ids:)` "
+    "fetch again (Relay's object identification)."
+)
+class Node:
+    @strawberry.field(description="Opaque, unique across types; names its type.")
+    def id(self) -> strawberry.ID:
+        raise NotImplementedError
 
 
 @strawberry.interface(description="Un contenu que la modération peut masquer.")

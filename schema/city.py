@@ -21,7 +21,7 @@ from resolvers import announcements, consultations, notifications, references
 from resolvers.consultations import Figure
 from resolvers.ids import to_global_id
 from resolvers.validation import Checks
-from schema.base import UserError, attempt
+from schema.base import Node, UserError, attempt
 from schema.geography import Neighbourhood, Street
 
 strawberry.enum(models.AnnouncementKind, description="La nature d'une annonce de la ville.")
@@ -49,9 +49,14 @@ class AnnouncementTarget:
         return [Street(row=r) for r in await info.context.loaders.target_streets.load(self.row.id)]
 
 
-@strawberry.type(description="Une réponse possible à une consultation.")
-class ConsultationOption:
+@strawberry.federation.type(keys=["id"], description="Une réponse possible à une consultation.")
+class ConsultationOption(Node):
     row: strawberry.Private[models.ConsultationOption]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> ConsultationOption | None:
+        row = await references.entity(info.context, "ConsultationOption", id)
+        return cls(row=row) if row else None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -79,9 +84,16 @@ class NeighbourhoodConsultationResult:
     suppressed: bool
 
 
-@strawberry.type(description="Une question posée aux habitants visés par une annonce.")
-class Consultation:
+@strawberry.federation.type(
+    keys=["id"], description="Une question posée aux habitants visés par une annonce."
+)
+class Consultation(Node):
     row: strawberry.Private[models.Consultation]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Consultation | None:
+        row = await references.entity(info.context, "Consultation", id)
+        return cls(row=row) if row else None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -157,15 +169,21 @@ def _result(option: ConsultationOption, figure: Figure) -> ConsultationResult:
     return ConsultationResult(option=option, count=figure.value, suppressed=figure.suppressed)
 
 
-@strawberry.type(
-    description="Une annonce de la ville : alerte, travaux, mobilité, projet, consultation."
+@strawberry.federation.type(
+    keys=["id"],
+    description="Une annonce de la ville : alerte, travaux, mobilité, projet, consultation.",
 )
-class Announcement:
+class Announcement(Node):
     row: strawberry.Private[models.Announcement]
 
     @classmethod
     def from_model(cls, row: models.Announcement) -> Announcement:
         return cls(row=row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Announcement | None:
+        row = await references.entity(info.context, "Announcement", id)
+        return cls(row=row) if row else None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -214,7 +232,7 @@ class Announcement:
 @strawberry.federation.type(
     keys=["id"], description="Une notification adressée au compte connecté."
 )
-class Notification:
+class Notification(Node):
     row: strawberry.Private[models.Notification]
 
     @classmethod
@@ -223,7 +241,7 @@ class Notification:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Notification | None:
-        row = await references.notification(info.context, id)
+        row = await references.entity(info.context, "Notification", id)
         return cls(row=row) if row else None
 
     @strawberry.field

@@ -18,14 +18,14 @@ from permissions import (
 from resolvers import community, references
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
-from schema.base import Connection, Hideable, UserError, attempt
+from schema.base import Connection, Hideable, Node, UserError, attempt
 from schema.geography import Neighbourhood, Topic
 
 CONTENT = "Visible des voisins et des modérateurs ; null pour les comptes de la ville, sauf si l'auteur a partagé la publication avec elle."
 
 
 @strawberry.federation.type(keys=["id"], description="Une publication du fil d'un quartier.")
-class Post(Hideable):
+class Post(Hideable, Node):
     row: strawberry.Private[models.Post]
 
     @classmethod
@@ -34,7 +34,7 @@ class Post(Hideable):
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Post | None:
-        row = await references.post(info.context, id)
+        row = await references.entity(info.context, "Post", id)
         return cls(row=row) if row else None
 
     @strawberry.field
@@ -111,7 +111,7 @@ class Post(Hideable):
 
 
 @strawberry.type(description="Un commentaire sous une publication.")
-class Comment(Hideable):
+class Comment(Hideable, Node):
     row: strawberry.Private[models.Comment]
     # True under a post its author shared with the city.
     shared_with_city: strawberry.Private[bool] = False

@@ -14,16 +14,21 @@ from permissions.classes import CanReadNeighbourhoodPosts
 from resolvers import community, geography, references
 from resolvers.announcements import city_announcements
 from resolvers.ids import to_global_id
-from schema.base import Connection
+from schema.base import Connection, Node
 
 if TYPE_CHECKING:
     from schema.city import Announcement
     from schema.community import Post
 
 
-@strawberry.type(description="Une ville cliente.")
-class City:
+@strawberry.federation.type(keys=["id"], description="Une ville cliente.")
+class City(Node):
     row: strawberry.Private[models.City]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> City | None:
+        row = await references.entity(info.context, "City", id)
+        return cls(row=row) if row else None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -55,7 +60,7 @@ class City:
 @strawberry.federation.type(
     keys=["id"], description="Un quartier : ses habitants s'y parlent entre eux."
 )
-class Neighbourhood:
+class Neighbourhood(Node):
     row: strawberry.Private[models.Neighbourhood]
 
     @classmethod
@@ -64,7 +69,7 @@ class Neighbourhood:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Neighbourhood | None:
-        row = await references.neighbourhood(info.context, id)
+        row = await references.entity(info.context, "Neighbourhood", id)
         return cls(row=row) if row else None
 
     @strawberry.field
@@ -115,7 +120,7 @@ class Neighbourhood:
 @strawberry.federation.type(
     keys=["id"], description="Une rue ; elle place ses habitants dans un quartier."
 )
-class Street:
+class Street(Node):
     row: strawberry.Private[models.Street]
 
     @classmethod
@@ -124,7 +129,7 @@ class Street:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Street | None:
-        row = await references.street(info.context, id)
+        row = await references.entity(info.context, "Street", id)
         return cls(row=row) if row else None
 
     @strawberry.field
@@ -150,7 +155,7 @@ class Street:
 @strawberry.federation.type(
     keys=["slug"], description="Un thème de la taxonomie de la ville (mobilité, travaux, ...)."
 )
-class Topic:
+class Topic(Node):
     row: strawberry.Private[community_models.Topic]
 
     @classmethod
@@ -161,6 +166,10 @@ class Topic:
     async def resolve_reference(cls, info: Info, slug: str) -> Topic | None:
         row = await references.topic(info.context, slug)
         return cls(row=row) if row else None
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Topic", self.row.id))
 
     @strawberry.field
     def slug(self) -> str:

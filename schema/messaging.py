@@ -13,7 +13,7 @@ from permissions import IsAuthenticated, IsResident, requires
 from resolvers import messaging
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
-from schema.base import Connection, Hideable, UserError, attempt
+from schema.base import Connection, Hideable, Node, UserError, attempt
 
 if TYPE_CHECKING:
     from schema.community import Post
@@ -22,7 +22,7 @@ PARTICIPANTS_ONLY = "Visible des participants seuls."
 
 
 @strawberry.type(description="Un message privé. " + PARTICIPANTS_ONLY)
-class Message(Hideable):
+class Message(Hideable, Node):
     row: strawberry.Private[models.Message]
 
     @classmethod
@@ -69,7 +69,7 @@ class Message(Hideable):
 
 
 @strawberry.type(description="Une conversation privée entre deux voisins. " + PARTICIPANTS_ONLY)
-class Conversation:
+class Conversation(Node):
     row: strawberry.Private[models.Conversation]
 
     @classmethod
@@ -98,11 +98,22 @@ class Conversation:
         row = await info.context.loaders.last_message.load(self.row.id)
         return Message(row=row) if row else None
 
-    @strawberry.field(description="Messages, du plus récent au plus ancien.")
+    @strawberry.field(
+        description="Messages. With `first`/`after` (the default, 50), newest first, `after` "
+        "paging towards older ones. With `last`/`before`, as a chat shows them: the newest "
+        "`last` messages, oldest first, and `before` (a page's `startCursor`) pages towards "
+        "older ones, `hasPreviousPage` saying whether any remain. Either pair, not both "
+        "(BAD_USER_INPUT); at most 100."
+    )
     async def messages(
-        self, info: Info, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Message]:
-        page = await messaging.messages(info.context, self.row, first, after)
+        page = await messaging.messages(info.context, self.row, first, after, last, before)
         return Connection.of(page, Message.from_model)
 
 

@@ -14,7 +14,7 @@ from permissions import IsAuthenticated, IsResident, IsStaff, content, requires
 from resolvers import moderation, moderation_queue, reports
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
-from schema.base import Connection, UserError, attempt
+from schema.base import Connection, Node, UserError, attempt
 from schema.community import Comment, Post
 from schema.messaging import Message
 
@@ -27,13 +27,14 @@ _SUBJECT_TYPES = {
     models.SubjectType.POST: "Post",
     models.SubjectType.COMMENT: "Comment",
     models.SubjectType.MESSAGE: "Message",
-    models.SubjectType.ACCOUNT: "Account",
+    # A person, as moderators meet them (authors, reporters): `accountId` takes it back.
+    models.SubjectType.ACCOUNT: "Resident",
     models.SubjectType.REPORT: "Report",
 }
 
 
 @strawberry.type(description="Un signalement. Visible de son auteur et des modérateurs.")
-class Report:
+class Report(Node):
     row: strawberry.Private[models.Report]
 
     @classmethod
@@ -88,7 +89,7 @@ class Report:
     description="Une décision de modération, inscrite au journal sans retour possible. "
     + STAFF_ONLY
 )
-class ModerationAction:
+class ModerationAction(Node):
     row: strawberry.Private[models.ModerationAction]
 
     @classmethod
@@ -131,7 +132,7 @@ class ModerationAction:
 
 
 @strawberry.type(description="Un recours contre une décision, par la personne qu'elle touche.")
-class Appeal:
+class Appeal(Node):
     row: strawberry.Private[models.Appeal]
 
     @classmethod

@@ -30,12 +30,20 @@ from permissions.roles import is_staff
 from permissions.text import tr
 from schema.account_mail import AccountMailMutation
 from schema.accounts import Account, AccountMutation, AccountQuery
-from schema.city import CityMutation, CityQuery, Notification
+from schema.city import (
+    Announcement,
+    CityMutation,
+    CityQuery,
+    Consultation,
+    ConsultationOption,
+    Notification,
+)
 from schema.community import CommunityMutation, CommunityQuery, Post
-from schema.geography import GeographyQuery, Neighbourhood, Street, Topic
+from schema.geography import City, GeographyQuery, Neighbourhood, Street, Topic
 from schema.insights import InsightsQuery
 from schema.messaging import MessagingMutation, MessagingQuery
 from schema.moderation import ModerationMutation, ModerationQuery
+from schema.nodes import NodeQuery
 from schema.subgraphs import FieldCut, Subgraph, entities_field
 
 MAX_DEPTH = 12
@@ -43,13 +51,17 @@ MAX_ALIASES = 30
 MAX_TOKENS = 4000
 FEDERATION_VERSION: Final = "2.9"
 
+# The city's types that `node(id:)`, served by the community subgraph, may answer: the
+# community holds their ids only, and the gateway fetches the rest from the city by key.
+CITY_NODES = (Announcement, City, Consultation, ConsultationOption)
 # What a gateway may fetch by key from each schema (`_entities`).
-COMMUNITY_ENTITIES = (Account, Neighbourhood, Notification, Post, Street, Topic)
-CITY_ENTITIES = (Account, Neighbourhood, Notification, Street, Topic)
+COMMUNITY_ENTITIES = (Account, Neighbourhood, Notification, Post, Street, Topic, *CITY_NODES)
+CITY_ENTITIES = (Account, Neighbourhood, Notification, Street, Topic, *CITY_NODES)
 
 
 @strawberry.type
 class Query(
+    NodeQuery,
     AccountQuery,
     GeographyQuery,
     CommunityQuery,
@@ -75,7 +87,7 @@ class Mutation(
 
 @strawberry.type(name="Query")
 class CommunitySubgraphQuery(
-    AccountQuery, GeographyQuery, CommunityQuery, MessagingQuery, ModerationQuery
+    NodeQuery, AccountQuery, GeographyQuery, CommunityQuery, MessagingQuery, ModerationQuery
 ):
     entities = entities_field(COMMUNITY_ENTITIES)
 
@@ -215,4 +227,6 @@ def build_schema(*, production: bool, subgraph: Subgraph | str | None = None) ->
     }
     if chosen is None:
         return QuartierSchema(**options)
+    if chosen is Subgraph.COMMUNITY:
+        options["types"] = CITY_NODES
     return SubgraphSchema(chosen, **options)

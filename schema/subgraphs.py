@@ -62,6 +62,11 @@ SERVED: Final[dict[Subgraph, dict[str, Served]]] = {
         "Account": all_but(*CITY_ACCOUNT_FIELDS),
         # A moderation decision's reason is the community's; the city's role may not read it.
         "Notification": only("id", "reason"),
+        # The city's own types, which `node(id:)` names here and the city resolves by key.
+        "Announcement": only("id"),
+        "City": only("id"),
+        "Consultation": only("id"),
+        "ConsultationOption": only("id"),
     },
     Subgraph.CITY: {
         # Of GeographyQuery, the city serves `city` alone.

@@ -517,7 +517,7 @@ async def test_city_roles_see_topics_and_counts_but_not_what_is_said_unless_shar
             "reactionCount": 1,
             "title": "Fête des voisins",
             "body": "Samedi",
-            "author": {"id": gid("Account", world.alice.id), "displayName": "Alice Dupont"},
+            "author": {"id": gid("Resident", world.alice.id), "displayName": "Alice Dupont"},
             "comments": {"edges": [{"node": {"id": gid("Comment", 2), "body": "Moi !"}}]},
         },
         {

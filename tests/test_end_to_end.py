@@ -116,7 +116,9 @@ class Neighbour:
 
     @property
     def author(self) -> dict[str, str]:
-        return {"id": self.id, "displayName": self.name}
+        """As neighbours meet them: the `Resident` beside the viewer's own `Account`."""
+        pk = (parse_global_id(self.id) or ("", 0))[1]
+        return {"id": gid("Resident", pk), "displayName": self.name}
 
 
 async def sign_up(

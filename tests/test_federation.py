@@ -123,6 +123,10 @@ def test_what_both_subgraphs_serve_is_keys_and_shareable_fields():
 
     assert sorted(community & city) == [
         "Account.id",
+        "Announcement.id",
+        "City.id",
+        "Consultation.id",
+        "ConsultationOption.id",
         "Neighbourhood.activationThreshold",
         "Neighbourhood.id",
         "Neighbourhood.isActive",
@@ -132,10 +136,13 @@ def test_what_both_subgraphs_serve_is_keys_and_shareable_fields():
         "Notification.id",
         "PageInfo.endCursor",
         "PageInfo.hasNextPage",
+        "PageInfo.hasPreviousPage",
+        "PageInfo.startCursor",
         "Street.id",
         "Street.name",
         "Street.neighbourhood",
         "Street.postalCode",
+        "Topic.id",
         "Topic.label",
         "Topic.slug",
         "UserError.code",
@@ -480,12 +487,16 @@ async def build_state(api) -> State:
     }
     state = State(tokens={"anonymous": None, **{k: v[1] for k, v in people.items()}})
     state.ids.update(
+        city=gid("City", city.id),
         centre=gid("Neighbourhood", centre.id),
         haine=gid("Neighbourhood", haine.id),
         maurage=gid("Neighbourhood", maurage.id),
         centre_street=gid("Street", streets[0].id),
         maurage_street=gid("Street", streets[2].id),
-        **{name: gid("Account", people[name][0].id) for name in ("alice", "bob", "carla")},
+        # Residents as their neighbours hold them (authors, participants), and their own
+        # accounts as they see themselves (`viewer`).
+        **{name: gid("Resident", people[name][0].id) for name in ("alice", "bob", "carla")},
+        **{f"{n}_account": gid("Account", people[n][0].id) for n in ("alice", "bob", "carla")},
     )
     letter = await people["unverified"][0].letters.all().first()
     state.letter_code = letter.code
@@ -525,6 +536,7 @@ async def build_state(api) -> State:
     )  # fmt: skip
     consultation = published["announcement"]["consultation"]
     ids["consultation"], ids["yes"] = consultation["id"], consultation["options"][0]["id"]
+    ids["announcement"] = published["announcement"]["id"]
     await run(
         "city_staff", ANNOUNCEMENTS, "PublishAnnouncement", kind="WORKS", title="Travaux",
         body="Rue fermée.", target={"scope": "NEIGHBOURHOODS", "neighbourhoodIds": [ids["haine"]]},
@@ -553,7 +565,27 @@ query TargetStreets {
     announcements { edges { node { id target { streets { id name neighbourhood { id name } } } } } }
   }
 }
+query Nodes($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    __typename id
+    ... on Post { kind title author { id displayName } }
+    ... on Comment { body author { id displayName } }
+    ... on Resident { displayName }
+    ... on Conversation { unreadCount }
+    ... on Neighbourhood { name isActive }
+    ... on City { name }
+    ... on Announcement { announcementKind: kind announcementTitle: title recipientCount }
+    ... on Consultation { question options { id label } }
+    ... on ConsultationOption { label }
+  }
+}
 """
+
+
+NODE_IDS = (
+    "p1", "p2", "p3", "comment", "alice", "bob", "conversation", "centre", "city",
+    "announcement", "consultation", "yes",
+)  # fmt: skip
 
 
 def _reads(s: State) -> dict[str, list[tuple[str, dict[str, Any]]]]:
@@ -600,7 +632,13 @@ def _reads(s: State) -> dict[str, list[tuple[str, dict[str, Any]]]]:
         ],
         "moderation/moderation.graphql": [("ReportQueue", {}), ("ModerationLog", {})],
         "moderation/verification.graphql": [("VerificationLetters", {})],
-        "across subgraphs": [("NotificationReasons", {}), ("CityFeeds", {}), ("TargetStreets", {})],
+        "across subgraphs": [
+            ("NotificationReasons", {}),
+            ("CityFeeds", {}),
+            ("TargetStreets", {}),
+            # `node` is the community's; the city's types come back from the city by key.
+            ("Nodes", {"ids": [s.ids[name] for name in NODE_IDS]}),
+        ],
     }
 
 
@@ -865,6 +903,6 @@ async def test_the_gateway_forwards_the_token_and_each_subgraph_checks_it(api, t
     signed_in = await post(through_gateway, inbox, state.tokens["bob"])
     forged = await post(through_gateway, inbox, "qrt_" + "x" * 43)
 
-    assert signed_in["data"]["viewer"]["id"] == state.ids["bob"]
+    assert signed_in["data"]["viewer"]["id"] == state.ids["bob_account"]
     assert signed_in["data"]["viewer"]["unreadNotificationCount"] == 2
     assert forged == {"status": 200, "data": {"viewer": None}}

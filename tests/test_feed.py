@@ -62,7 +62,7 @@ async def test_a_verified_resident_posts_with_topics_and_neighbours_see_it(api, 
         "title": "Échelle à prêter",
         "body": "Trois mètres.",
         "createdAt": None,
-        "author": {"id": gid("Account", world.alice.id), "displayName": "Alice Dupont"},
+        "author": {"id": gid("Resident", world.alice.id), "displayName": "Alice Dupont"},
         "topics": [
             {"slug": "entraide", "label": "Entraide"},
             {"slug": "objets", "label": "Objets"},

@@ -344,6 +344,8 @@ PROBES = [
 # Required arguments, and those that pick the instance; `$name` is one of Given.ids. Mutation
 # inputs make a permitted caller either succeed harmlessly or get userErrors.
 ARGUMENTS = {
+    "Query.node": 'id: "$post"',
+    "Query.nodes": 'ids: ["$post", "$street"]',
     "Query.streets": 'search: "guyaux"',
     "Query.neighbourhood": 'id: "$centre"',
     "Query.post": 'id: "$post"',

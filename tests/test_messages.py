@@ -20,8 +20,8 @@ async def conversations(api, token):
 
 
 async def test_neighbours_write_in_one_conversation_and_unread_counts_follow(api, world):
-    bob = gid("Account", world.bob.id)
-    alice = gid("Account", world.alice.id)
+    bob = gid("Resident", world.bob.id)
+    alice = gid("Resident", world.alice.id)
 
     first = await send(api, world.alice_token, bob)
     second = await send(api, world.alice_token, bob, "Tu as une échelle ?")

@@ -70,7 +70,7 @@ async def test_reports_are_grouped_per_content_and_the_worst_comes_first(
         "title": "Insultes",
         "body": "Contactez-moi",
         "hidden": False,
-        "author": {"id": gid("Account", world.alice.id), "displayName": "Alice Dupont"},
+        "author": {"id": gid("Resident", world.alice.id), "displayName": "Alice Dupont"},
     }
 
 
