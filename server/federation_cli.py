@@ -19,9 +19,10 @@ SUBGRAPHS = ("community", "city")
 
 
 def schema_export(_settings: Settings, args: argparse.Namespace) -> None:
+    from schema.export import printed_client_sdl
     from schema.subgraph_export import printed_sdl
 
-    sys.stdout.write(printed_sdl(args.subgraph))
+    sys.stdout.write(printed_client_sdl() if args.client else printed_sdl(args.subgraph))
     sys.stdout.flush()
 
 
@@ -54,7 +55,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         dest="action", required=True, metavar="ACTION"
     )
     p = schema.add_parser("export", help="print the SDL: the monolith's, or a subgraph's")
-    p.add_argument("--subgraph", choices=SUBGRAPHS, help="community or city")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--subgraph", choices=SUBGRAPHS, help="community or city")
+    which.add_argument(
+        "--client", action="store_true", help="plain GraphQL for clients, without federation"
+    )
     p.set_defaults(handler=schema_export)
 
     database = sub.add_parser("db", help="database roles").add_subparsers(
