@@ -88,8 +88,11 @@ class RowByIdLoader(_ByIdLoader):
         self.model = model
 
 
-class NotifiedByAnnouncementIdLoader(DataLoader):
-    """Whether the signed-in account was notified of each announcement: its audience."""
+class _ViewerHasLoader(DataLoader):
+    """Whether the signed-in account has a row of `model` (its `account_id`) for each key."""
+
+    model: type[Model]
+    key: str
 
     def __init__(self, viewer_id: int | None) -> None:
         super().__init__()
@@ -98,12 +101,19 @@ class NotifiedByAnnouncementIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[bool]:
         if self.viewer_id is None:
             return [False for _ in keys]
-        notified = set(
-            await Notification.filter(
-                announcement_id__in=set(keys), account_id=self.viewer_id
-            ).values_list("announcement_id", flat=True)
+        found = set(
+            await self.model.filter(
+                **{f"{self.key}__in": set(keys), "account_id": self.viewer_id}
+            ).values_list(self.key, flat=True)
         )
-        return [key in notified for key in keys]
+        return [key in found for key in keys]
+
+
+class NotifiedByAnnouncementIdLoader(_ViewerHasLoader):
+    """Whether the signed-in account was notified of each announcement: its audience."""
+
+    model = Notification
+    key = "announcement_id"
 
 
 class ReportedByMessageIdLoader(DataLoader):
@@ -141,20 +151,9 @@ class TopicsByPostIdLoader(DataLoader):
         return [sorted(by_post[key], key=lambda t: t.slug) for key in keys]
 
 
-class ViewerReactedByPostIdLoader(DataLoader):
-    def __init__(self, viewer_id: int | None) -> None:
-        super().__init__()
-        self.viewer_id = viewer_id
-
-    async def batch_load_fn(self, keys: list[int]) -> list[bool]:
-        if self.viewer_id is None:
-            return [False for _ in keys]
-        reacted = set(
-            await Reaction.filter(post_id__in=set(keys), account_id=self.viewer_id).values_list(
-                "post_id", flat=True
-            )
-        )
-        return [key in reacted for key in keys]
+class ViewerReactedByPostIdLoader(_ViewerHasLoader):
+    model = Reaction
+    key = "post_id"
 
 
 class ParticipantsByConversationIdLoader(DataLoader):
