@@ -228,15 +228,14 @@ FETCHERS: dict[str, Fetch] = {
 }
 
 
-async def find(ctx: Context, raw_id: str, types: frozenset[str] | None = None) -> Found | None:
-    """The object `raw_id` names, if the caller may hold it; `types` limits the types a
-    schema serves."""
+async def find(ctx: Context, raw_id: str) -> Found | None:
+    """The object `raw_id` names, if the caller may hold it."""
     parsed = parse_global_id(raw_id)
     if parsed is None:
         return None
     type_name, pk = parsed
     fetch = FETCHERS.get(type_name)
-    if fetch is None or (types is not None and type_name not in types):
+    if fetch is None:
         return None
     found = await fetch(ctx, pk)
     if found is None:
@@ -246,10 +245,8 @@ async def find(ctx: Context, raw_id: str, types: frozenset[str] | None = None) -
     return Found(type_name, found)
 
 
-async def find_many(
-    ctx: Context, raw_ids: Sequence[str], types: frozenset[str] | None = None
-) -> list[Found | None]:
+async def find_many(ctx: Context, raw_ids: Sequence[str]) -> list[Found | None]:
     """Each id's object or None, in order; at most MAX_IDS, together, so loaders batch."""
     if len(raw_ids) > MAX_IDS:
         raise BadInput(tr("`ids` compte {max_ids} identifiants au maximum.", max_ids=MAX_IDS))
-    return list(await asyncio.gather(*(find(ctx, raw, types) for raw in raw_ids)))
+    return list(await asyncio.gather(*(find(ctx, raw) for raw in raw_ids)))

@@ -1,4 +1,8 @@
-"""`node(id:)` and `nodes(ids:)`: Relay's object identification over every type with an id."""
+"""`node(id:)` and `nodes(ids:)`: Relay's object identification over every type with an id.
+
+The monolith and the community subgraph serve them; the community holds every node type, the
+city's as entities with their id alone (schema/schemas.py, `CITY_NODES`).
+"""
 
 from __future__ import annotations
 
@@ -48,12 +52,6 @@ IN_REACH = (
 )
 
 
-def _served(info: Info) -> frozenset[str]:
-    """The node types of the schema answering: a subgraph serves only some."""
-    type_map = info.schema.schema_converter.type_map
-    return frozenset(name for name in NODE_TYPES if name in type_map)
-
-
 def _wrap(found: nodes.Found | None) -> Any:
     if found is None:
         return None
@@ -67,12 +65,12 @@ def _wrap(found: nodes.Found | None) -> Any:
 class NodeQuery:
     @strawberry.field(description="The object with this id. " + IN_REACH)
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        return _wrap(await nodes.find(info.context, id, _served(info)))
+        return _wrap(await nodes.find(info.context, id))
 
     @strawberry.field(
         description="The objects with these ids, in their order, at most 100 "
         "(BAD_USER_INPUT above). Each is null as `node` would be."
     )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        found = await nodes.find_many(info.context, ids, _served(info))
+        found = await nodes.find_many(info.context, ids)
         return [_wrap(one) for one in found]

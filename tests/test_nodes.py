@@ -12,15 +12,23 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from graphql import GraphQLInterfaceType, get_named_type, is_leaf_type, is_non_null_type
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    get_named_type,
+    is_leaf_type,
+    is_non_null_type,
+)
 from tortoise.timezone import now
 
 from models.accounts import Account
 from models.community import Post, PostKind
 from models.moderation import Report
 from permissions.table import Caller
+from resolvers import nodes
 from resolvers.ids import parse_global_id
 from schema.schemas import build_schema
+from schema.subgraphs import Subgraph
 from tests.support import count_statements, gid, run_contract
 from tests.test_field_access import Given, given_a_world
 
@@ -306,3 +314,20 @@ async def test_a_hundred_nodes_of_a_type_cost_the_statements_of_one(api, world):
         ("comments", 1): 3,
         ("comments", 3): 3,
     }
+
+
+def test_every_type_with_an_id_is_a_node_and_node_can_answer_it():
+    with_ids = {
+        name
+        for name, type_ in SCHEMA.type_map.items()
+        if isinstance(type_, GraphQLObjectType) and "id" in type_.fields
+    }
+    community = build_schema(production=False, subgraph=Subgraph.COMMUNITY)._schema
+
+    assert with_ids == set(NODE_TYPES) == set(nodes.FETCHERS)
+    assert set(NODE_TYPES) <= set(community.type_map)
+    assert "node" in community.query_type.fields
+    assert (
+        "node"
+        not in build_schema(production=False, subgraph=Subgraph.CITY)._schema.query_type.fields
+    )
