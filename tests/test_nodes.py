@@ -21,7 +21,8 @@ from graphql import (
 )
 from tortoise.timezone import now
 
-from models.accounts import Account
+from models.accounts import Account, Role
+from models.city import Announcement, AnnouncementKind, Consultation, TargetScope
 from models.community import Post, PostKind
 from models.moderation import Report
 from permissions.table import Caller
@@ -29,7 +30,8 @@ from resolvers import nodes
 from resolvers.ids import parse_global_id
 from schema.schemas import build_schema
 from schema.subgraphs import Subgraph
-from tests.support import count_statements, gid, run_contract
+from tests.support import count_statements, gid, make_staff, run_contract
+from tests.test_federation import entities
 from tests.test_field_access import Given, given_a_world
 
 FEED = "web/feed.graphql"
@@ -331,3 +333,47 @@ def test_every_type_with_an_id_is_a_node_and_node_can_answer_it():
         "node"
         not in build_schema(production=False, subgraph=Subgraph.CITY)._schema.query_type.fields
     )
+
+
+async def test_the_city_answers_a_hundred_of_its_types_by_key_in_one_statement_each(world):
+    staff, _ = await make_staff(Role.CITY_STAFF, "Service communication", world.city)
+    await Announcement.bulk_create(
+        [
+            Announcement(
+                city=world.city, author=staff, kind=AnnouncementKind.INFO, title=f"Annonce {i}",
+                body="…",
+                scope=TargetScope.CITY, published_at=now(), recipient_count=0,
+            )
+            for i in range(100)
+        ]
+    )  # fmt: skip
+    pks = await Announcement.all().values_list("id", flat=True)
+    await Consultation.bulk_create(
+        [Consultation(announcement_id=pk, question="Oui ?") for pk in pks]
+    )
+    representations = {
+        "City": [{"__typename": "City", "id": gid("City", world.city.id)}] * 100,
+        "Announcement": [
+            {"__typename": "Announcement", "id": gid("Announcement", pk)} for pk in pks
+        ],
+        "Consultation": [
+            {"__typename": "Consultation", "id": gid("Consultation", pk)}
+            for pk in await Consultation.all().values_list("id", flat=True)
+        ],
+    }
+
+    found = {
+        name: await entities(Subgraph.CITY, staff, reps) for name, reps in representations.items()
+    }
+
+    assert {name: len([e for e in rows if e]) for name, (rows, _) in found.items()} == {
+        "City": 100,
+        "Announcement": 100,
+        "Consultation": 100,
+    }
+    # The city by id; announcements by id; consultations, then their announcements.
+    assert {name: len(statements) for name, (_, statements) in found.items()} == {
+        "City": 1,
+        "Announcement": 1,
+        "Consultation": 2,
+    }
