@@ -147,13 +147,20 @@ async def ide_response(request: Request, settings: Settings) -> Response:
     return await ide_page(request, settings)
 
 
-async def sign_in(request: Request) -> HTMLResponse:
-    page = await render("sign-in.html", **page_texts(request))
+async def sign_in_page(request: Request, settings: Settings) -> HTMLResponse:
+    texts = page_texts(request)
+    if not settings.production:
+        # Development opens GraphiQL to any account: the page says so.
+        texts["t.reserved"] = texts["t.open_in_development"]
+    page = await render("sign-in.html", **texts)
     return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 def routes(settings: Settings) -> list[Route]:
     """The pages and assets beside /graphql (which Strawberry serves, IDE page included)."""
+    async def sign_in(request: Request) -> HTMLResponse:
+        return await sign_in_page(request, settings)
+
     return [
         Route(SIGN_IN_PATH, sign_in, methods=["GET"]),
         Route(f"{ASSETS_PATH}/{{name}}", asset, methods=["GET"]),

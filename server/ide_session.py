@@ -62,16 +62,20 @@ def _set_cookie(response: Response, raw: str, settings: Settings) -> None:
 
 
 async def open_session(request: Request, settings: Settings) -> Response:
-    """POST with `Authorization: Bearer <token>`: 401 for no valid token, 403 for an account
-    that is not staff, else a new 12-hour token in the body and in the cookie. The token sent
-    is revoked either way: a sign-in made for GraphiQL leaves no month-long token behind."""
+    """POST with `Authorization: Bearer <token>`: 401 for no valid token; in production, 403
+    for an account that is not staff; else a new 12-hour token in the body and in the
+    cookie. Development opens GraphiQL to anyone, as the README says.
+
+    The token sent is revoked only once it has been exchanged, so that a sign-in made for
+    GraphiQL leaves no month-long token behind. A refusal leaves it alone: it may be a
+    token the caller uses elsewhere, and refusing the IDE is no reason to end it."""
     viewer, token = await authenticate(bearer_token(request))
     if viewer is None or token is None:
         return _refusal(401, UNAUTHENTICATED)
-    await tokens.revoke(token)
-    if not is_staff(viewer):
+    if settings.production and not is_staff(viewer):
         return _refusal(403, NOT_STAFF)
     raw, _ = await tokens.issue(viewer, SESSION_TTL)
+    await tokens.revoke(token)
     response = JSONResponse(
         {"token": raw, "expiresIn": int(SESSION_TTL.total_seconds())}, headers=NO_STORE
     )

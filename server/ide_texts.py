@@ -15,6 +15,10 @@ TEXTS: dict[str, Text] = {
     "title": tr("GraphiQL de modération"),
     "sign_in_title": tr("Connexion à GraphiQL"),
     "reserved": tr("Réservé aux comptes de modération (MODERATOR ou ADMIN)."),
+    "open_in_development": tr(
+        "En développement, tout compte peut s'y connecter ; en production, seuls les comptes "
+        "de modération (MODERATOR ou ADMIN)."
+    ),
     "email": tr("Adresse e-mail"),
     "password": tr("Mot de passe"),
     "sign_in": tr("Se connecter"),

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from tortoise.timezone import now
 
-from models.accounts import Role
+from models.accounts import Account, AuthToken, Role
 from models.community import Post, PostKind
 from models.moderation import ContentType, ModerationAction, ModerationKind, Report, ReportReason
+from resolvers import tokens
 from resolvers.passwords import hash_password
 from tests import support
 from tests.processes import Process, app_env, uvicorn, wait_until_ready
@@ -71,6 +72,8 @@ def production_server(browser_ready: None, database_url: str, tmp_path: Path) ->
 class Seeded:
     post: Post
     moderator_email: str
+    resident: Account
+    resident_token: str
 
 
 async def seed() -> Seeded:
@@ -78,7 +81,9 @@ async def seed() -> Seeded:
     city = await support.make_city()
     neighbourhood = await support.make_neighbourhood(city, "Haine-Saint-Paul")
     street = await support.make_street(neighbourhood, "Rue de la Déportation")
-    author, _ = await support.make_resident(street, "Léa Dubois")
+    author, author_token = await support.make_resident(street, "Léa Dubois")
+    author.password_hash = await hash_password(PASSWORD)
+    await author.save(update_fields=["password_hash"])
     reporter, _ = await support.make_resident(street, "Marc Lejeune")
     post = await Post.create(
         neighbourhood=neighbourhood,
@@ -100,7 +105,7 @@ async def seed() -> Seeded:
     moderator.password_hash = await hash_password(PASSWORD)
     await moderator.save(update_fields=["password_hash"])
     assert moderator.email is not None
-    return Seeded(post, moderator.email)
+    return Seeded(post, moderator.email, author, author_token)
 
 
 async def test_a_moderator_hides_a_reported_post_in_graphiql(production_server):
@@ -112,6 +117,8 @@ async def test_a_moderator_hides_a_reported_post_in_graphiql(production_server):
         "QUARTIER_URL": production_server.url,
         "QUARTIER_MODERATOR_EMAIL": seeded.moderator_email,
         "QUARTIER_MODERATOR_PASSWORD": PASSWORD,
+        "QUARTIER_RESIDENT_EMAIL": seeded.resident.email,
+        "QUARTIER_RESIDENT_PASSWORD": PASSWORD,
         "QUARTIER_POST_ID": gid("Post", seeded.post.id),
         "QUARTIER_SCREENSHOT": str(screenshot),
     }
@@ -132,6 +139,14 @@ async def test_a_moderator_hides_a_reported_post_in_graphiql(production_server):
     assert run.returncode == 0, output
     print(f"browser test: {seconds:.1f} s; screenshot kept at {screenshot}\n{run.stdout}")
     assert screenshot.stat().st_size > 10_000
+    # The page ended the token it signed the resident in with (the server refused it a
+    # session and kept it); the resident's own token was never touched.
+    made_by_page = await AuthToken.filter(account=seeded.resident).exclude(
+        token_hash=tokens.hash_token(seeded.resident_token)
+    )
+    assert len(made_by_page) == 1
+    assert made_by_page[0].revoked_at is not None
+    assert await tokens.authenticate(seeded.resident_token) is not None
     post = await Post.get(id=seeded.post.id)
     assert post.hidden_at is not None
     assert post.hidden_reason == "Annonce commerciale hors sujet (test navigateur)."

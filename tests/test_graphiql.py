@@ -111,13 +111,57 @@ async def test_a_forged_or_resident_cookie_does_not_open_the_ide(production, wor
         assert response.status_code == 303
 
 
-async def test_a_resident_token_is_refused_a_session_and_spent(production, world):
+async def test_a_resident_token_is_refused_a_session_in_production_and_still_works(
+    production, world
+):
     response = await production.post("/graphql/session", headers=bearer(world.alice_token))
+    viewer = await production.post(
+        "/graphql", json={"query": "{ viewer { displayName } }"}, headers=bearer(world.alice_token)
+    )
 
     assert response.status_code == 403
     assert response.json() == {"message": NOT_STAFF}
     assert "set-cookie" not in response.headers
+    assert not await is_revoked(world.alice_token)
+    assert viewer.json() == {"data": {"viewer": {"displayName": "Alice Dupont"}}}
+
+
+@pytest.mark.parametrize("role", [Role.CITY_STAFF, Role.CITY_INTEGRATION])
+async def test_city_accounts_are_refused_a_session_in_production_and_keep_their_token(
+    production, world, role
+):
+    _, token = await make_staff(role, "Ville", world.city)
+
+    response = await production.post("/graphql/session", headers=bearer(token))
+
+    assert response.status_code == 403
+    assert not await is_revoked(token)
+
+
+async def test_in_development_a_resident_gets_a_session_and_the_ide(api, world):
+    opened = await api.client.post("/graphql/session", headers=bearer(world.alice_token))
+
+    assert opened.status_code == 200
+    session_token = opened.json()["token"]
+    assert opened.json() == {"token": session_token, "expiresIn": 43200}
+    # Exchanged, the sign-in token ends; the session's token works in its place.
     assert await is_revoked(world.alice_token)
+    viewer = await api("{ viewer { displayName } }", token=session_token)
+    assert viewer == {"data": {"viewer": {"displayName": "Alice Dupont"}}}
+    page = await api.client.get("/graphql", headers=HTML)
+    assert page.status_code == 200
+    assert 'data-sign-in="optional"' in page.text
+
+
+async def test_the_sign_in_page_says_who_may_sign_in(api, production):
+    development = await api.client.get("/graphql/sign-in")
+    live = await production.get("/graphql/sign-in")
+
+    assert (
+        "<p>En développement, tout compte peut s'y connecter ; en production, seuls les "
+        "comptes de modération (MODERATOR ou ADMIN).</p>"
+    ) in development.text
+    assert "<p>Réservé aux comptes de modération (MODERATOR ou ADMIN).</p>" in live.text
 
 
 async def test_a_session_needs_a_valid_token(production):

@@ -1,9 +1,11 @@
 // A moderator's session in the real GraphiQL, in Debian's Chromium driven by playwright-core:
-// sign in, run ReportQueue from the contract, hide the reported post with Moderate, keep a
-// screenshot, sign out. Run by tests/test_browser.py, which seeds the data and starts uvicorn.
+// a resident is refused first (production), then the moderator signs in, runs ReportQueue
+// from the contract, hides the reported post with Moderate, keeps a screenshot, signs out.
+// Run by tests/test_browser.py, which seeds the data and starts uvicorn.
 //
 // Environment: QUARTIER_URL (the server), QUARTIER_MODERATOR_EMAIL, QUARTIER_MODERATOR_PASSWORD,
-// QUARTIER_POST_ID (the reported post's global ID), QUARTIER_SCREENSHOT (a .png path).
+// QUARTIER_RESIDENT_EMAIL, QUARTIER_RESIDENT_PASSWORD, QUARTIER_POST_ID (the reported post's
+// global ID), QUARTIER_SCREENSHOT (a .png path).
 // Exits 0 when every step passed; otherwise 1, with the failed step on stderr.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +32,8 @@ const TOTAL_TIMEOUT_MS = 80_000;
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CONTRACT = join(HERE, "..", "contract", "moderation", "moderation.graphql");
 const REASON = "Annonce commerciale hors sujet (test navigateur).";
+const NOT_STAFF =
+  "GraphiQL est réservé à la modération : ce compte n'a ni le rôle MODERATOR ni le rôle ADMIN.";
 
 const QUERY_EDITOR = ".graphiql-query-editor .CodeMirror";
 const VARIABLES_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror";
@@ -112,6 +116,18 @@ async function signIn(page, base, email, password) {
   await page.getByRole("button", { name: "Hide Documentation Explorer" }).click();
 }
 
+/** A resident's sign-in: the page stays on the sign-in form and shows the refusal. */
+async function refusedSignIn(page, base, email, password) {
+  await page.goto(`${base}/graphql`);
+  await page.waitForURL(`${base}/graphql/sign-in`);
+  await page.getByLabel("Adresse e-mail").fill(email);
+  await page.getByLabel("Mot de passe").fill(password);
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.getByRole("alert").filter({ hasText: NOT_STAFF }).waitFor();
+  if (page.url() !== `${base}/graphql/sign-in`) throw new Error(`the page went to ${page.url()}`);
+  await page.getByRole("button", { name: "Se connecter" }).and(page.locator(":enabled")).waitFor();
+}
+
 async function reportQueue(page, postId) {
   await typeInto(page, QUERY_EDITOR, contractOperation("ReportQueue"));
   const response = await run(page);
@@ -148,6 +164,8 @@ async function main() {
   const base = setting("QUARTIER_URL").replace(/\/$/, "");
   const email = setting("QUARTIER_MODERATOR_EMAIL");
   const password = setting("QUARTIER_MODERATOR_PASSWORD");
+  const residentEmail = setting("QUARTIER_RESIDENT_EMAIL");
+  const residentPassword = setting("QUARTIER_RESIDENT_PASSWORD");
   const postId = setting("QUARTIER_POST_ID");
   const screenshot = setting("QUARTIER_SCREENSHOT");
 
@@ -162,16 +180,24 @@ async function main() {
     })
   );
   const problems = [];
+  // The refusal is a 403 that Chromium reports on the console: expected, during that step.
+  let refusing = false;
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
     page.on("console", (message) => {
-      if (message.type() === "error") {
+      const refusal = refusing && message.text().includes("status of 403");
+      if (message.type() === "error" && !refusal) {
         problems.push(`console: ${message.text()} (${message.location().url || "no url"})`);
       }
     });
 
+    refusing = true;
+    await step("a resident is refused GraphiQL", () =>
+      refusedSignIn(page, base, residentEmail, residentPassword)
+    );
+    refusing = false;
     await step("sign in as a moderator", () => signIn(page, base, email, password));
     const report = await step("run ReportQueue", () => reportQueue(page, postId));
     console.log(`     queue: ${report.content.title} (${report.reportCount} report(s), ${report.reason})`);

@@ -12,6 +12,7 @@
   // The page carries its texts in the reader's language (server/ide_texts.py).
   var texts = document.body.dataset;
   var NOTICES = { session: texts.noticeSession, sortie: texts.noticeSortie };
+  var LOGOUT = "mutation Logout { logout { ok } }";
 
   var form = document.getElementById("sign-in");
   var button = form.querySelector("button");
@@ -41,6 +42,21 @@
     return result.token;
   }
 
+  // The server keeps a token it refuses a session to (the caller may use it elsewhere);
+  // this one was made for GraphiQL alone, so the page ends it itself.
+  async function logout(token) {
+    await fetch("/graphql", {
+      method: "POST",
+      credentials: "omit",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        Authorization: "Bearer " + token,
+      },
+      body: JSON.stringify({ query: LOGOUT, operationName: "Logout" }),
+    });
+  }
+
   async function openSession(token) {
     var response = await fetch("/graphql/session", {
       method: "POST",
@@ -48,7 +64,10 @@
       headers: { Authorization: "Bearer " + token },
     });
     var body = await response.json();
-    if (!response.ok) throw new Error(body.message);
+    if (!response.ok) {
+      await logout(token).catch(function () {});
+      throw new Error(body.message);
+    }
     return body.token;
   }
 
