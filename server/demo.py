@@ -15,10 +15,17 @@ from resolvers.accounts import new_letter_code
 from server import demo_data
 from server.demo_city import seed_city_side, seed_reports
 from server.demo_data import POSTS, SECTIONS, DemoPost, Section
+from server.demo_history import history
 from server.taxonomy import create_city
 
 # Comments and reactions never land in the future, however the post's timeline is written.
 LATEST = timedelta(minutes=5)
+# The neighbourhoods were set up eight months ago; their residents verified their addresses
+# over the next two (the k-th of a neighbourhood VERIFIED_DAYS - VERIFIED_STEP * k days ago),
+# so the open ones have months of history (server/demo_history.py).
+SINCE = timedelta(days=250)
+VERIFIED_DAYS = 240
+VERIFIED_STEP = 6
 
 
 def _slug(name: str) -> str:
@@ -75,7 +82,7 @@ class _Seeder:
             city=self.city,
             name=section.name,
             activation_threshold=section.threshold,
-            created_at=self.moment - timedelta(days=90),
+            created_at=self.moment - SINCE,
         )
         streets = [
             await Street.create(
@@ -88,7 +95,8 @@ class _Seeder:
         ]
         verified = []
         for k in range(section.verified):
-            verified_at = self.moment - timedelta(days=58 - 2 * k, hours=k + 5 * index)
+            ago = timedelta(days=VERIFIED_DAYS - VERIFIED_STEP * k, hours=k + 5 * index)
+            verified_at = self.moment - ago
             since = verified_at - timedelta(days=3)
             verified.append(await self.resident(streets[k % len(streets)], verified_at, since))
         for k in range(section.unverified):
@@ -139,14 +147,14 @@ class _Seeder:
                 Reaction(
                     post=row,
                     account=reactor,
-                    created_at=self._at(created_at, timedelta(minutes=25 * (k + 1))),
+                    created_at=self._at(created_at, timedelta(hours=demo.reaction_hours * (k + 1))),
                 )
                 for k, reactor in enumerate(reactors)
             ),
         ]
 
     async def staff(self) -> None:
-        since = self.moment - timedelta(days=90)
+        since = self.moment - SINCE
         for (email, name), role, city in (
             (demo_data.MODERATOR, Role.MODERATOR, None),
             (demo_data.CITY_STAFF, Role.CITY_STAFF, self.city),
@@ -161,9 +169,9 @@ class _Seeder:
             )
 
 
-async def seed_demo() -> bool:
+async def seed_demo(moment: datetime | None = None) -> bool:
     """Seed the demo city into an empty database; False (and nothing written) when the
-    database already has a city."""
+    database already has a city. Everything is dated relative to `moment` (now)."""
     if await City.exists():
         return False
     # One argon2 hash for every demo account: hashing each would take seconds.
@@ -171,14 +179,15 @@ async def seed_demo() -> bool:
     async with in_transaction():
         if await City.exists():
             return False
-        seeder = _Seeder(await create_city(demo_data.CITY), password_hash, now())
+        seeder = _Seeder(await create_city(demo_data.CITY), password_hash, moment or now())
         for index, section in enumerate(SECTIONS):
             await seeder.section(section, index)
         await VerificationLetter.bulk_create(seeder.letters)
         await seeder.staff()
         topics = dict(await Topic.filter(city=seeder.city).values_list("slug", "id"))
         rows: list[Comment | Reaction | PostTopic] = []
-        for demo in POSTS:
+        sizes = {name: len(people) for name, people in seeder.verified.items()}
+        for demo in (*history(seeder.moment, sizes), *POSTS):
             rows.extend(await seeder.post(demo, topics))
         await PostTopic.bulk_create([r for r in rows if isinstance(r, PostTopic)])
         await Comment.bulk_create([r for r in rows if isinstance(r, Comment)])

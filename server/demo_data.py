@@ -162,6 +162,8 @@ class DemoPost:
     reactions: int
     comments: tuple[DemoComment, ...] = ()
     share_with_city: bool = False
+    # Time between one reaction and the next.
+    reaction_hours: float = 25 / 60
 
 
 def _c(author: int, body: str, hours_later: float) -> DemoComment:

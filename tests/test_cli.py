@@ -1,5 +1,5 @@
-"""The operator command line, through the real `quartier` script where it matters, and the
-demo seed."""
+"""The operator command line, through the real `quartier` script where it matters (the demo
+seed is in tests/test_demo.py)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,10 @@ from datetime import UTC, datetime
 import pytest
 
 from models.accounts import Account, AuthToken, LetterStatus, Role, VerificationLetter
-from models.city import Announcement, Notification, TargetScope
-from models.community import Comment, Post, PostTopic, Reaction, Topic
+from models.community import Topic
 from models.geography import City, Neighbourhood, Street
-from models.moderation import Report
 from resolvers import passwords, tokens
-from server import demo_data, operations
-from server.demo import seed_demo
+from server import operations
 from server.imports import (
     CsvError,
     ImportSummary,
@@ -402,65 +399,3 @@ async def test_a_configuration_error_exits_2_with_one_line(database_url):
         "quartier: configuration error: QUARTIER_ENV must be 'development' or 'production', "
         "got 'staging'\n"
     )
-
-
-# --- demo --------------------------------------------------------------------------------
-
-
-async def test_seed_demo_creates_la_louviere_with_active_and_inactive_neighbourhoods():
-    assert await seed_demo() is True
-
-    rows = await Neighbourhood.all().order_by("name")
-    active = {n.name for n in rows if n.is_active}
-    assert [n.name for n in rows] == sorted(section.name for section in demo_data.SECTIONS)
-    assert active == {
-        "La Louvière centre",
-        "Haine-Saint-Paul",
-        "Strépy-Bracquegnies",
-        "Houdeng-Goegnies",
-    }
-    assert await Topic.all().order_by("id").values_list("slug", "label") == FRENCH_TOPICS
-    assert await VerificationLetter.filter(status=LetterStatus.PENDING).count() == 13
-    posts = await Post.all()
-    assert len(posts) == len(demo_data.POSTS)
-    assert {p.neighbourhood_id for p in posts} == {n.id for n in rows if n.is_active}
-    for post in posts:
-        assert post.comment_count == await Comment.filter(post=post).count()
-        assert post.reaction_count == await Reaction.filter(post=post).count()
-        assert await PostTopic.filter(post=post).count() >= 1
-    staff = await Account.filter(role__in=[Role.MODERATOR, Role.CITY_STAFF]).order_by("role")
-    assert [(a.email, a.role) for a in staff] == [
-        ("ville@demo.quartier.be", Role.CITY_STAFF),
-        ("moderation@demo.quartier.be", Role.MODERATOR),
-    ]
-    assert await passwords.verify_password(staff[1].password_hash, demo_data.PASSWORD)
-
-
-async def test_seed_demo_gives_the_city_and_the_moderators_something_to_look_at():
-    await seed_demo()
-
-    announcements = await Announcement.all().order_by("id").values_list("scope", "recipient_count")
-    centre = await Neighbourhood.get(name="La Louvière centre")
-    verified = await Account.filter(role=Role.RESIDENT, verified_at__isnull=False)
-    in_centre = [a for a in verified if a.neighbourhood_id == centre.id]
-    assert announcements == [
-        (TargetScope.CITY, len(verified)),
-        (TargetScope.NEIGHBOURHOODS, len(in_centre)),
-    ]
-    assert await Notification.all().count() == len(verified) + len(in_centre)
-    reports = await Report.all()
-    assert len(reports) == 2
-    assert len({r.content_id for r in reports}) == 1
-    assert (await Post.get(id=reports[0].content_id)).hidden_at is None
-
-
-async def test_seed_demo_is_skipped_on_a_database_that_has_a_city():
-    await support.make_city("Binche")
-
-    assert await seed_demo() is False
-    assert await City.all().values_list("name", flat=True) == ["Binche"]
-    assert await Account.all().count() == 0
-
-
-def test_the_demo_password_is_accepted_by_the_password_rules():
-    assert passwords.weakness(demo_data.PASSWORD) is None
