@@ -3,7 +3,7 @@ root types, and the hardening every request goes through."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 import strawberry
@@ -202,9 +202,17 @@ class SubgraphSchema(QuartierSchema):
         return [*super().schema_directives_in_use, *self.cut.applied]
 
 
-def build_schema(*, production: bool, subgraph: Subgraph | str | None = None) -> Schema:
-    """The monolith (both sides at one endpoint), or one subgraph of the federated API."""
+def build_schema(
+    *,
+    production: bool,
+    subgraph: Subgraph | str | None = None,
+    observers: Sequence[Any] = (),
+) -> Schema:
+    """The monolith (both sides at one endpoint), or one subgraph of the federated API.
+    `observers` (the server's logging, metrics and tracing extensions) run outermost, so
+    they see what the client gets."""
     extensions: list = [
+        *observers,
         # The same rule classes for every request: ValidationCache keys on them.
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -1,14 +1,15 @@
-"""The Starlette application: GraphQL at /graphql, GraphiQL beside it, a health check, CORS."""
+"""The Starlette application: GraphQL at /graphql, GraphiQL beside it, probes, metrics, CORS,
+and the request log around it all."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
@@ -24,7 +25,13 @@ from server import city_auth, db, graphiql, i18n
 from server.auth import authenticate, bearer_token
 from server.mail import pages as mail_pages
 from server.mail import service as mail_service
+from server.observability import health, logs, metrics, runtime
+from server.observability.extension import OperationRecorder
+from server.observability.middleware import RequestObserver
 from server.settings import Settings
+
+if TYPE_CHECKING:
+    from server.observability.tracing import Tracing
 
 
 class QuartierGraphQL(GraphQL):
@@ -76,8 +83,13 @@ class QuartierGraphQL(GraphQL):
         return await super().process_result(request, result)
 
 
-async def health(_request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+def tracing_for(settings: Settings, subgraph: Subgraph | None) -> Tracing | None:
+    """OpenTelemetry only when a collector is configured: otherwise not even imported."""
+    if settings.otlp_endpoint is None:
+        return None
+    from server.observability import tracing
+
+    return tracing.enable("quartier" if subgraph is None else f"quartier-{subgraph.value}")
 
 
 def create_app(
@@ -89,11 +101,16 @@ def create_app(
     """The app: the monolith, or one subgraph. `manage_database=False` leaves Tortoise to the
     caller (tests do that)."""
     settings = settings or Settings.from_env()
-    schema = build_schema(production=settings.production, subgraph=subgraph)
+    tracing = tracing_for(settings, subgraph)
+    observers: list[Any] = [OperationRecorder]
+    if tracing is not None:
+        observers.append(tracing.extension())
+    schema = build_schema(production=settings.production, subgraph=subgraph, observers=observers)
     graphql = QuartierGraphQL(schema, settings)
     if subgraph is Subgraph.CITY:
         graphql.authenticate = city_auth.authenticate
 
+    readiness = health.Readiness(settings)
     origins = list(settings.cors_origins)
     lifespan = db.lifespan(
         settings.database_url, settings.db_pool_max, manage_database=manage_database
@@ -105,9 +122,12 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *graphiql.routes(settings),
             *mail_pages.routes(settings),
-            Route("/healthz", health),
+            Route("/healthz", health.healthz),
+            Route("/readyz", readiness.endpoint),
+            Route("/metrics", metrics.endpoint(settings)),
         ],
         middleware=[
+            Middleware(RequestObserver, tracing=tracing),
             Middleware(
                 CORSMiddleware,
                 allow_origins=origins,
@@ -118,12 +138,14 @@ def create_app(
                 allow_methods=["GET", "POST", "OPTIONS"],
                 allow_headers=["Authorization", "Content-Type"],
                 max_age=600,
-            )
+            ),
         ],
-        lifespan=lifespan,
+        lifespan=runtime.lifespan(lifespan, readiness, tracing),
     )
 
 
-def app_from_env() -> Starlette:
-    """Factory for uvicorn (`server.app:app_from_env`, with --factory)."""
-    return create_app()
+def app_from_env(subgraph: Subgraph | None = None) -> Starlette:
+    """Factory for uvicorn (`server.app:app_from_env`, with --factory): a server process,
+    whose logs are JSON lines on stdout."""
+    logs.configure()
+    return create_app(subgraph=subgraph)

@@ -49,6 +49,8 @@ READS: Final[dict[str, tuple[str, ...] | None]] = {
     "notification": ALL,
     # Publishing queues e-mails to those who want them (resolvers/outbox.py).
     "notification_preference": ("account_id", "kind", "email"),
+    # /readyz checks that every migration is applied.
+    "tortoise_migrations": ("app", "name"),
 }
 # Table: what the city's side writes (publishing, answers to consultations, reading one's
 # notifications).

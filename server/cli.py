@@ -37,6 +37,8 @@ def _safe_url(url: str) -> str:
 
 
 def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    db.require_existing(settings.database_url)
+
     async def run() -> T:
         await db.start(settings.database_url, settings.db_pool_max)
         try:
@@ -94,15 +96,33 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         os.environ["QUARTIER_WITH_WORKER"] = "1"
         where = (settings.smtp_url and _safe_url(settings.smtp_url)) or f"{settings.mail_dir}/*.eml"
         _print(f"E-mail worker: on, sending to {where}")
+    run_uvicorn(settings, args)
+
+
+def run_uvicorn(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
-    uvicorn.run(
-        f"server.subgraphs:{args.subgraph}_app" if args.subgraph else "server.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-    )
+    from server.observability import listener, registry
+    from server.observability.logs import UVICORN_LOG_CONFIG
+
+    # Each worker counts its own requests: with several, they share a directory of metric
+    # files (prometheus-client's multiprocess mode) that a scrape of any of them adds up.
+    made = registry.prepare_multiprocess() if args.workers > 1 else None
+    try:
+        if settings.metrics_listen:
+            listener.start(settings.metrics_listen)
+        uvicorn.run(
+            f"server.subgraphs:{args.subgraph}_app" if args.subgraph else "server.app:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_config=UVICORN_LOG_CONFIG,
+            # One JSON line per request replaces it (server/observability/middleware.py).
+            access_log=False,
+        )
+    finally:
+        registry.remove(made)
 
 
 def migrate(settings: Settings, _args: argparse.Namespace) -> None:
@@ -183,6 +203,8 @@ def neighbourhood_threshold(settings: Settings, args: argparse.Namespace) -> Non
 
 
 def letters_export(settings: Settings, args: argparse.Namespace) -> None:
+    # Before the output file is opened: a refusal leaves no empty file behind.
+    db.require_existing(settings.database_url)
     if args.out is None:
         count = _with_database(settings, lambda: operations.write_pending_letters(sys.stdout))
         sys.stdout.flush()
@@ -299,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         args.handler(settings, args)
-    except CommandError as error:
+    except (CommandError, db.MissingDatabase) as error:
         print(f"quartier: {error}", file=sys.stderr)
         return 1
     except (DBConnectionError, OperationalError) as error:

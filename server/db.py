@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
@@ -43,6 +44,31 @@ def tortoise_config(database_url: str, pool_max: int = 10) -> dict[str, Any]:
 
 # For the `tortoise` command (makemigrations): `[tool.tortoise]` in pyproject.toml points here.
 TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL") or DEFAULT_URL)
+
+
+class MissingDatabase(Exception):
+    """A command that reads the database was pointed at a SQLite file that does not exist."""
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file a sqlite:// URL names, made absolute; None for other databases and memory."""
+    if not database_url.startswith("sqlite://"):
+        return None
+    raw = database_url.removeprefix("sqlite://").split("?", 1)[0]
+    if raw in ("", ":memory:"):
+        return None
+    return Path(raw).resolve()
+
+
+def require_existing(database_url: str) -> None:
+    """SQLite creates a missing file on connect: an empty database in whatever directory the
+    command ran from, then "no such table". Refused instead, naming the file looked for."""
+    path = sqlite_path(database_url)
+    if path is not None and not path.exists():
+        raise MissingDatabase(
+            f"no database at {path} (DATABASE_URL={database_url}): "
+            "run `quartier migrate` to create it, or set DATABASE_URL to your database"
+        )
 
 
 async def migrate(database_url: str) -> None:

@@ -158,6 +158,7 @@ async def sign_in_page(request: Request, settings: Settings) -> HTMLResponse:
 
 def routes(settings: Settings) -> list[Route]:
     """The pages and assets beside /graphql (which Strawberry serves, IDE page included)."""
+
     async def sign_in(request: Request) -> HTMLResponse:
         return await sign_in_page(request, settings)
 

@@ -69,6 +69,13 @@ class Settings:
     secret_key: str | None = None
     # `quartier serve` runs the e-mail worker in-process (--with-worker, on with --demo).
     with_worker: bool = False
+    # /metrics on the API's own port: open in development; in production only with this
+    # bearer token (unset: not served there, only on `metrics_listen`).
+    metrics_token: str | None = None
+    # host:port of a listener that serves nothing but /metrics, started by `quartier serve`.
+    metrics_listen: str | None = None
+    # OpenTelemetry's own variable: traces go to this OTLP/HTTP collector; unset, no tracing.
+    otlp_endpoint: str | None = None
 
     @property
     def production(self) -> bool:
@@ -109,6 +116,9 @@ class Settings:
             redis_url=os.environ.get("QUARTIER_REDIS_URL", "").strip() or None,
             redis_prefix=os.environ.get("QUARTIER_REDIS_PREFIX", "").strip() or cls.redis_prefix,
             **_mail_settings(cls),
+            metrics_token=_metrics_token(),
+            metrics_listen=_listen_address("QUARTIER_METRICS_LISTEN"),
+            otlp_endpoint=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip() or None,
         )
 
 
@@ -139,3 +149,32 @@ def _mail_settings(cls: type[Settings]) -> dict[str, Any]:
         "secret_key": os.environ.get("QUARTIER_SECRET_KEY", "").strip() or None,
         "with_worker": os.environ.get("QUARTIER_WITH_WORKER", "").strip() in ("1", "true"),
     }
+
+
+# A token short enough to guess would open the metrics to anyone who tries.
+METRICS_TOKEN_MIN = 24
+
+
+def _metrics_token() -> str | None:
+    token = os.environ.get("QUARTIER_METRICS_TOKEN", "").strip() or None
+    if token is not None and len(token) < METRICS_TOKEN_MIN:
+        raise SettingsError(
+            f"QUARTIER_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN} characters long"
+        )
+    return token
+
+
+def _listen_address(name: str) -> str | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"{name} must be host:port (such as 0.0.0.0:9100), got {raw!r}")
+    return raw
+
+
+def listen_address(raw: str) -> tuple[str, int]:
+    """`host:port` (validated by the settings) as a pair; `[::1]:9100` gives `::1`."""
+    host, _, port = raw.rpartition(":")
+    return host.strip("[]"), int(port)

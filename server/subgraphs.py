@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from schema.subgraphs import Subgraph
-from server.app import create_app
+from server.app import app_from_env
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
 
 def community_app() -> Starlette:
-    return create_app(subgraph=Subgraph.COMMUNITY)
+    return app_from_env(Subgraph.COMMUNITY)
 
 
 def city_app() -> Starlette:
-    return create_app(subgraph=Subgraph.CITY)
+    return app_from_env(Subgraph.CITY)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import subprocess
 import sys
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +19,7 @@ from models.accounts import Account, AuthToken, LetterStatus, Role, Verification
 from models.community import Topic
 from models.geography import City, Neighbourhood, Street
 from resolvers import passwords, tokens
-from server import operations
+from server import cli, operations
 from server.imports import (
     CsvError,
     ImportSummary,
@@ -399,3 +401,78 @@ async def test_a_configuration_error_exits_2_with_one_line(database_url):
         "quartier: configuration error: QUARTIER_ENV must be 'development' or 'production', "
         "got 'staging'\n"
     )
+
+
+# --- a database that is not there --------------------------------------------------------
+
+SCRIPT = Path(sys.executable).with_name("quartier")
+
+
+def run_script(cwd: Path, *args: str) -> Run:
+    """The installed `quartier` command, run from `cwd` without DATABASE_URL: the default
+    SQLite file is then relative to that directory."""
+    env = {
+        k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("QUARTIER_")
+    }
+    done = subprocess.run(
+        [str(SCRIPT), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def test_the_script_refuses_a_sqlite_file_that_does_not_exist_and_names_it(tmp_path):
+    run = run_script(tmp_path, "letters", "export")
+
+    assert (run.code, run.out, run.err) == (1, "", refusal_for(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def refusal_for(directory: Path) -> str:
+    return (
+        f"quartier: no database at {directory / 'quartier.sqlite3'} "
+        "(DATABASE_URL=sqlite://quartier.sqlite3): run `quartier migrate` to create it, "
+        "or set DATABASE_URL to your database\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["token", "create", "--role", "CITY_INTEGRATION", "--name", "Portail"],
+        ["token", "revoke", "Portail"],
+        ["account", "create", "--email", "m@exemple.be", "--role", "MODERATOR",
+         "--password", "Terril-Bleu-2026!"],
+        ["streets", "import", "streets.csv"],
+        ["neighbourhoods", "threshold", "Maurage", "3"],
+        ["letters", "export", "--out", "letters.csv"],
+        ["worker"],
+        ["mail", "status"],
+    ],
+)  # fmt: skip
+def test_every_command_but_serve_and_migrate_refuses_a_missing_sqlite_file(
+    tmp_path, monkeypatch, capsys, args
+):
+    (tmp_path / "streets.csv").write_text(STREETS_CSV)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    code = cli.main(args)
+
+    assert (code, capsys.readouterr().err) == (1, refusal_for(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["streets.csv"]
+
+
+def test_migrate_creates_the_file_and_the_commands_then_use_it(tmp_path):
+    migrated = run_script(tmp_path, "migrate")
+    exported = run_script(tmp_path, "letters", "export")
+
+    assert (migrated.code, migrated.out) == (
+        0,
+        "Migrations applied to sqlite://quartier.sqlite3\n",
+    )
+    assert (exported.code, exported.out, exported.err) == (
+        0,
+        "code,recipient_name,street,house_number,postal_code,neighbourhood,created_at\n",
+        "0 pending letters exported.\n",
+    )
+    assert (tmp_path / "quartier.sqlite3").is_file()

@@ -41,6 +41,7 @@ def log_to_stderr() -> None:
 
 def worker(settings: Settings, _args: argparse.Namespace) -> None:
     check_can_send(settings)
+    db.require_existing(settings.database_url)
     log_to_stderr()
 
     async def run() -> None:
@@ -88,6 +89,8 @@ async def _status() -> list[str]:
 
 
 def status(settings: Settings, _args: argparse.Namespace) -> None:
+    db.require_existing(settings.database_url)
+
     async def run() -> list[str]:
         await db.start(settings.database_url, settings.db_pool_max)
         try:
