@@ -158,9 +158,14 @@ async def test_the_sign_in_page_says_who_may_sign_in(api, production):
     live = await production.get("/graphql/sign-in")
 
     assert (
-        "<p>En développement, tout compte peut s'y connecter ; en production, seuls les "
+        "<p>En développement, tout compte peut s&#x27;y connecter ; en production, seuls les "
         "comptes de modération (MODERATOR ou ADMIN).</p>"
     ) in development.text
+    english = await api.client.get("/graphql/sign-in", headers={"Accept-Language": "en"})
+    assert (
+        "<p>In development any account may sign in; in production only moderation accounts "
+        "(MODERATOR or ADMIN).</p>"
+    ) in english.text
     assert "<p>Réservé aux comptes de modération (MODERATOR ou ADMIN).</p>" in live.text
 
 
