@@ -22,6 +22,18 @@ from tests import support
 from tests.support import Api
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The closing lines say what was skipped for lack of what (PostgreSQL, Node packages,
+    Chromium, Redis): a green run on a bare machine is not a full one."""
+    reasons = []
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reasons.append(longrepr[2] if isinstance(longrepr, tuple) else str(longrepr))
+    line = support.skip_summary(reasons)
+    if line is not None:
+        terminalreporter.write_line(line, yellow=True)
+
+
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
     admin = support.postgres_admin_url()

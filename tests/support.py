@@ -283,3 +283,29 @@ def count_statements() -> Iterator[list[str]]:
     handler = _StatementCounter()
     with sql_log(handler):
         yield handler.statements
+
+
+# --- what was skipped, in one line -------------------------------------------------------
+
+# Why a test skips, by what it lacks: the first needle found in the reason names it.
+SKIP_CAUSES = (
+    ("for lack of Node packages (npm ci --prefix gateway, --prefix tests/browser)",
+     ("node_modules", "node is missing", "npm ci")),
+    ("for lack of Chromium (apt-get install chromium)", ("chromium",)),
+    ("for lack of PostgreSQL (set QUARTIER_TEST_POSTGRES_URL)", ("postgres",)),
+    ("for lack of Redis", ("redis",)),
+    ("for lack of the shared/ contract beside the clone", ("shared/",)),
+)  # fmt: skip
+OTHER_CAUSE = "for other reasons (pytest -rs lists them)"
+
+
+def skip_summary(reasons: list[str]) -> str | None:
+    """One line saying how many tests were skipped for lack of what; None when none were."""
+    if not reasons:
+        return None
+    counts = dict.fromkeys([cause for cause, _ in SKIP_CAUSES] + [OTHER_CAUSE], 0)
+    for reason in reasons:
+        lower = reason.lower()
+        found = (c for c, needles in SKIP_CAUSES if any(n in lower for n in needles))
+        counts[next(found, OTHER_CAUSE)] += 1
+    return "skipped: " + ", ".join(f"{n} {cause}" for cause, n in counts.items() if n)
