@@ -18,17 +18,8 @@ from server import demo_data
 from server.demo import seed_demo
 from server.demo_history import history
 from tests import support
+from tests.test_cli import FRENCH_TOPICS
 
-FRENCH_TOPICS = [
-    ("mobilite", "Mobilité"),
-    ("travaux", "Travaux"),
-    ("securite", "Sécurité"),
-    ("environnement", "Environnement"),
-    ("proprete", "Propreté"),
-    ("entraide", "Entraide"),
-    ("objets", "Objets"),
-    ("evenements", "Événements"),
-]
 ACTIVE = {"La Louvière centre", "Haine-Saint-Paul", "Strépy-Bracquegnies", "Houdeng-Goegnies"}
 # A fixed moment makes the generated history, and so the figures, exact.
 MOMENT = datetime(2026, 6, 17, 9, 30, tzinfo=UTC)
