@@ -102,12 +102,17 @@ function expect(condition, message, response) {
   if (!condition) throw new Error(`${message}; the response pane shows ${JSON.stringify(response)}`);
 }
 
-async function signIn(page, base, email, password) {
+/** /graphql sends a browser without a session to the sign-in form, which this fills in. */
+async function submitSignIn(page, base, email, password) {
   await page.goto(`${base}/graphql`);
   await page.waitForURL(`${base}/graphql/sign-in`);
   await page.getByLabel("Adresse e-mail").fill(email);
   await page.getByLabel("Mot de passe").fill(password);
   await page.getByRole("button", { name: "Se connecter" }).click();
+}
+
+async function signIn(page, base, email, password) {
+  await submitSignIn(page, base, email, password);
   await page.waitForURL(`${base}/graphql`);
   await page.locator(QUERY_EDITOR).waitFor();
   // GraphiQL fetched the schema (introspection, allowed to moderators): the docs show it.
@@ -118,11 +123,7 @@ async function signIn(page, base, email, password) {
 
 /** A resident's sign-in: the page stays on the sign-in form and shows the refusal. */
 async function refusedSignIn(page, base, email, password) {
-  await page.goto(`${base}/graphql`);
-  await page.waitForURL(`${base}/graphql/sign-in`);
-  await page.getByLabel("Adresse e-mail").fill(email);
-  await page.getByLabel("Mot de passe").fill(password);
-  await page.getByRole("button", { name: "Se connecter" }).click();
+  await submitSignIn(page, base, email, password);
   await page.getByRole("alert").filter({ hasText: NOT_STAFF }).waitFor();
   if (page.url() !== `${base}/graphql/sign-in`) throw new Error(`the page went to ${page.url()}`);
   await page.getByRole("button", { name: "Se connecter" }).and(page.locator(":enabled")).waitFor();
