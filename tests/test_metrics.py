@@ -197,6 +197,35 @@ async def test_open_websockets_are_counted_while_they_last():
     assert (during, value("quartier_websocket_connections")) == (before + 1, before)
 
 
+async def test_a_refused_websocket_is_counted_as_a_403_and_never_as_open():
+    async def refuse(websocket: WebSocket) -> None:
+        await websocket.close()
+
+    app = RequestObserver(Starlette(routes=[WebSocketRoute("/ws", refuse)]))
+    sent: list[dict] = []
+    scope = {"type": "websocket", "path": "/ws", "headers": [], "query_string": b"",
+             "scheme": "ws", "server": ("quartier.test", 80), "subprotocols": []}  # fmt: skip
+    refused = value(
+        "quartier_http_requests_total", handler="other", method="WEBSOCKET", status="403"
+    )
+    opened = value("quartier_websocket_connections")
+
+    async def receive() -> dict:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+
+    assert [m["type"] for m in sent] == ["websocket.close"]
+    assert value("quartier_websocket_connections") == opened
+    assert (
+        value("quartier_http_requests_total", handler="other", method="WEBSOCKET", status="403")
+        == refused + 1
+    )
+
+
 # --- who may read them -------------------------------------------------------------------
 
 

@@ -88,6 +88,8 @@ class RequestObserver:
                 accepted = True
                 status = 101
                 metrics.WEBSOCKETS.inc()
+            elif message["type"] == "websocket.close" and not accepted:
+                status = 403  # a handshake refused: the server answers it with a 403
             await send(message)
 
         # A websocket carries many operations over its life: the record is per HTTP request.
