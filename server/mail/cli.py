@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ from tortoise.functions import Count, Min
 from models.mail import MailStatus, OutboxMessage
 from server import db
 from server.mail.worker import Worker
+from server.observability import logs
 from server.operations import CommandError
 
 if TYPE_CHECKING:
@@ -30,19 +30,16 @@ def check_can_send(settings: Settings) -> None:
         raise CommandError("QUARTIER_SECRET_KEY must be set to send e-mail in production")
 
 
-def log_to_stderr() -> None:
-    logger = logging.getLogger("quartier.mail")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+def configure_logging() -> None:
+    """The worker's lines as JSON on stdout, like the API's (server/observability/logs.py):
+    one format for a log shipper, whichever process the worker runs in."""
+    logs.configure()
 
 
 def worker(settings: Settings, _args: argparse.Namespace) -> None:
     check_can_send(settings)
     db.require_existing(settings.database_url)
-    log_to_stderr()
+    configure_logging()
 
     async def run() -> None:
         await db.start(settings.database_url, settings.db_pool_max)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from server.mail.cli import check_can_send, log_to_stderr
+from server.mail.cli import check_can_send, configure_logging
 from server.mail.worker import Worker
 from server.settings import Settings
 
@@ -17,7 +17,7 @@ from server.settings import Settings
 async def in_process(settings: Settings) -> AsyncIterator[None]:
     """Runs the worker while the app runs; the database must be started already."""
     check_can_send(settings)
-    log_to_stderr()
+    configure_logging()
     stop = asyncio.Event()
     task = asyncio.create_task(Worker(settings).run(stop))
     try:
