@@ -289,8 +289,8 @@ def count_statements() -> Iterator[list[str]]:
 
 # Why a test skips, by what it lacks: the first needle found in the reason names it.
 SKIP_CAUSES = (
-    ("for lack of Node packages (npm ci --prefix gateway, --prefix tests/browser)",
-     ("node_modules", "node is missing", "npm ci")),
+    ("for lack of Node or its packages (npm ci --prefix gateway, tests/browser, tests/clients)",
+     ("node_modules", "node is ", "npm ci")),
     ("for lack of Chromium (apt-get install chromium)", ("chromium",)),
     ("for lack of PostgreSQL (set QUARTIER_TEST_POSTGRES_URL)", ("postgres",)),
     ("for lack of Redis", ("redis",)),

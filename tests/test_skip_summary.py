@@ -16,13 +16,15 @@ def test_the_summary_counts_skips_by_what_they_lack():
         "gateway/node_modules is missing: run `npm ci --prefix gateway`",
         "the browser test needs Chromium and playwright-core: /usr/bin/chromium is missing",
         "the browser test needs Chromium and playwright-core: node is missing",
+        "node is not installed",
         "Redis at redis://127.0.0.1:6379/0 does not answer: Connection refused",
         "no shared/ checkout beside this clone",
         "something else entirely",
     ]
 
     assert skip_summary(reasons) == (
-        "skipped: 2 for lack of Node packages (npm ci --prefix gateway, --prefix tests/browser), "
+        "skipped: 3 for lack of Node or its packages "
+        "(npm ci --prefix gateway, tests/browser, tests/clients), "
         "1 for lack of Chromium (apt-get install chromium), "
         "2 for lack of PostgreSQL (set QUARTIER_TEST_POSTGRES_URL), "
         "1 for lack of Redis, "
