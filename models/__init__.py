@@ -8,4 +8,5 @@ MODEL_MODULES = [
     "models.moderation",
     "models.city",
     "models.mail",
+    "models.insights",
 ]

@@ -43,6 +43,11 @@ class Announcement(Model):
     scope = fields.CharEnumField(TargetScope, max_length=20)
     # Fixed at publication: the audience is the verified residents of the target then.
     recipient_count = fields.IntField(default=0)
+    # Kept beside the notifications rather than counted from them: a recipient who erases
+    # their account takes their notifications along, and a published figure must not move.
+    read_count = fields.IntField(default=0)
+    # Decided at publication with the figures around it then (resolvers/small_counts.py).
+    audience_suppressed = fields.BooleanField(default=False)
     published_at = fields.DatetimeField()
 
     class Meta:
@@ -119,10 +124,14 @@ class ConsultationAnswer(Model):
         "quartier.ConsultationOption", related_name="answers", on_delete=fields.CASCADE
     )
     option_id: int
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
-        "quartier.Account", related_name="consultation_answers", on_delete=fields.CASCADE
+    # Null once the resident erased their account: the answer stays as an anonymous count.
+    account: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "quartier.Account",
+        related_name="consultation_answers",
+        null=True,
+        on_delete=fields.CASCADE,
     )
-    account_id: int
+    account_id: int | None
     # Where the resident lived when answering: results per neighbourhood group by it.
     neighbourhood: fields.ForeignKeyRelation[Neighbourhood] = fields.ForeignKeyField(
         "quartier.Neighbourhood", related_name="consultation_answers", on_delete=fields.RESTRICT

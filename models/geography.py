@@ -17,6 +17,8 @@ def fold(text: str) -> str:
 class City(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=120, unique=True)
+    # An IANA name: the city's roles see a post's day at midnight in this zone.
+    time_zone = fields.CharField(max_length=64, default="Europe/Brussels")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -32,6 +34,8 @@ class Neighbourhood(Model):
     name = fields.CharField(max_length=120)
     activation_threshold = fields.IntField(default=10)
     activated_at = fields.DatetimeField(null=True)
+    # topicInsights: the days before this one are frozen in `insight_day` (models/insights.py).
+    insights_frozen_until = fields.DateField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -1,10 +1,12 @@
 """Roles and the Strawberry permission classes that say who may see and do what."""
 
 from permissions.classes import (
+    CanNameCommenter,
     CanReadCityAggregates,
     CanReadNeighbourhoodPosts,
     CanReadPostContent,
     CanReadResidentContent,
+    CanSeePreciseTimes,
     IsAuthenticated,
     IsAuthorOrStaff,
     IsCityStaff,
@@ -18,10 +20,12 @@ from permissions.roles import CITY_ROLES, STAFF_ROLES, Role
 __all__ = [
     "CITY_ROLES",
     "STAFF_ROLES",
+    "CanNameCommenter",
     "CanReadCityAggregates",
     "CanReadNeighbourhoodPosts",
     "CanReadPostContent",
     "CanReadResidentContent",
+    "CanSeePreciseTimes",
     "IsAuthenticated",
     "IsAuthorOrStaff",
     "IsCityStaff",

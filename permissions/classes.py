@@ -8,6 +8,7 @@ empty list, with no error, so a city integration can fetch metadata in one query
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from strawberry.extensions.field_extension import FieldExtension
@@ -15,8 +16,13 @@ from strawberry.permission import BasePermission, PermissionExtension
 from tortoise.timezone import now
 
 from permissions.roles import Role, is_city_role, is_resident, is_staff
-from permissions.rules import can_read_post_content, can_view_neighbourhood
 from permissions.text import tr
+from permissions.visibility import (
+    can_name_writer,
+    can_read_feed,
+    can_read_post_content,
+    sees_precise_times,
+)
 
 if TYPE_CHECKING:
     from strawberry.types import Info
@@ -85,8 +91,8 @@ class CanReadResidentContent(BasePermission):
 
 
 class CanReadPostContent(BasePermission):
-    """Title, body, author and comments of a post: its neighbours and moderators; the city
-    only when the author shared the post with it."""
+    """Title, body, author and comments of a post: its verified neighbours and moderators;
+    the city only while the author shares the post with it."""
 
     message = tr("Contenu non visible pour ce compte.")
 
@@ -94,13 +100,35 @@ class CanReadPostContent(BasePermission):
         return can_read_post_content(_viewer(info), source.row)
 
 
+class CanSeePreciseTimes(BasePermission):
+    """A post's `updatedAt` and `version`: not for the city's roles, unless shared."""
+
+    message = "Non visible pour les comptes de la ville."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return sees_precise_times(_viewer(info), source.row)
+
+
+class CanNameCommenter(BasePermission):
+    """Who wrote a comment: the city's roles only when it is the post's author (the comment
+    carries its post as `post`)."""
+
+    message = "Auteur non visible pour les comptes de la ville."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = _viewer(info)
+        if source.post is None:
+            return not is_city_role(viewer)
+        return can_name_writer(viewer, source.post, source.row.author_id)
+
+
 class CanReadNeighbourhoodPosts(BasePermission):
-    """The feed of a neighbourhood: its residents, its city's accounts, moderators."""
+    """The feed of a neighbourhood: its verified residents, its city's accounts, moderators."""
 
     message = tr("Fil non visible pour ce compte.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return can_view_neighbourhood(_viewer(info), source.row)
+        return can_read_feed(_viewer(info), source.row)
 
 
 class CanSeeConsultationResults(BasePermission):
@@ -138,10 +166,23 @@ def requires(*permissions: type[BasePermission]) -> list[FieldExtension]:
     return [PermissionExtension(permissions=checks, use_directives=False)]
 
 
-def content(*permissions: type[BasePermission]) -> list[FieldExtension]:
-    """Extensions for a content field: hidden (null, or empty) without an error."""
-    return [
-        PermissionExtension(
-            permissions=[p() for p in permissions], fail_silently=True, use_directives=False
-        )
-    ]
+class _HiddenAs(PermissionExtension):
+    """Fails silently with a value of the field's own type (an empty connection, say)."""
+
+    def __init__(self, permissions: list[BasePermission], hidden: Callable[[], Any]) -> None:
+        super().__init__(permissions=permissions, fail_silently=True, use_directives=False)
+        self.hidden = hidden
+
+    def _on_unauthorized(self, permission: BasePermission) -> Any:
+        return self.hidden()
+
+
+def content(
+    *permissions: type[BasePermission], hidden: Callable[[], Any] | None = None
+) -> list[FieldExtension]:
+    """Extensions for a content field: hidden without an error: null, an empty list, or what
+    `hidden` makes (an empty connection, where the contract promises one)."""
+    checks = [p() for p in permissions]
+    if hidden is not None:
+        return [_HiddenAs(checks, hidden)]
+    return [PermissionExtension(permissions=checks, fail_silently=True, use_directives=False)]

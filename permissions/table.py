@@ -87,25 +87,46 @@ class Access(Enum):
         (UA, V, V, V, V, V, H, H),
     )
     IN_REACH = (
-        "A neighbourhood or a post: its residents, verified or not, its city's accounts and "
-        "moderators; null for residents elsewhere.",
+        "A neighbourhood (its name, activity and progress): its residents, verified or not, "
+        "its city's accounts and moderators; null for residents elsewhere.",
         (UA, V, V, H, V, V, V, V),
     )
+    POST_IN_REACH = (
+        "A post: its neighbourhood's verified residents, its city's accounts and moderators; "
+        "null for an unverified account and for residents elsewhere.",
+        (UA, H, V, H, V, V, V, V),
+    )
     POST_METADATA = (
-        "A post's kind, createdAt, topics, counts and sharedWithCity, and the feed that lists "
-        "them: neighbours, city roles, moderators.",
-        (H, V, V, H, V, V, V, V),
+        "A post's kind, createdAt (the day alone for city roles, unless shared), topics, "
+        "counts and sharedWithCity, and the feed that lists them: verified neighbours, city "
+        "roles, moderators.",
+        (H, H, V, H, V, V, V, V),
     )
     POST_CONTENT = (
-        "A post's title and body: neighbours and moderators; city roles only when the author "
-        "shared the post with the city.",
-        (H, V, V, H, SHARED, SHARED, V, V),
+        "A post's title and body: verified neighbours and moderators; city roles only while "
+        "the author shares the post with the city.",
+        (H, H, V, H, SHARED, SHARED, V, V),
+    )
+    PRECISE_TIME = (
+        "A post's updatedAt and version: as POST_CONTENT (city roles get createdAt's day).",
+        (H, H, V, H, SHARED, SHARED, V, V),
     )
     # As the contract README: author and comments go with title and body. Comments and the
     # author reached through a shared post carry the post's consent (CanReadResidentContent).
     DISCUSSION = (
-        "Who wrote a post, its comments, their text and authors: as POST_CONTENT.",
-        (H, V, V, H, SHARED, SHARED, V, V),
+        "Who wrote a post, its comments (an empty connection when hidden), their text: as "
+        "POST_CONTENT.",
+        (H, H, V, H, SHARED, SHARED, V, V),
+    )
+    COMMENTER = (
+        "Who wrote a comment: verified neighbours and moderators; under a shared post city "
+        "roles see only the post's author named (the world's comment is a neighbour's: null).",
+        (H, H, V, H, H, H, V, V),
+    )
+    PROGRESS = (
+        "A neighbourhood's registered and verified counts: exact for its own residents, "
+        "verified or not, and moderators; anyone else gets null below the threshold.",
+        (ANS, V, V, ANS, ANS, ANS, V, V),
     )
     PARTICIPANTS = (
         "Private conversations: their participants only.",
@@ -128,9 +149,18 @@ class Access(Enum):
         (UA, H, V, H, V, V, V, V),
     )
     CITY_AGGREGATE = (
-        "Figures about residents (recipients, readers, answers per neighbourhood, topic "
-        "insights): city roles and moderators; null or empty for residents.",
+        "Figures about residents (topic insights, whether a count is suppressed): city roles "
+        "and moderators; null or empty for residents.",
         (H, H, H, H, V, V, V, V),
+    )
+    CITY_FIGURE = (
+        "A count of residents for city roles and moderators (recipients, readers, audience): "
+        "null when small; null or empty for residents.",
+        (H, H, H, H, ANS, ANS, ANS, ANS),
+    )
+    RESULTS_BY_PLACE = (
+        "Answers per neighbourhood: moderators; city roles once the consultation has closed.",
+        (H, H, H, H, CLOSED, CLOSED, V, V),
     )
     RESULTS = (
         "A consultation's totals: city roles and moderators; residents once it has closed.",
@@ -178,7 +208,7 @@ FIELDS: dict[str, Access] = {
     "Query.streets": Access.ANYONE,
     "Query.neighbourhood": Access.IN_REACH,
     "Query.topics": Access.OWN_CITY,
-    "Query.post": Access.IN_REACH,
+    "Query.post": Access.POST_IN_REACH,
     "Query.conversation": Access.PARTICIPANTS,
     "Query.announcementAudience": Access.AUDIENCE,
     "Query.consultation": Access.ANNOUNCEMENTS,
@@ -194,6 +224,8 @@ FIELDS: dict[str, Access] = {
     "Mutation.createPost": Access.RESIDENT_ONLY,
     "Mutation.editPost": Access.RESIDENT_ONLY,
     "Mutation.deletePost": Access.RESIDENT_ONLY,
+    "Mutation.deleteComment": Access.RESIDENT_ONLY,
+    "Mutation.deleteAccount": Access.SIGNED_IN,
     "Mutation.addComment": Access.RESIDENT_ONLY,
     "Mutation.toggleReaction": Access.RESIDENT_ONLY,
     "Mutation.sendMessage": Access.RESIDENT_ONLY,
@@ -250,13 +282,16 @@ FIELDS: dict[str, Access] = {
     # Places and topics.
     "City.id": Access.PUBLIC,
     "City.name": Access.PUBLIC,
+    "City.timeZone": Access.PUBLIC,
     "City.neighbourhoods": Access.PUBLIC,
     "City.announcements": Access.CITY_OR_STAFF,
     "Neighbourhood.id": Access.PUBLIC,
     "Neighbourhood.name": Access.PUBLIC,
     "Neighbourhood.isActive": Access.PUBLIC,
-    "Neighbourhood.registeredCount": Access.PUBLIC,
-    "Neighbourhood.verifiedCount": Access.PUBLIC,
+    "Neighbourhood.registeredCount": Access.PROGRESS,
+    "Neighbourhood.registeredCountSuppressed": Access.PUBLIC,
+    "Neighbourhood.verifiedCount": Access.PROGRESS,
+    "Neighbourhood.verifiedCountSuppressed": Access.PUBLIC,
     "Neighbourhood.activationThreshold": Access.PUBLIC,
     "Neighbourhood.posts": Access.POST_METADATA,
     "Street.id": Access.PUBLIC,
@@ -273,8 +308,8 @@ FIELDS: dict[str, Access] = {
     "Post.body": Access.POST_CONTENT,
     "Post.author": Access.DISCUSSION,
     "Post.createdAt": Access.POST_METADATA,
-    "Post.updatedAt": Access.PUBLIC,
-    "Post.version": Access.PUBLIC,
+    "Post.updatedAt": Access.PRECISE_TIME,
+    "Post.version": Access.PRECISE_TIME,
     "Post.sharedWithCity": Access.POST_METADATA,
     "Post.topics": Access.POST_METADATA,
     "Post.hidden": Access.PUBLIC,
@@ -286,7 +321,7 @@ FIELDS: dict[str, Access] = {
     "Post.comments": Access.DISCUSSION,
     "Comment.id": Access.PUBLIC,
     "Comment.body": Access.DISCUSSION,
-    "Comment.author": Access.DISCUSSION,
+    "Comment.author": Access.COMMENTER,
     "Comment.createdAt": Access.PUBLIC,
     "Comment.hidden": Access.PUBLIC,
     "Comment.hiddenReason": Access.MODERATION_NOTE,
@@ -316,13 +351,16 @@ FIELDS: dict[str, Access] = {
     "Announcement.body": Access.PUBLIC,
     "Announcement.publishedAt": Access.PUBLIC,
     "Announcement.target": Access.PUBLIC,
-    "Announcement.recipientCount": Access.CITY_AGGREGATE,
-    "Announcement.readCount": Access.CITY_AGGREGATE,
+    "Announcement.recipientCount": Access.CITY_FIGURE,
+    "Announcement.recipientCountSuppressed": Access.CITY_AGGREGATE,
+    "Announcement.readCount": Access.CITY_FIGURE,
+    "Announcement.readCountSuppressed": Access.CITY_AGGREGATE,
     "Announcement.consultation": Access.PUBLIC,
     "AnnouncementTarget.scope": Access.PUBLIC,
     "AnnouncementTarget.neighbourhoods": Access.PUBLIC,
     "AnnouncementTarget.streets": Access.PUBLIC,
-    "AnnouncementAudience.recipientCount": Access.CITY_AGGREGATE,
+    "AnnouncementAudience.recipientCount": Access.CITY_FIGURE,
+    "AnnouncementAudience.recipientCountSuppressed": Access.PUBLIC,
     "Consultation.id": Access.PUBLIC,
     "Consultation.question": Access.PUBLIC,
     "Consultation.closesAt": Access.PUBLIC,
@@ -331,7 +369,7 @@ FIELDS: dict[str, Access] = {
     "Consultation.viewerAnswer": Access.PUBLIC,
     "Consultation.responseCount": Access.RESULTS,
     "Consultation.results": Access.RESULTS,
-    "Consultation.resultsByNeighbourhood": Access.CITY_AGGREGATE,
+    "Consultation.resultsByNeighbourhood": Access.RESULTS_BY_PLACE,
     "ConsultationOption.id": Access.PUBLIC,
     "ConsultationOption.label": Access.PUBLIC,
     "ConsultationResult.option": Access.PUBLIC,
@@ -397,6 +435,11 @@ FIELDS: dict[str, Access] = {
     "ConversationEdge.cursor": Access.STRUCTURE,
     "ConversationEdge.node": Access.STRUCTURE,
     "DeletePostPayload.deletedPostId": Access.STRUCTURE,
+    "DeleteCommentPayload.deletedCommentId": Access.STRUCTURE,
+    "DeleteCommentPayload.post": Access.STRUCTURE,
+    "DeleteCommentPayload.userErrors": Access.STRUCTURE,
+    "DeleteAccountPayload.deletedAccountId": Access.STRUCTURE,
+    "DeleteAccountPayload.userErrors": Access.STRUCTURE,
     "DeletePostPayload.userErrors": Access.STRUCTURE,
     "IssueVerificationLetterPayload.letter": Access.STRUCTURE,
     "IssueVerificationLetterPayload.userErrors": Access.STRUCTURE,

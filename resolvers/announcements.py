@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
@@ -24,9 +25,11 @@ from models.city import (
 )
 from models.geography import Neighbourhood, Street
 from permissions.errors import BadInput
-from permissions.roles import is_city_role, is_resident
+from permissions.roles import is_resident
 from permissions.text import tr
-from resolvers import outbox
+from permissions.visibility import can_view_announcement as visible
+from permissions.visibility import is_verified_resident
+from resolvers import outbox, small_counts
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, UserErrors
 from resolvers.pagination import Order, Page, keyset_page
@@ -144,7 +147,8 @@ async def audience_count(
     scope: TargetScope,
     neighbourhood_ids: Sequence[str] | None,
     street_ids: Sequence[str] | None,
-) -> int:
+) -> int | None:
+    """The draft's audience, or None where the figure would single residents out."""
     checks = Checks()
     target = await resolve_target(ctx, checks, scope, neighbourhood_ids, street_ids)
     try:
@@ -153,7 +157,24 @@ async def audience_count(
         # One message keeps its translation; several are joined in French.
         messages = [e.message for e in error.errors]
         raise BadInput(messages[0] if len(messages) == 1 else " ".join(messages)) from None
-    return await audience(_city_of(ctx), target).count()
+    return await audience_figure(_city_of(ctx), target, ctx.settings.suppression_threshold)
+
+
+async def audience_figure(city_id: int, target: Target, threshold: int) -> int | None:
+    """resolvers/small_counts.py's rule over the city's verified residents per street, now."""
+    rows = (
+        await Account.filter(role=Role.RESIDENT, verified_at__isnull=False, city_id=city_id)
+        .annotate(n=Count("id"))
+        .group_by("neighbourhood_id", "street_id")
+        .values_list("neighbourhood_id", "street_id", "n")
+    )
+    residents = small_counts.CityResidents({(r[0], r[1]): r[2] for r in rows})
+    homes = dict(
+        await Street.filter(id__in=target.street_ids).values_list("id", "neighbourhood_id")
+    )
+    return small_counts.audience_figure(
+        target.scope, target.neighbourhood_ids, target.street_ids, residents, threshold, homes
+    )
 
 
 @dataclass
@@ -243,7 +264,11 @@ async def publish(
             )
         row.recipient_count = await _fan_out(row, target)
         await outbox.enqueue_announcement(row)
-        await Announcement.filter(id=row.id).update(recipient_count=row.recipient_count)
+        shown = await audience_figure(city_id, target, ctx.settings.suppression_threshold)
+        row.audience_suppressed = shown is None
+        await Announcement.filter(id=row.id).update(
+            recipient_count=row.recipient_count, audience_suppressed=row.audience_suppressed
+        )
     return row
 
 
@@ -279,7 +304,7 @@ async def viewer_announcements(
 ) -> Page[Announcement]:
     """The announcements aimed at the signed-in resident, newest first."""
     viewer = ctx.viewer
-    if not is_resident(viewer):
+    if not is_verified_resident(viewer):
         return Page.empty()
     assert viewer is not None
     qs = Announcement.filter(notifications__account_id=viewer.id)
@@ -293,11 +318,21 @@ async def city_announcements(
 
 
 async def can_view_announcement(ctx: Context, row: Announcement) -> bool:
+    """`visibility.can_view_announcement`; whether it was sent to a resident is their
+    notification."""
     viewer = ctx.viewer
-    if viewer is None:
-        return False
-    if is_city_role(viewer):
-        return viewer.city_id == row.city_id
-    if is_resident(viewer):
-        return bool(await ctx.loaders.viewer_notified.load(row.id))
-    return True  # moderators and administrators
+    targeted = is_resident(viewer) and bool(await ctx.loaders.viewer_notified.load(row.id))
+    return visible(viewer, row.city_id, targeted)
+
+
+def recipient_figure(row: Announcement, threshold: int) -> int | None:
+    """Recipients as the city may read them: hidden when small, or when the audience was
+    hidden at publication."""
+    if row.audience_suppressed:
+        return None
+    return small_counts.shown(row.recipient_count, threshold)
+
+
+def read_figure(row: Announcement, threshold: int) -> int | None:
+    shown = recipient_figure(row, threshold) is not None
+    return small_counts.read_figure(shown, row.recipient_count, row.read_count, threshold)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
@@ -11,16 +14,15 @@ from tortoise.transactions import in_transaction
 from models.accounts import Account
 from models.community import Comment, Post, PostKind, PostTopic, Reaction, Topic
 from models.geography import Neighbourhood
+from permissions import visibility
 from permissions.errors import BadInput, Forbidden, Unauthenticated
-from permissions.roles import is_city_role, is_staff
-from permissions.rules import can_view_neighbourhood
 from permissions.text import tr
+from permissions.visibility import HiddenContent
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, FieldError, UserErrors, fail
 from resolvers.ids import decode_id
 from resolvers.pagination import Page, keyset_page, page_size
 from resolvers.validation import Checks, has_control_characters
-from resolvers.visibility import not_hidden_for
 
 TITLE_MAX = 200
 BODY_MAX = 10_000
@@ -29,7 +31,10 @@ TOPICS_MAX = 5
 
 
 def visible_posts(neighbourhood_id: int, viewer: Account | None) -> QuerySet[Post]:
-    return Post.filter(not_hidden_for(viewer), neighbourhood_id=neighbourhood_id, deleted_at=None)
+    """The feed's rows; the field that lists them checks `visibility.can_read_feed`."""
+    return Post.filter(
+        HiddenContent(viewer).q(), neighbourhood_id=neighbourhood_id, deleted_at=None
+    )
 
 
 async def feed(
@@ -52,16 +57,26 @@ async def feed(
 
 
 async def can_view_post(viewer: Account | None, post: Post, ctx: Context) -> bool:
-    if viewer is None or post.deleted_at is not None:
+    """`visibility.can_view_post`, with the post's neighbourhood from the request's loader."""
+    if viewer is None:
         return False
-    if post.hidden_at is not None and not is_staff(viewer) and post.author_id != viewer.id:
-        return False
-    if viewer.neighbourhood_id == post.neighbourhood_id:
-        return True
-    if is_staff(viewer) or is_city_role(viewer):
-        neighbourhood = await ctx.loaders.neighbourhood.load(post.neighbourhood_id)
-        return neighbourhood is not None and can_view_neighbourhood(viewer, neighbourhood)
-    return False
+    neighbourhood = await ctx.loaders.neighbourhood.load(post.neighbourhood_id)
+    return neighbourhood is not None and visibility.can_view_post(viewer, post, neighbourhood)
+
+
+async def shown_time(ctx: Context, post: Post, moment: datetime, writer_id: int) -> datetime:
+    """When `writer_id` wrote on `post` (the post itself, or a comment under it), as precisely
+    as the caller may know: the city's roles get the day, at midnight in the city's time
+    zone, of a post not shared with them and of comments by anyone but the post's author."""
+    viewer = ctx.viewer
+    if visibility.sees_precise_times(viewer, post) and visibility.can_name_writer(
+        viewer, post, writer_id
+    ):
+        return moment
+    neighbourhood = await ctx.loaders.neighbourhood.load(post.neighbourhood_id)
+    city = await ctx.loaders.city.load(neighbourhood.city_id)
+    zone = ZoneInfo(city.time_zone)
+    return datetime.combine(moment.astimezone(zone).date(), time(), tzinfo=zone)
 
 
 async def post(ctx: Context, raw_id: str) -> Post | None:
@@ -193,11 +208,16 @@ async def edit_post(
     body: str | None,
     topic_slugs: list[str] | None,
     expected_version: int,
+    share_with_city: bool | None = None,
 ) -> Post:
+    """Withdrawing `shareWithCity` takes effect at once everywhere: every read decides
+    from the row (`visibility.can_read_post_content`), nothing caches the consent."""
     viewer = await require_writer(ctx)
     checks = Checks()
     row = await _own_post(ctx, post_id, checks)
     changes: dict[str, object] = {}
+    if share_with_city is not None:
+        changes["share_with_city"] = share_with_city
     if title is not None:
         changes["title"] = checks.text("title", title, max_length=TITLE_MAX)
     if body is not None:
@@ -227,8 +247,51 @@ async def edit_post(
 
 async def delete_post(ctx: Context, *, post_id: str) -> Post:
     row = await _own_post(ctx, post_id, Checks())
-    await Post.filter(id=row.id, deleted_at=None).update(deleted_at=now())
+    async with in_transaction():
+        await purge_post(row.id)
     return row
+
+
+async def purge_post(post_id: int) -> None:
+    """Deleted, and its words gone from the database: the row stays (messages and reports
+    point to it), emptied; the comments under it can no longer be read by anyone, so their
+    words go too."""
+    await Post.filter(id=post_id, deleted_at=None).update(deleted_at=now())
+    await Post.filter(id=post_id).update(title="", body="", hidden_reason=None)
+    await Comment.filter(post_id=post_id).update(body="", hidden_reason=None)
+
+
+async def delete_comment(ctx: Context, *, comment_id: str) -> Post:
+    """The author deletes their comment: its words are purged, the post's count drops."""
+    await require_writer(ctx)
+    checks = Checks()
+    pk = checks.global_id("commentId", comment_id, "Comment")
+    checks.raise_if_any()
+    viewer = ctx.viewer
+    assert viewer is not None
+    row = await Comment.get_or_none(id=pk, deleted_at=None)
+    post = await Post.get_or_none(id=row.post_id) if row else None
+    if (
+        row is None
+        or post is None
+        or not await can_view_post(viewer, post, ctx)
+        or (row.hidden_at is not None and not HiddenContent(viewer).sees(row.author_id))
+    ):
+        raise fail("commentId", ErrorCode.NOT_FOUND, "Commentaire introuvable.")
+    if row.author_id != viewer.id:
+        raise Forbidden("Seul l'auteur peut supprimer ce commentaire.")
+    async with in_transaction():
+        await purge_comment(row)
+    return await Post.get(id=post.id)
+
+
+async def purge_comment(row: Comment) -> None:
+    """Deleted and emptied; a comment readers could see no longer counts on its post."""
+    updated = await Comment.filter(id=row.id, deleted_at=None).update(
+        deleted_at=now(), body="", hidden_reason=None
+    )
+    if updated and row.hidden_at is None:
+        await Post.filter(id=row.post_id).update(comment_count=F("comment_count") - 1)
 
 
 async def _visible_post_for_write(ctx: Context, raw_id: str) -> Post:

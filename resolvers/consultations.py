@@ -14,13 +14,17 @@ from tortoise.transactions import in_transaction
 from models.accounts import Account
 from models.city import (
     Announcement,
+    AnnouncementNeighbourhood,
     Consultation,
     ConsultationAnswer,
     ConsultationOption,
     Notification,
+    TargetScope,
 )
-from permissions.roles import is_resident
+from models.geography import Neighbourhood, Street
+from permissions.roles import is_city_role, is_resident, is_staff
 from permissions.text import tr
+from resolvers import consultation_suppression as suppression
 from resolvers.announcements import can_view_announcement
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
@@ -104,6 +108,12 @@ def results_visible_to(ctx: Context, row: Consultation) -> bool:
     return not is_resident(ctx.viewer) or is_closed(row)
 
 
+def sees_table(ctx: Context, row: Consultation) -> bool:
+    """Results per neighbourhood: moderators at any time, the city's roles once closed (while
+    it is open, one new answer would move a known cell by one)."""
+    return is_staff(ctx.viewer) or (is_city_role(ctx.viewer) and is_closed(row))
+
+
 @dataclass(frozen=True)
 class Figure:
     """A count, or None when it is suppressed."""
@@ -122,40 +132,9 @@ class Results:
     by_neighbourhood: dict[tuple[int, int], Figure]
 
 
-def _small(count: int, threshold: int) -> bool:
-    return 0 < count < threshold
-
-
-def suppress_results(
-    cells: dict[tuple[int, int], int], option_ids: list[int], threshold: int
-) -> Results:
-    """Suppress small counts in a table of answers (neighbourhood x option) with its margins.
-
-    Cells (neighbourhood, option) below the threshold are hidden. An option's total is shown
-    only if it is not small itself and the hidden cells of that option do not add up to a
-    small number (total minus visible cells would reveal it). The response count is shown
-    only if what it adds to the visible figures (the hidden cells of hidden totals) is not
-    small. Each figure therefore reveals hidden cells only as sums of at least `threshold`.
-    """
-    by_neighbourhood = {
-        key: Figure(None if _small(c, threshold) else c) for key, c in cells.items()
-    }
-    by_option: dict[int, Figure] = {}
-    hidden_remainder = 0
-    for option in option_ids:
-        option_cells = [(key, c) for key, c in cells.items() if key[1] == option]
-        total = sum(c for _, c in option_cells)
-        hidden = sum(c for key, c in option_cells if by_neighbourhood[key].suppressed)
-        shown = not _small(total, threshold) and not _small(hidden, threshold)
-        by_option[option] = Figure(total if shown else None)
-        if not shown:
-            hidden_remainder += hidden
-    responses = sum(cells.values())
-    shown = not _small(responses, threshold) and not _small(hidden_remainder, threshold)
-    return Results(Figure(responses if shown else None), by_option, by_neighbourhood)
-
-
 async def results(ctx: Context, row: Consultation) -> Results:
+    """The figures this caller may read (resolvers/consultation_suppression.py): the table and
+    its margins once closed or for moderators; while open, the totals alone."""
     loaded = ctx.extra.get(("results", row.id))
     if loaded is not None:
         return loaded
@@ -166,10 +145,46 @@ async def results(ctx: Context, row: Consultation) -> Results:
         .values("neighbourhood_id", "option_id", "answers")
     )
     cells = {(g["neighbourhood_id"], g["option_id"]): g["answers"] for g in grouped}
-    options = await ctx.loaders.consultation_options.load(row.id)
-    computed = suppress_results(cells, [o.id for o in options], ctx.settings.suppression_threshold)
+    options = [o.id for o in await ctx.loaders.consultation_options.load(row.id)]
+    threshold = ctx.settings.suppression_threshold
+    if sees_table(ctx, row) or is_closed(row):
+        hoods = sorted(set(await _targeted_neighbourhoods(row)) | {n for n, _ in cells})
+        table = suppression.protect_table(cells, hoods, options, threshold)
+        by_place = (
+            {key: Figure(v) for key, v in table.cells.items()} if sees_table(ctx, row) else {}
+        )
+        totals = table.totals
+    else:
+        totals = suppression.protect_totals(
+            {o: sum(v for (_, opt), v in cells.items() if opt == o) for o in options}, threshold
+        )
+        by_place = {}
+    computed = Results(
+        Figure(totals.responses), {o: Figure(v) for o, v in totals.by_option.items()}, by_place
+    )
     ctx.extra[("results", row.id)] = computed
     return computed
+
+
+async def _targeted_neighbourhoods(row: Consultation) -> list[int]:
+    """Every neighbourhood the consultation was sent to, answers or not: the rows of the
+    table do not depend on who answered."""
+    announcement = await Announcement.get(id=row.announcement_id)
+    if announcement.scope is TargetScope.CITY:
+        found = await Neighbourhood.filter(city_id=announcement.city_id).values_list(
+            "id", flat=True
+        )
+    elif announcement.scope is TargetScope.NEIGHBOURHOODS:
+        found = await AnnouncementNeighbourhood.filter(announcement_id=announcement.id).values_list(
+            "neighbourhood_id", flat=True
+        )
+    else:
+        found = (
+            await Street.filter(announcement_targets__announcement_id=announcement.id)
+            .distinct()
+            .values_list("neighbourhood_id", flat=True)
+        )
+    return [int(pk) for pk in found]  # type: ignore[call-overload]
 
 
 def neighbourhoods_of(cells: dict[tuple[int, int], Figure]) -> list[int]:

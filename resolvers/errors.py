@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     NOT_APPEALABLE = "NOT_APPEALABLE"
     NOT_FOUND = "NOT_FOUND"
     NOT_VERIFIED = "NOT_VERIFIED"
+    NO_PASSWORD = "NO_PASSWORD"
     NO_PENDING_LETTER = "NO_PENDING_LETTER"
     PASSWORD_TOO_COMMON = "PASSWORD_TOO_COMMON"
     PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
@@ -57,6 +58,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_LANGUAGE = "UNKNOWN_LANGUAGE"
     UNKNOWN_TOPIC = "UNKNOWN_TOPIC"
     VERSION_CONFLICT = "VERSION_CONFLICT"
+    WRONG_PASSWORD = "WRONG_PASSWORD"
 
 
 DESCRIPTIONS: dict[ErrorCode, str] = {
@@ -91,6 +93,7 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.NOT_APPEALABLE: "The decision does not concern the caller, or cannot be appealed.",
     ErrorCode.NOT_FOUND: "The object does not exist or is out of the caller's reach.",
     ErrorCode.NOT_VERIFIED: "The resident must verify their address first.",
+    ErrorCode.NO_PASSWORD: "The account signs in with a token, not a password: an operator deletes it.",
     ErrorCode.NO_PENDING_LETTER: "The account has no verification letter waiting for a code.",
     ErrorCode.PASSWORD_TOO_COMMON: "The password is too common, or made of the name or e-mail.",
     ErrorCode.PASSWORD_TOO_SHORT: "The password is shorter than the minimum length.",
@@ -107,6 +110,7 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.UNKNOWN_LANGUAGE: "The language is not one of fr, nl, en.",
     ErrorCode.UNKNOWN_TOPIC: "The topic is not in the city's taxonomy.",
     ErrorCode.VERSION_CONFLICT: "The post changed since it was read: reload it and edit again.",
+    ErrorCode.WRONG_PASSWORD: "The password does not match the account's: nothing was deleted.",
 }
 
 

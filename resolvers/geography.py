@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tortoise.timezone import now
 
 from models.accounts import Account, Role
 from models.community import Topic
 from models.geography import City, Neighbourhood, Street, fold
 from permissions.errors import BadInput, Unauthenticated
-from permissions.roles import is_staff
-from permissions.rules import can_view_neighbourhood
+from permissions.roles import is_resident, is_staff
 from permissions.text import tr
+from permissions.visibility import can_view_neighbourhood
+from resolvers import small_counts
 from resolvers.context import Context
 from resolvers.ids import decode_id
 from resolvers.pagination import Order, Page, keyset_page
@@ -43,6 +46,29 @@ async def neighbourhood(ctx: Context, raw_id: str) -> Neighbourhood | None:
     if row is None or not can_view_neighbourhood(ctx.viewer, row):
         return None
     return row
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Registered and verified residents of a neighbourhood, None where suppressed."""
+
+    registered: int | None
+    verified: int | None
+
+
+async def progress(ctx: Context, neighbourhood: Neighbourhood, home: bool = False) -> Progress:
+    """Exact for the neighbourhood's own residents (verified or not: it is their progress to
+    activation; `home`: reached through their own account) and for moderators; for everyone
+    else, small counts are suppressed."""
+    registered, verified = await ctx.loaders.resident_counts.load(neighbourhood.id)
+    viewer = ctx.viewer
+    inside = home or (
+        is_resident(viewer) and viewer is not None and viewer.neighbourhood_id == neighbourhood.id
+    )
+    if inside or is_staff(viewer):
+        return Progress(registered, verified)
+    threshold = ctx.settings.suppression_threshold
+    return Progress(*small_counts.resident_figures(registered, verified, threshold))
 
 
 async def verified_count(neighbourhood_id: int) -> int:

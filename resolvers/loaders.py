@@ -27,8 +27,8 @@ from models.geography import City, Neighbourhood, Street
 from models.messaging import ConversationParticipant, Message
 from models.moderation import ContentType, ModerationAction, Report
 from permissions.roles import is_staff
+from permissions.visibility import HiddenContent
 from resolvers.pagination import OLDEST_FIRST, Page, keyset_page
-from resolvers.visibility import not_hidden_for
 
 
 class _ByIdLoader(DataLoader):
@@ -198,7 +198,7 @@ class CommentsPageByPostIdLoader(DataLoader):
                 first_pages[size].append(post_id)
             else:
                 visible = Comment.filter(
-                    not_hidden_for(self.viewer), post_id=post_id, deleted_at=None
+                    HiddenContent(self.viewer).q(), post_id=post_id, deleted_at=None
                 )
                 pages[(post_id, size, after)] = await keyset_page(
                     visible, size, after, OLDEST_FIRST
@@ -215,12 +215,7 @@ async def _first_comments(
 ) -> dict[int, list[Comment]]:
     ids = sorted({int(pid) for pid in post_ids})
     # Only integers are spliced into this statement.
-    if is_staff(viewer):
-        hidden = ""
-    elif viewer is None:
-        hidden = " AND c.hidden_at IS NULL"
-    else:
-        hidden = f" AND (c.hidden_at IS NULL OR c.author_id = {int(viewer.id)})"
+    hidden = " AND " + HiddenContent(viewer).sql("c")
     rows: list[Comment] = await Comment.raw(
         "SELECT id, post_id, author_id, body, created_at, deleted_at, hidden_at, hidden_reason"
         " FROM ("
@@ -269,18 +264,6 @@ class ViewerAnswerByConsultationIdLoader(DataLoader):
         return [chosen.get(key) for key in keys]
 
 
-class ReadCountByAnnouncementIdLoader(DataLoader):
-    async def batch_load_fn(self, keys: list[int]) -> list[int]:
-        rows = (
-            await Notification.filter(announcement_id__in=set(keys), read_at__isnull=False)
-            .annotate(reads=Count("id"))
-            .group_by("announcement_id")
-            .values("announcement_id", "reads")
-        )
-        counts = {r["announcement_id"]: r["reads"] for r in rows}
-        return [counts.get(key, 0) for key in keys]
-
-
 class TargetNeighbourhoodsByAnnouncementIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[list[Neighbourhood]]:
         links = await AnnouncementNeighbourhood.filter(
@@ -326,7 +309,6 @@ class Loaders:
         self.consultation = ConsultationByAnnouncementIdLoader()
         self.consultation_options = OptionsByConsultationIdLoader()
         self.consultation_answer = ViewerAnswerByConsultationIdLoader(viewer_id)
-        self.read_count = ReadCountByAnnouncementIdLoader()
         self.target_neighbourhoods = TargetNeighbourhoodsByAnnouncementIdLoader()
         self.target_streets = TargetStreetsByAnnouncementIdLoader()
         self.viewer_notified = NotifiedByAnnouncementIdLoader(viewer_id)

@@ -10,9 +10,11 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from models.accounts import Account, Role
+from models.community import Post
 from models.messaging import Conversation, ConversationParticipant, Message
 from permissions.errors import BadInput, Unauthenticated
 from permissions.text import tr
+from permissions.visibility import HiddenContent, can_use_private_messages
 from resolvers.community import can_view_post, require_writer
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
@@ -25,7 +27,6 @@ from resolvers.pagination import (
     keyset_page_backward,
 )
 from resolvers.validation import Checks
-from resolvers.visibility import not_hidden_for
 
 MESSAGE_MAX = 5_000
 MESSAGES_PAGE = 50
@@ -39,6 +40,8 @@ def pair_key(a: int, b: int) -> str:
 
 async def conversations(ctx: Context, first: int | None, after: str | None) -> Page[Conversation]:
     assert ctx.viewer is not None
+    if not can_use_private_messages(ctx.viewer):
+        return Page.empty()
     qs = Conversation.filter(participants__account_id=ctx.viewer.id)
     return await keyset_page(qs, first, after, BY_LAST_MESSAGE)
 
@@ -48,7 +51,7 @@ async def conversation(ctx: Context, raw_id: str) -> Conversation | None:
     if ctx.viewer is None:
         raise Unauthenticated()
     pk = decode_id(raw_id, "Conversation")
-    if pk is None:
+    if pk is None or not can_use_private_messages(ctx.viewer):
         return None
     return await Conversation.get_or_none(id=pk, participants__account_id=ctx.viewer.id)
 
@@ -63,7 +66,7 @@ async def messages(
 ) -> Page[Message]:
     """Newest first with `first`/`after`; with `last`/`before`, the newest messages in the
     order a chat shows them, paging back in time: both directions use the same cursors."""
-    qs = Message.filter(not_hidden_for(ctx.viewer, "sender_id"), conversation_id=conversation.id)
+    qs = Message.filter(HiddenContent(ctx.viewer).q("sender_id"), conversation_id=conversation.id)
     if last is None and before is None:
         return await keyset_page(qs, MESSAGES_PAGE if first is None else first, after)
     if first is not None or after is not None:
@@ -87,7 +90,7 @@ async def send_message(
     recipient = await Account.get_or_none(
         id=recipient_pk, role=Role.RESIDENT, neighbourhood_id=sender.neighbourhood_id
     )
-    if recipient is None:
+    if recipient is None or not can_use_private_messages(recipient):
         raise fail("recipientId", ErrorCode.NOT_FOUND, tr("Voisin introuvable."))
     if post_pk is not None:
         about = await ctx.loaders.post.load(post_pk)
@@ -135,6 +138,14 @@ async def _conversation_between(
     except IntegrityError:
         # The neighbour opened the same conversation at the same moment.
         return await Conversation.get(pair_key=key)
+
+
+async def about_post(ctx: Context, message: Message) -> Post | None:
+    """The post a message is about, if the caller may still see it."""
+    if message.about_post_id is None:
+        return None
+    row = await ctx.loaders.post.load(message.about_post_id)
+    return row if row is not None and await can_view_post(ctx.viewer, row, ctx) else None
 
 
 async def mark_read(ctx: Context, *, conversation_id: str) -> Conversation:

@@ -34,7 +34,8 @@ from resolvers.validation import Checks
 
 REASON_MIN, REASON_MAX = 5, 1_000
 IDS_MAX = 100
-AUTO_HIDE_REASON = "Masqué automatiquement après {n} signalements, en attente d'un modérateur."
+# Says nothing of how many reported it: with a small neighbourhood, a count names them.
+AUTO_HIDE_REASON = "Masqué en attente de la décision d'un modérateur."
 CONTENT_MODELS: dict[ContentType, type[Post] | type[Comment] | type[Message]] = {
     ContentType.POST: Post,
     ContentType.COMMENT: Comment,
@@ -286,7 +287,7 @@ async def auto_hide(ref: ContentRef, threshold: int) -> None:
     row = await load_content(ref)
     if count < threshold or row is None or row.hidden_at is not None:
         return
-    reason = AUTO_HIDE_REASON.format(n=count)
+    reason = AUTO_HIDE_REASON
     await set_hidden(row, reason)
     await _log(
         None,
@@ -296,6 +297,12 @@ async def auto_hide(ref: ContentRef, threshold: int) -> None:
         author_of(row),
         reason,
     )
+
+
+def notified_reason(action: ModerationAction) -> str:
+    """What the person an action touched is told. Automatic actions logged before the reason
+    lost its report count keep it in the append-only log; the person gets today's wording."""
+    return AUTO_HIDE_REASON if action.moderator_id is None else action.reason
 
 
 async def moderation_log(first: int | None, after: str | None) -> Page[ModerationAction]:

@@ -23,7 +23,11 @@ from models.messaging import Conversation, Message
 from models.moderation import Appeal, Report
 from permissions.errors import BadInput
 from permissions.roles import is_staff
-from permissions.rules import can_read_post_content
+from permissions.visibility import (
+    HiddenContent,
+    can_read_post_content,
+    can_use_private_messages,
+)
 from permissions.text import tr
 from resolvers.announcements import can_view_announcement
 from resolvers.community import can_view_post
@@ -120,7 +124,7 @@ async def comment(ctx: Context, pk: int) -> Any:
         return None
     if is_staff(viewer):
         return row
-    if row.hidden_at is not None and row.author_id != viewer.id:
+    if row.hidden_at is not None and not HiddenContent(viewer).sees(row.author_id):
         return None
     parent = await ctx.loaders.post.load(row.post_id)
     if parent is None or not await can_view_post(viewer, parent, ctx):
@@ -131,9 +135,9 @@ async def comment(ctx: Context, pk: int) -> Any:
 
 
 async def conversation(ctx: Context, pk: int) -> Any:
-    """As `conversation(id:)`: its participants only."""
+    """As `conversation(id:)`: its participants only, verified residents."""
     viewer = ctx.viewer
-    if viewer is None:
+    if viewer is None or not can_use_private_messages(viewer):
         return None
     row, members = await asyncio.gather(
         ctx.loaders.by_id(Conversation).load(pk), ctx.loaders.participants.load(pk)
@@ -152,7 +156,11 @@ async def message(ctx: Context, pk: int) -> Any:
         return None
     if is_staff(viewer):
         return row if await ctx.loaders.reported_message.load(pk) else None
-    if row.hidden_at is not None and row.sender_id != viewer.id:
+    if (
+        not can_use_private_messages(viewer)
+        or not HiddenContent(viewer).sees(row.sender_id)
+        and (row.hidden_at is not None)
+    ):
         return None
     members = await ctx.loaders.participants.load(row.conversation_id)
     return row if any(p.account_id == viewer.id for p in members) else None

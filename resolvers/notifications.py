@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
+from tortoise.expressions import F
 from tortoise.timezone import now
+from tortoise.transactions import in_transaction
 
-from models.city import Notification
+from models.city import Announcement, Notification
 from permissions.text import tr
 from resolvers.context import Context
 from resolvers.errors import ErrorCode
@@ -42,5 +45,15 @@ async def mark_read(ctx: Context, ids: Sequence[str] | None) -> int:
         checks.raise_if_any()
         # Another account's notification ids simply match nothing.
         qs = qs.filter(id__in=pks)
-    await qs.update(read_at=now())
+    async with in_transaction():
+        # The announcements' read counts move with their notifications, in one transaction;
+        # the rows are locked first, so a concurrent call cannot count them twice.
+        newly_read = (
+            await qs.filter(announcement_id__isnull=False)
+            .select_for_update()
+            .values_list("announcement_id", flat=True)
+        )
+        await qs.update(read_at=now())
+        for announcement_id, reads in Counter(newly_read).items():
+            await Announcement.filter(id=announcement_id).update(read_count=F("read_count") + reads)
     return await unread_count(ctx)

@@ -14,10 +14,9 @@ from tortoise.expressions import Q, Subquery
 from models.community import Comment, Post
 from models.messaging import ConversationParticipant
 from permissions.roles import is_city_role, is_staff
-from permissions.rules import can_read_post_content
+from permissions.visibility import HiddenContent, can_read_post_content
 from resolvers.community import can_view_post
 from resolvers.context import Context
-from resolvers.visibility import not_hidden_for
 
 _KEY = "resident_reach"
 
@@ -68,14 +67,14 @@ class ResidentReachByAccountIdLoader(DataLoader):
             else Q(neighbourhood_id=viewer.neighbourhood_id)
         )
         posts = await (
-            Post.filter(scope, not_hidden_for(viewer), author_id__in=wanted, deleted_at=None)
+            Post.filter(scope, HiddenContent(viewer).q(), author_id__in=wanted, deleted_at=None)
             .distinct()
             .values("author_id", "neighbourhood_id", "share_with_city")
         )
         found = [(p["author_id"], p) for p in posts]
         if not is_city_role(viewer):
             comments = await (
-                Comment.filter(not_hidden_for(viewer), author_id__in=wanted, deleted_at=None)
+                Comment.filter(HiddenContent(viewer).q(), author_id__in=wanted, deleted_at=None)
                 .filter(
                     Q(post__hidden_at=None) | Q(post__author_id=viewer.id),
                     post__neighbourhood_id=viewer.neighbourhood_id,

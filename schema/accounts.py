@@ -17,7 +17,7 @@ from permissions import (
     content,
     requires,
 )
-from resolvers import accounts, messaging, references
+from resolvers import accounts, erasure, messaging, references
 from resolvers import announcements as city_resolvers
 from resolvers import notifications as notification_resolvers
 from resolvers.ids import to_global_id
@@ -50,7 +50,7 @@ class Resident(Node):
         extensions=content(CanReadResidentContent),
     )
     def display_name(self) -> str | None:
-        return self.row.display_name
+        return erasure.display_name(self.row)
 
 
 @strawberry.federation.type(
@@ -106,7 +106,8 @@ class Account(Node):
         if self.row.neighbourhood_id is None:
             return None
         return Neighbourhood(
-            row=await info.context.loaders.neighbourhood.load(self.row.neighbourhood_id)
+            row=await info.context.loaders.neighbourhood.load(self.row.neighbourhood_id),
+            home=True,
         )
 
     @strawberry.field(description="Conversations privées, la plus récemment active d'abord.")
@@ -241,6 +242,17 @@ class IssueVerificationLetterInput:
     account_id: strawberry.ID
 
 
+@strawberry.input
+class DeleteAccountInput:
+    password: str
+
+
+@strawberry.type
+class DeleteAccountPayload:
+    deleted_account_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
 @strawberry.type
 class AuthPayload:
     token: str | None = None
@@ -318,6 +330,22 @@ class AccountMutation:
     )
     async def logout(self, info: Info) -> LogoutPayload:
         return LogoutPayload(ok=await accounts.logout(info.context))
+
+    @strawberry.mutation(
+        description="Erase the signed-in account at once (GDPR): its name, email, address, "
+        "tokens, posts and comments go; messages it sent stay readable by the other "
+        "participant, from a former neighbour; consultation answers stay as anonymous counts; "
+        "the moderation log keeps a pseudonym. A wrong password changes nothing.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def delete_account(self, info: Info, input: DeleteAccountInput) -> DeleteAccountPayload:
+        return await attempt(
+            erasure.delete_account(info.context, password=input.password),
+            lambda pk: DeleteAccountPayload(
+                deleted_account_id=strawberry.ID(to_global_id("Account", pk))
+            ),
+            lambda errors: DeleteAccountPayload(user_errors=errors),
+        )
 
     @strawberry.mutation(
         description="Saisir le code du courrier reçu ; 5 codes erronés le verrouillent. Habitants.",

@@ -17,7 +17,7 @@ from permissions import (
     requires,
 )
 from permissions.classes import CanSeeConsultationResults
-from resolvers import announcements, consultations, notifications, references
+from resolvers import announcements, consultations, moderation, notifications, references
 from resolvers.consultations import Figure
 from resolvers.ids import to_global_id
 from resolvers.validation import Checks
@@ -210,18 +210,38 @@ class Announcement(Node):
         return AnnouncementTarget(row=self.row)
 
     @strawberry.field(
-        description="Habitants notifiés à la publication. " + CITY_ONLY,
+        description="Habitants notifiés à la publication. " + CITY_ONLY + " Null as well "
+        "(recipientCountSuppressed) when it would single out fewer residents than the "
+        "suppression threshold; publishing to a small audience stays allowed.",
         extensions=content(CanReadCityAggregates),
     )
-    def recipient_count(self) -> int | None:
-        return self.row.recipient_count
+    def recipient_count(self, info: Info) -> int | None:
+        return announcements.recipient_figure(self.row, info.context.settings.suppression_threshold)
 
     @strawberry.field(
-        description="Destinataires qui ont lu l'annonce. " + CITY_ONLY,
+        description="True when recipientCount is suppressed. " + CITY_ONLY,
         extensions=content(CanReadCityAggregates),
     )
-    async def read_count(self, info: Info) -> int | None:
-        return await info.context.loaders.read_count.load(self.row.id)
+    def recipient_count_suppressed(self, info: Info) -> bool | None:
+        threshold = info.context.settings.suppression_threshold
+        return announcements.recipient_figure(self.row, threshold) is None
+
+    @strawberry.field(
+        description="Destinataires qui ont lu l'annonce. " + CITY_ONLY + " Null as well "
+        "(readCountSuppressed) with the recipients, or when the readers or the recipients "
+        "who have not read are fewer than the suppression threshold.",
+        extensions=content(CanReadCityAggregates),
+    )
+    def read_count(self, info: Info) -> int | None:
+        return announcements.read_figure(self.row, info.context.settings.suppression_threshold)
+
+    @strawberry.field(
+        description="True when readCount is suppressed. " + CITY_ONLY,
+        extensions=content(CanReadCityAggregates),
+    )
+    def read_count_suppressed(self, info: Info) -> bool | None:
+        threshold = info.context.settings.suppression_threshold
+        return announcements.read_figure(self.row, threshold) is None
 
     @strawberry.field
     async def consultation(self, info: Info) -> Consultation | None:
@@ -276,13 +296,18 @@ class Notification(Node):
         if self.row.moderation_action_id is None:
             return None
         action = await info.context.loaders.moderation_action.load(self.row.moderation_action_id)
-        return action.reason if action else None
+        return moderation.notified_reason(action) if action else None
 
 
 @strawberry.type
 class AnnouncementAudience:
-    recipient_count: int = strawberry.field(
-        description="Habitants vérifiés de la cible, aujourd'hui. Comptes de la ville."
+    recipient_count: int | None = strawberry.field(
+        description="Habitants vérifiés de la cible, aujourd'hui. Comptes de la ville. Null "
+        "(recipientCountSuppressed) when it would single out fewer residents than the "
+        "suppression threshold, directly or against other targets' figures."
+    )
+    recipient_count_suppressed: bool = strawberry.field(
+        description="True when recipientCount is null."
     )
 
 
@@ -341,7 +366,8 @@ class MarkNotificationsReadPayload:
 @strawberry.type
 class CityQuery:
     @strawberry.field(
-        description="Le nombre exact d'habitants vérifiés que toucherait une annonce.",
+        description="Le nombre d'habitants vérifiés que toucherait une annonce (small counts "
+        "suppressed).",
         extensions=requires(CanReadCityAggregates),
     )
     async def announcement_audience(
@@ -350,7 +376,7 @@ class CityQuery:
         count = await announcements.audience_count(
             info.context, target.scope, target.neighbourhood_ids, target.street_ids
         )
-        return AnnouncementAudience(recipient_count=count)
+        return AnnouncementAudience(recipient_count=count, recipient_count_suppressed=count is None)
 
     @strawberry.field(
         description="Une consultation que le compte peut voir ; null sinon.",

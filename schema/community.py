@@ -9,8 +9,10 @@ from strawberry.types import Info
 
 from models import community as models
 from permissions import (
+    CanNameCommenter,
     CanReadPostContent,
     CanReadResidentContent,
+    CanSeePreciseTimes,
     IsResident,
     content,
     requires,
@@ -22,6 +24,10 @@ from schema.base import Connection, Hideable, Node, UserError, attempt
 from schema.geography import Neighbourhood, Topic
 
 CONTENT = "Visible des voisins et des modérateurs ; null pour les comptes de la ville, sauf si l'auteur a partagé la publication avec elle."
+PRECISE = (
+    "Verified neighbours and moderators; null for the city's roles unless the author shares "
+    "the post with the city."
+)
 
 
 @strawberry.federation.type(keys=["id"], description="Une publication du fil d'un quartier.")
@@ -58,16 +64,24 @@ class Post(Hideable, Node):
         row = await info.context.loaders.account.load(self.row.author_id)
         return Resident(row=row, shared_with_city=self.row.share_with_city)
 
-    @strawberry.field(description="Voisins, comptes de la ville et modérateurs (métadonnée).")
-    def created_at(self) -> datetime:
-        return self.row.created_at
+    @strawberry.field(
+        description="Verified neighbours, the city's roles and moderators (metadata). The "
+        "city's roles get the day alone, at midnight in the city's time zone, unless the "
+        "author shares the post with the city."
+    )
+    async def created_at(self, info: Info) -> datetime:
+        row = self.row
+        return await community.shown_time(info.context, row, row.created_at, row.author_id)
 
-    @strawberry.field
+    @strawberry.field(description="Last edit. " + PRECISE, extensions=content(CanSeePreciseTimes))
     def updated_at(self) -> datetime | None:
         return self.row.updated_at
 
-    @strawberry.field(description="Incrémentée à chaque modification ; à renvoyer dans `editPost`.")
-    def version(self) -> int:
+    @strawberry.field(
+        description="Incremented by each edit; `editPost` takes it back. " + PRECISE,
+        extensions=content(CanSeePreciseTimes),
+    )
+    def version(self) -> int | None:
         return self.row.version
 
     @strawberry.field(description="Vrai si l'auteur a rendu le contenu visible de la ville.")
@@ -99,15 +113,19 @@ class Post(Hideable, Node):
         )
 
     @strawberry.field(
-        description="Commentaires, du plus ancien au plus récent. " + CONTENT,
-        extensions=content(CanReadPostContent),
+        description="Comments, oldest first. Verified neighbours and moderators; an empty "
+        "connection for the city's roles unless the author shares the post with the city, "
+        "and then no writer but the post's author is named.",
+        extensions=content(CanReadPostContent, hidden=Connection.empty),
     )
     async def comments(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Comment] | None:
         page = await community.comments(info.context, self.row, first, after)
-        shared = self.row.share_with_city
-        return Connection.of(page, lambda row: Comment(row=row, shared_with_city=shared))
+        post = self.row
+        return Connection.of(
+            page, lambda row: Comment(row=row, shared_with_city=post.share_with_city, post=post)
+        )
 
 
 @strawberry.type(description="Un commentaire sous une publication.")
@@ -115,6 +133,8 @@ class Comment(Hideable, Node):
     row: strawberry.Private[models.Comment]
     # True under a post its author shared with the city.
     shared_with_city: strawberry.Private[bool] = False
+    # The post it is under, when reached through it: who may be named depends on its author.
+    post: strawberry.Private[models.Post | None] = None
 
     @classmethod
     def from_model(cls, row: models.Comment) -> Comment:
@@ -132,16 +152,23 @@ class Comment(Hideable, Node):
         return self.row.body
 
     @strawberry.field(
-        description=CONTENT,
-        extensions=content(CanReadResidentContent),
+        description=CONTENT + " Sous une publication partagée, la ville ne voit que l'auteur "
+        "de la publication nommé : null pour les autres.",
+        extensions=content(CanReadResidentContent, CanNameCommenter),
     )
     async def author(self, info: Info) -> Resident | None:
         row = await info.context.loaders.account.load(self.row.author_id)
         return Resident(row=row, shared_with_city=self.shared_with_city)
 
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.row.created_at
+    @strawberry.field(
+        description="The city's roles get the day alone (midnight in the city's time zone) "
+        "of a comment by anyone but the post's author."
+    )
+    async def created_at(self, info: Info) -> datetime:
+        if self.post is None:
+            return self.row.created_at
+        row = self.row
+        return await community.shown_time(info.context, self.post, row.created_at, row.author_id)
 
 
 @strawberry.input
@@ -160,11 +187,21 @@ class EditPostInput:
     body: str | None = None
     topic_slugs: list[str] | None = None
     expected_version: int
+    share_with_city: bool | None = strawberry.field(
+        default=None,
+        description="Share the post with the city (title, body, author, comments) or withdraw "
+        "that consent: withdrawn, the city sees the content nowhere from then on.",
+    )
 
 
 @strawberry.input
 class DeletePostInput:
     post_id: strawberry.ID
+
+
+@strawberry.input
+class DeleteCommentInput:
+    comment_id: strawberry.ID
 
 
 @strawberry.input
@@ -187,6 +224,13 @@ class PostPayload:
 @strawberry.type
 class DeletePostPayload:
     deleted_post_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteCommentPayload:
+    deleted_comment_id: strawberry.ID | None = None
+    post: Post | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -242,11 +286,13 @@ class CommunityMutation:
             body=input.body,
             topic_slugs=input.topic_slugs,
             expected_version=input.expected_version,
+            share_with_city=input.share_with_city,
         )
         return await attempt(action, _post_payload, _post_errors)
 
     @strawberry.mutation(
-        description="Supprimer sa publication. Son auteur seulement.",
+        description="Supprimer sa publication. Son auteur seulement. Its words (and those of "
+        "the comments under it) are erased from the database.",
         extensions=requires(IsResident),
     )
     async def delete_post(self, info: Info, input: DeletePostInput) -> DeletePostPayload:
@@ -256,6 +302,19 @@ class CommunityMutation:
                 deleted_post_id=strawberry.ID(to_global_id("Post", row.id))
             ),
             lambda errors: DeletePostPayload(user_errors=errors),
+        )
+
+    @strawberry.mutation(
+        description="Delete one's own comment; its words are erased from the database.",
+        extensions=requires(IsResident),
+    )
+    async def delete_comment(self, info: Info, input: DeleteCommentInput) -> DeleteCommentPayload:
+        return await attempt(
+            community.delete_comment(info.context, comment_id=input.comment_id),
+            lambda post: DeleteCommentPayload(
+                deleted_comment_id=input.comment_id, post=Post(row=post)
+            ),
+            lambda errors: DeleteCommentPayload(user_errors=errors),
         )
 
     @strawberry.mutation(

@@ -38,6 +38,13 @@ class City(Node):
     def name(self) -> str:
         return self.row.name
 
+    @strawberry.field(
+        description="The city's IANA time zone: the city's roles see a post's day at "
+        "midnight there."
+    )
+    def time_zone(self) -> str:
+        return self.row.time_zone
+
     @strawberry.field(description="Ses quartiers, par nom.")
     async def neighbourhoods(self) -> list[Neighbourhood]:
         rows = await geography.city_neighbourhoods(self.row.id)
@@ -62,6 +69,9 @@ class City(Node):
 )
 class Neighbourhood(Node):
     row: strawberry.Private[models.Neighbourhood]
+    # Reached through the account it is the home of (`Account.neighbourhood`): the caller is
+    # one of its residents, even in the answer to `register` that made them one.
+    home: strawberry.Private[bool] = False
 
     @classmethod
     def from_model(cls, row: models.Neighbourhood) -> Neighbourhood:
@@ -84,13 +94,29 @@ class Neighbourhood(Node):
     def is_active(self) -> bool:
         return self.row.is_active
 
-    @strawberry.field(description="Habitants inscrits, vérifiés ou non.")
-    async def registered_count(self, info: Info) -> int:
-        return (await info.context.loaders.resident_counts.load(self.row.id))[0]
+    @strawberry.field(
+        description="Registered residents, verified or not. Exact for the neighbourhood's own "
+        "residents and moderators; for anyone else null (registeredCountSuppressed) when it "
+        "is, or reveals, a count below the suppression threshold."
+    )
+    async def registered_count(self, info: Info) -> int | None:
+        return (await geography.progress(info.context, self.row, self.home)).registered
 
-    @strawberry.field(description="Habitants dont l'adresse est vérifiée.")
-    async def verified_count(self, info: Info) -> int:
-        return (await info.context.loaders.resident_counts.load(self.row.id))[1]
+    @strawberry.field(description="True when registeredCount is null for this caller.")
+    async def registered_count_suppressed(self, info: Info) -> bool:
+        return (await geography.progress(info.context, self.row, self.home)).registered is None
+
+    @strawberry.field(
+        description="Residents whose address is verified. Exact for the neighbourhood's own "
+        "residents and moderators; for anyone else null (verifiedCountSuppressed) below the "
+        "suppression threshold."
+    )
+    async def verified_count(self, info: Info) -> int | None:
+        return (await geography.progress(info.context, self.row, self.home)).verified
+
+    @strawberry.field(description="True when verifiedCount is null for this caller.")
+    async def verified_count_suppressed(self, info: Info) -> bool:
+        return (await geography.progress(info.context, self.row, self.home)).verified is None
 
     @strawberry.field(description="Habitants vérifiés nécessaires pour activer le quartier.")
     def activation_threshold(self) -> int:

@@ -57,15 +57,10 @@ class Message(Hideable, Node):
     async def about_post(
         self, info: Info
     ) -> Annotated[Post, strawberry.lazy("schema.community")] | None:
-        from resolvers.community import can_view_post
         from schema.community import Post
 
-        if self.row.about_post_id is None:
-            return None
-        row = await info.context.loaders.post.load(self.row.about_post_id)
-        if row is None or not await can_view_post(info.context.viewer, row, info.context):
-            return None
-        return Post(row=row)
+        row = await messaging.about_post(info.context, self.row)
+        return Post(row=row) if row else None
 
 
 @strawberry.type(description="Une conversation privée entre deux voisins. " + PARTICIPANTS_ONLY)

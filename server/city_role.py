@@ -55,7 +55,7 @@ READS: Final[dict[str, tuple[str, ...] | None]] = {
 # Table: what the city's side writes (publishing, answers to consultations, reading one's
 # notifications).
 WRITES: Final[dict[str, tuple[str, ...]]] = {
-    "announcement": ("INSERT", "UPDATE (recipient_count)"),
+    "announcement": ("INSERT", "UPDATE (recipient_count, audience_suppressed, read_count)"),
     "announcement_neighbourhood": ("INSERT",),
     "announcement_street": ("INSERT",),
     "consultation": ("INSERT",),

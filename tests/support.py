@@ -34,6 +34,7 @@ REDIS_ENV = "QUARTIER_TEST_REDIS_URL"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 TABLES = [
+    "insight_day",
     "outbox_message",
     "account_token",
     "notification_preference",

@@ -55,6 +55,11 @@ async def publish(api, token, **overrides):
 
 async def test_audience_counts_verified_residents_of_the_target(api, world, city_staff):
     await make_resident(world.centre_street, "Ugo", verified=False)
+    # Enough residents that no figure singles anyone out (resolvers/small_counts.py).
+    for i in range(3):
+        await make_resident(world.centre_street, f"Centre {i}")
+    for i in range(4):
+        await make_resident(world.haine_street, f"Haine {i}")
     cases = {
         "CITY": {"scope": "CITY"},
         "NEIGHBOURHOODS": {
@@ -74,9 +79,9 @@ async def test_audience_counts_verified_residents_of_the_target(api, world, city
     }
 
     assert counts == {
-        "CITY": {"announcementAudience": {"recipientCount": 3}},
-        "NEIGHBOURHOODS": {"announcementAudience": {"recipientCount": 1}},
-        "STREETS": {"announcementAudience": {"recipientCount": 2}},
+        "CITY": {"announcementAudience": {"recipientCount": 10}},
+        "NEIGHBOURHOODS": {"announcementAudience": {"recipientCount": 5}},
+        "STREETS": {"announcementAudience": {"recipientCount": 5}},
     }
 
 
@@ -89,7 +94,8 @@ async def test_publishing_fans_out_one_notification_per_recipient(api, world, ci
 
     assert payload["userErrors"] == []
     announcement = payload["announcement"]
-    assert announcement["recipientCount"] == 2
+    # Two recipients: published all the same, the figure suppressed.
+    assert announcement["recipientCount"] is None
     assert announcement["target"] == {
         "scope": "NEIGHBOURHOODS",
         "neighbourhoods": [
@@ -105,12 +111,14 @@ async def test_publishing_fans_out_one_notification_per_recipient(api, world, ci
 async def test_fan_out_is_one_statement_whatever_the_audience(api, world, city_staff):
     for i in range(30):
         await make_resident(world.centre_street, f"Voisin {i}")
+    for i in range(4):
+        await make_resident(world.haine_street, f"Haine {i}")
 
     with count_statements() as statements:
         payload, _ = await publish(api, city_staff)
 
     inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO NOTIFICATION")]
-    assert payload["announcement"]["recipientCount"] == 33
+    assert payload["announcement"]["recipientCount"] == 37
     assert len(inserts) == 1
     assert "SELECT" in inserts[0].upper()
 
@@ -230,6 +238,10 @@ async def test_residents_see_the_announcements_aimed_at_them_only(api, world, ci
 
 
 async def test_notifications_are_listed_counted_and_marked_read(api, world, city_staff):
+    for i in range(7):
+        await make_resident(world.haine_street, f"Haine {i}")
+    for i in range(3):
+        await make_resident(world.centre_street, f"Centre {i}")
     first, _ = await publish(api, city_staff, title="Une")
     await publish(api, city_staff, title="Deux")
 
@@ -251,9 +263,10 @@ async def test_notifications_are_listed_counted_and_marked_read(api, world, city
     assert nodes[1]["subjectId"] == first["announcement"]["id"]
     assert one == {"data": {"markNotificationsRead": {"unreadNotificationCount": 1}}}
     listed = [e["node"] for e in city["data"]["city"]["announcements"]["edges"]]
+    # 13 recipients: one reader is too few to show, and so would be 12 (one unread).
     assert [(a["title"], a["recipientCount"], a["readCount"]) for a in listed] == [
-        ("Deux", 3, 0),
-        ("Une", 3, 1),
+        ("Deux", 13, 0),
+        ("Une", 13, None),
     ]
     assert everything == {"data": {"markNotificationsRead": {"unreadNotificationCount": 0}}}
 
@@ -393,19 +406,31 @@ async def test_results_suppress_small_counts_for_the_city(api, world, city_staff
         ]
     )
 
+    while_open = await run_contract(
+        api, ANNOUNCEMENTS, "ConsultationResults", {"id": consultation["id"]}, city_staff
+    )
+    await Consultation.all().update(closes_at=now() - timedelta(seconds=1))
     result = await run_contract(
         api, ANNOUNCEMENTS, "ConsultationResults", {"id": consultation["id"]}, city_staff
     )
 
+    # Open: totals only. Non (3) is small; Oui (9) hidden too, or 12 - 9 - 0 would give it.
+    opened = while_open["data"]["consultation"]
+    assert opened["responseCount"] == 12
+    assert [(r["option"]["label"], r["count"]) for r in opened["results"]] == [
+        ("Oui", None),
+        ("Non", None),
+        ("Sans avis", 0),
+    ]
+    assert opened["resultsByNeighbourhood"] == []
     data = result["data"]["consultation"]
-    # centre: 6 yes, 3 no; haine: 3 yes. Haine's 3 is hidden, and so is the yes total (9),
-    # since 9 minus centre's visible 6 would give it; the no total (3) is small; the response
-    # count (12) minus nothing visible would leave 12 - 0: shown, as it reveals no small sum.
+    # Closed: centre 6 yes, 3 no; Haine 3 yes, no option reaching 5: hidden whole, zeros
+    # included. Sans avis (0) is hidden as well, or it would pin Haine's cell at 0.
     assert data["responseCount"] == 12
     assert [(r["option"]["label"], r["count"], r["suppressed"]) for r in data["results"]] == [
         ("Oui", None, True),
         ("Non", None, True),
-        ("Sans avis", 0, False),
+        ("Sans avis", None, True),
     ]
     by_place = {
         (r["neighbourhood"]["name"], r["option"]["label"]): r["count"]
@@ -413,11 +438,14 @@ async def test_results_suppress_small_counts_for_the_city(api, world, city_staff
     }
     assert by_place == {
         ("Haine-Saint-Paul", "Oui"): None,
-        ("Haine-Saint-Paul", "Non"): 0,
-        ("Haine-Saint-Paul", "Sans avis"): 0,
+        ("Haine-Saint-Paul", "Non"): None,
+        ("Haine-Saint-Paul", "Sans avis"): None,
         ("La Louvière centre", "Oui"): 6,
         ("La Louvière centre", "Non"): None,
         ("La Louvière centre", "Sans avis"): 0,
+        ("Maurage", "Oui"): 0,
+        ("Maurage", "Non"): 0,
+        ("Maurage", "Sans avis"): 0,
     }
 
 
@@ -529,7 +557,7 @@ async def test_city_roles_see_topics_and_counts_but_not_what_is_said_unless_shar
             "title": None,
             "body": None,
             "author": None,
-            "comments": None,
+            "comments": {"edges": []},
         },
     ]
 
@@ -565,6 +593,11 @@ async def test_city_roles_cannot_write_nor_read_private_things(api, world, integ
 
 async def test_city_overview_lists_neighbourhoods_with_their_progress(api, world, integration):
     await make_resident(world.maurage_street, "Ugo", verified=False)
+    for i in range(5):
+        await make_resident(world.haine_street, f"Haine {i}")
+    for i in range(4):
+        await make_resident(world.haine_street, f"Haine non vérifié {i}", verified=False)
+    await make_resident(world.haine_street, "Haine non vérifié 4", verified=False)
 
     result = await run_contract(api, "city/insights.graphql", "CityOverview", token=integration)
 
@@ -579,9 +612,11 @@ async def test_city_overview_lists_neighbourhoods_with_their_progress(api, world
         )
         for n in result["data"]["city"]["neighbourhoods"]
     ] == [
-        ("Haine-Saint-Paul", True, 1, 1, 10),
-        ("La Louvière centre", True, 2, 2, 10),
-        ("Maurage", False, 1, 0, 3),
+        # 11 registered, 6 verified: both shown (with 10, the 4 unverified would show).
+        ("Haine-Saint-Paul", True, 11, 6, 10),
+        # 2 and 2, small: null; Maurage's 1 registered too, its 0 verified shown.
+        ("La Louvière centre", True, None, None, 10),
+        ("Maurage", False, None, 0, 3),
     ]
 
 

@@ -162,7 +162,7 @@ class Given:
 async def given_a_world(api, world, moderator_token) -> Given:
     """Alice's private post (commented and reacted to by Bob) and her post shared with the
     city (commented by Bob); two messages from Alice to Bob about the first, the older one
-    reported by Bob and hidden by a moderator, who also suspended a resident; Alice's appeal;
+    reported by Bob and hidden by a moderator; both posts edited once, who also suspended a resident; Alice's appeal;
     two consultations for the centre, one closed, with five answers each (enough to show)."""
     unverified, unverified_token = await make_resident(
         world.centre_street, "Ugo Martin", verified=False
@@ -180,6 +180,9 @@ async def given_a_world(api, world, moderator_token) -> Given:
     for commented in (post, shared):
         comment = {"input": {"postId": commented, "body": "Moi aussi."}}
         await _succeeds(api, FEED, "AddComment", comment, world.bob_token)
+        # Edited once: updatedAt is a value for whoever may see it.
+        edit = {"input": {"postId": commented, "body": "Et ce soir ?", "expectedVersion": 1}}
+        await _succeeds(api, FEED, "EditPost", edit, world.alice_token)
     await _succeeds(api, FEED, "ToggleReaction", {"input": {"postId": post}}, world.bob_token)
     sent = [await _message(api, world, post, body) for body in ("Tu entends ?", "Allô ?")]
     report = {"contentId": sent[0]["message"]["id"], "reason": "HARASSMENT", "note": "Insiste."}
@@ -218,6 +221,7 @@ async def given_a_world(api, world, moderator_token) -> Given:
         "appeal": appealed["data"]["appealModeration"]["appeal"]["id"],
         "missing_action": gid("ModerationAction", 2**31 - 1),
         "missing_post": gid("Post", 2**31 - 1),
+        "missing_comment": gid("Comment", 2**31 - 1),
         "option": open_["options"][0]["id"],
         "post": post,
         "shared_post": shared,
@@ -325,6 +329,8 @@ PROBES = [
     probe("IssueVerificationLetterPayload", "issueVerificationLetter", root="Mutation"),
     probe("PostPayload", "createPost", root="Mutation"),
     probe("DeletePostPayload", "deletePost", root="Mutation"),
+    probe("DeleteCommentPayload", "deleteComment", root="Mutation"),
+    probe("DeleteAccountPayload", "deleteAccount", root="Mutation"),
     probe("AddCommentPayload", "addComment", root="Mutation"),
     probe("SendMessagePayload", "sendMessage", root="Mutation"),
     probe("MarkConversationReadPayload", "markConversationRead", root="Mutation"),
@@ -362,6 +368,8 @@ ARGUMENTS = {
     "Mutation.createPost": 'input: {kind: DISCUSSION, title: "Chat perdu", body: "Gris."}',
     "Mutation.editPost": 'input: {postId: "$missing_post", title: "Trouvé", expectedVersion: 1}',
     "Mutation.deletePost": 'input: {postId: "$missing_post"}',
+    "Mutation.deleteComment": 'input: {commentId: "$missing_comment"}',
+    "Mutation.deleteAccount": 'input: {password: "pas le bon mot de passe"}',
     "Mutation.addComment": 'input: {postId: "$post", body: "Vu rue Guyaux."}',
     "Mutation.toggleReaction": 'input: {postId: "$post"}',
     "Mutation.sendMessage": 'input: {recipientId: "$alice", body: "Bonjour"}',
