@@ -66,21 +66,36 @@ def can_view_neighbourhood(viewer: Account | None, neighbourhood: Neighbourhood)
 def can_read_feed(viewer: Account | None, neighbourhood: Neighbourhood) -> bool:
     """Its posts (metadata for the city's roles): its verified residents, its city's
     accounts, and moderators."""
-    if is_verified_resident_of(viewer, neighbourhood.id):
+    return reads_feed_of(viewer, neighbourhood.id, neighbourhood.city_id)
+
+
+def needs_city_of_feed(viewer: Account | None) -> bool:
+    """Whether `reads_feed_of` needs the neighbourhood's city for this caller (a query
+    spared for everyone else)."""
+    return is_city_role(viewer)
+
+
+def reads_feed_of(viewer: Account | None, neighbourhood_id: int, city_id: int | None) -> bool:
+    """`can_read_feed`, from the neighbourhood's ids (its city's is read for city roles
+    only)."""
+    if viewer is None:
+        return False
+    if is_staff(viewer):
         return True
-    return can_view_neighbourhood(viewer, neighbourhood) and (
-        is_staff(viewer) or is_city_role(viewer)
-    )
+    if is_city_role(viewer):
+        return city_id is not None and viewer.city_id == city_id
+    return is_verified_resident_of(viewer, neighbourhood_id)
 
 
-def can_view_post(viewer: Account | None, post: Post, neighbourhood: Neighbourhood) -> bool:
+def can_view_post(viewer: Account | None, post: Post, city_id: int | None) -> bool:
     """A post (what `post(id)`, `_entities` and the writes that name a post find): not
-    deleted, not hidden from this caller, in a feed the caller may read."""
+    deleted, not hidden from this caller, in a feed the caller may read (`city_id`: its
+    neighbourhood's city, needed for city roles only)."""
     if viewer is None or post.deleted_at is not None:
         return False
     if post.hidden_at is not None and not HiddenContent(viewer).sees(post.author_id):
         return False
-    return can_read_feed(viewer, neighbourhood)
+    return reads_feed_of(viewer, post.neighbourhood_id, city_id)
 
 
 def can_read_post_content(viewer: Account | None, post: Post) -> bool:

@@ -60,8 +60,11 @@ async def can_view_post(viewer: Account | None, post: Post, ctx: Context) -> boo
     """`visibility.can_view_post`, with the post's neighbourhood from the request's loader."""
     if viewer is None:
         return False
-    neighbourhood = await ctx.loaders.neighbourhood.load(post.neighbourhood_id)
-    return neighbourhood is not None and visibility.can_view_post(viewer, post, neighbourhood)
+    city_id = None
+    if visibility.needs_city_of_feed(viewer):
+        neighbourhood = await ctx.loaders.neighbourhood.load(post.neighbourhood_id)
+        city_id = neighbourhood.city_id if neighbourhood else None
+    return visibility.can_view_post(viewer, post, city_id)
 
 
 async def shown_time(ctx: Context, post: Post, moment: datetime, writer_id: int) -> datetime:

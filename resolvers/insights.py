@@ -10,10 +10,11 @@ An unknown id, a malformed one and one of another city get the same BAD_USER_INP
 Limits (BAD_USER_INPUT): `to` after `from`; at most two years from `from` to `to`; DAY covers
 at most 93 days and WEEK at most 54 weeks once aligned; the grid at most 20,000 rows.
 
-One statement: per measure, a GROUP BY (neighbourhood, topic, UTC day) over the aligned range;
-around it, a GROUP BY period that adds each period's days up into a `Tally` (total, and sum
-and number of the days under the threshold: rule 4 needs them). Only nonzero days exist in
-SQL; the grid fills the rest with zeros.
+Figures of ended periods never change: they come from the day counts frozen when each day
+ended (resolvers/insight_snapshots.py says why), never from the live rows. One statement
+reads them: a GROUP BY period over `insight_day` that adds each period's days up into a
+`Tally` (total, and sum and number of the days under the threshold: rule 4 needs them). Only
+nonzero days are stored; the grid fills the rest with zeros.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from models.geography import Neighbourhood, fold
 from permissions.errors import BadInput, Forbidden
 from permissions.roles import is_city_role
 from permissions.text import tr
+from resolvers import insight_snapshots
 from resolvers import suppression as rules
 from resolvers.ids import decode_id
 from resolvers.suppression import Interval, Tally
@@ -81,8 +83,10 @@ async def topic_insights(
             )
         )
     threshold = ctx.settings.suppression_threshold
+    today = rules.utc_day(now())
+    await insight_snapshots.freeze(hoods, today)
     tallies = await day_tallies([h.id for h in hoods], low, high, interval, threshold)
-    grid = _Grid(interval, low, high, tallies, threshold, rules.utc_day(now()))
+    grid = _Grid(interval, low, high, tallies, threshold, today)
     return [grid.row(h, t, s) for h in hoods for t in topics for s in starts]
 
 
@@ -188,33 +192,20 @@ class _Grid:
 
 # --- SQL ----------------------------------------------------------------------------------
 
-# {day:<column>} becomes the dialect's UTC day of that column.
+# Ended days only, from their snapshot (resolvers/insight_snapshots.py): never live rows.
 _STATEMENT = """
 WITH days AS (
-    SELECT 0 AS measure, p.neighbourhood_id AS nb, pt.topic_id AS topic,
-           {day:p.created_at} AS day, COUNT(*) AS n
-    FROM post p
-    JOIN post_topic pt ON pt.post_id = p.id
-    WHERE p.neighbourhood_id {ids} AND p.created_at >= {low} AND p.created_at < {high}
-      AND p.deleted_at IS NULL AND p.hidden_at IS NULL
-    GROUP BY 1, 2, 3, 4
+    SELECT 0 AS measure, neighbourhood_id AS nb, topic_id AS topic, day, posts AS n
+    FROM insight_day
+    WHERE neighbourhood_id {ids} AND day >= {low} AND day < {high} AND posts > 0
     UNION ALL
-    SELECT 1, p.neighbourhood_id, pt.topic_id, {day:c.created_at}, COUNT(*)
-    FROM comment c
-    JOIN post p ON p.id = c.post_id
-    JOIN post_topic pt ON pt.post_id = c.post_id
-    WHERE p.neighbourhood_id {ids} AND c.created_at >= {low} AND c.created_at < {high}
-      AND c.deleted_at IS NULL AND c.hidden_at IS NULL
-      AND p.deleted_at IS NULL AND p.hidden_at IS NULL
-    GROUP BY 1, 2, 3, 4
+    SELECT 1, neighbourhood_id, topic_id, day, comments
+    FROM insight_day
+    WHERE neighbourhood_id {ids} AND day >= {low} AND day < {high} AND comments > 0
     UNION ALL
-    SELECT 2, p.neighbourhood_id, pt.topic_id, {day:r.created_at}, COUNT(*)
-    FROM reaction r
-    JOIN post p ON p.id = r.post_id
-    JOIN post_topic pt ON pt.post_id = r.post_id
-    WHERE p.neighbourhood_id {ids} AND r.created_at >= {low} AND r.created_at < {high}
-      AND p.deleted_at IS NULL AND p.hidden_at IS NULL
-    GROUP BY 1, 2, 3, 4
+    SELECT 2, neighbourhood_id, topic_id, day, reactions
+    FROM insight_day
+    WHERE neighbourhood_id {ids} AND day >= {low} AND day < {high} AND reactions > 0
 )
 SELECT measure, nb, topic, {period} AS period,
        CAST(SUM(n) AS BIGINT) AS total,
@@ -224,13 +215,6 @@ FROM days
 GROUP BY 1, 2, 3, 4
 """
 
-# PostgreSQL: timestamptz columns, read as UTC dates. SQLite: Tortoise stores UTC ISO text
-# ("2024-03-01 00:30:05.123456+00:00"), so date() reads the day, and a plain "YYYY-MM-DD"
-# bound compares right as text: every bound here is a UTC midnight.
-_DAY = {
-    "postgres": "(({}) AT TIME ZONE 'UTC')::date",
-    "sqlite": "date({})",
-}
 _PERIOD = {
     "postgres": {
         Interval.DAY: "day",
@@ -257,8 +241,8 @@ def statement(
     request text: `int()` and `date.isoformat()` leave nothing to inject.
     """
     grouping = Interval.MONTH if interval is Interval.NONE else interval
-    # SQLite compares Tortoise's UTC text ("2024-03-01 00:30:05+00:00") with a bare date.
-    moment = "'{} 00:00:00+00'" if dialect == "postgres" else "'{}'"
+    # A date: PostgreSQL's date column, SQLite's "YYYY-MM-DD" text, compared alike.
+    moment = "DATE '{}'" if dialect == "postgres" else "'{}'"
     marks = {
         "low": moment.format(low.isoformat()),
         "high": moment.format(high.isoformat()),
@@ -267,8 +251,6 @@ def statement(
         "period": _PERIOD[dialect][grouping],
     }
     sql = _STATEMENT
-    for column in ("p.created_at", "c.created_at", "r.created_at"):
-        sql = sql.replace(f"{{day:{column}}}", _DAY[dialect].format(column))
     for name, mark in marks.items():
         sql = sql.replace(f"{{{name}}}", mark)
     return sql

@@ -21,7 +21,7 @@ from resolvers.context import Context
 from resolvers.loaders import Loaders
 from schema.schemas import build_schema
 from schema.subgraphs import Subgraph
-from server import city_auth, db, graphiql, i18n
+from server import city_auth, db, export, graphiql, i18n
 from server.auth import authenticate, bearer_token
 from server.mail import pages as mail_pages
 from server.mail import service as mail_service
@@ -122,6 +122,8 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *graphiql.routes(settings),
             *mail_pages.routes(settings),
+            # The city subgraph's database role may not read what residents wrote.
+            *(export.routes if subgraph is not Subgraph.CITY else []),
             Route("/healthz", health.healthz),
             Route("/readyz", readiness.endpoint),
             Route("/metrics", metrics.endpoint(settings)),

@@ -28,6 +28,7 @@ ACCOUNT_COLUMNS: Final = (
     # The caller's language for messages; publishing reads both to queue residents' e-mails.
     "language",
     "email_confirmed_at",
+    "erased_at",
 )
 TOKEN_COLUMNS: Final = ("id", "account_id", "token_hash", "expires_at", "revoked_at")
 

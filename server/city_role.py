@@ -51,6 +51,8 @@ READS: Final[dict[str, tuple[str, ...] | None]] = {
     "notification_preference": ("account_id", "kind", "email"),
     # /readyz checks that every migration is applied.
     "tortoise_migrations": ("app", "name"),
+    # topicInsights' frozen day counts (resolvers/insight_snapshots.py).
+    "insight_day": ALL,
 }
 # Table: what the city's side writes (publishing, answers to consultations, reading one's
 # notifications).
@@ -64,6 +66,9 @@ WRITES: Final[dict[str, tuple[str, ...]]] = {
     "notification": ("INSERT", "UPDATE (read_at)"),
     # Rows only: the address is read by the worker, which runs as the owner.
     "outbox_message": ("INSERT",),
+    # Freezing the ended days of topicInsights.
+    "insight_day": ("INSERT",),
+    "neighbourhood": ("UPDATE (insights_frozen_until)",),
 }
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 PASSWORD = re.compile(r"^[\x21-\x7e]{16,200}$")

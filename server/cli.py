@@ -18,7 +18,7 @@ from tortoise import Tortoise
 from tortoise.exceptions import DBConnectionError, OperationalError
 
 from models.accounts import Account
-from server import db, demo_data, federation_cli, imports, operations
+from server import db, demo_data, federation_cli, imports, operations, privacy_cli
 from server.demo import person, seed_demo
 from server.mail import cli as mail_cli
 from server.operations import CommandError
@@ -259,6 +259,7 @@ def _commands(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--display-name")
     p.add_argument("--city", help="for CITY_STAFF; defaults to the only city")
     p.set_defaults(handler=account_create)
+    privacy_cli.add_commands(accounts, sub, _with_database)
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(
         dest="action", required=True, metavar="ACTION"

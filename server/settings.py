@@ -45,6 +45,9 @@ class Settings:
     suppression_threshold: int = 5
     # Distinct verified residents whose reports hide content until a moderator decides.
     auto_hide_threshold: int = 3
+    # Days after a moderator's decision (or the decision on its appeal) before hidden
+    # content's words are purged (resolvers/purge.py).
+    hidden_retention_days: int = 90
     # Redis shares counters and events between workers; unset, each process keeps its own.
     redis_url: str | None = None
     # Every Redis key and channel starts with it: several deployments (or test runs) may
@@ -113,6 +116,7 @@ class Settings:
                 "QUARTIER_SUPPRESSION_THRESHOLD", cls.suppression_threshold, minimum=3
             ),
             auto_hide_threshold=_int("QUARTIER_AUTO_HIDE_THRESHOLD", cls.auto_hide_threshold),
+            hidden_retention_days=_int("QUARTIER_HIDDEN_RETENTION_DAYS", cls.hidden_retention_days),
             redis_url=os.environ.get("QUARTIER_REDIS_URL", "").strip() or None,
             redis_prefix=os.environ.get("QUARTIER_REDIS_PREFIX", "").strip() or cls.redis_prefix,
             **_mail_settings(cls),
