@@ -908,3 +908,37 @@ async def test_the_gateway_forwards_the_token_and_each_subgraph_checks_it(api, t
     assert signed_in["data"]["viewer"]["id"] == state.ids["bob_account"]
     assert signed_in["data"]["viewer"]["unreadNotificationCount"] == 2
     assert forged == {"status": 200, "data": {"viewer": None}}
+
+
+async def test_withdrawing_the_sharing_hides_the_content_through_the_gateway_at_once(
+    api, world, through_gateway
+):
+    city_staff = (await support.make_staff(Role.CITY_STAFF, "Ville", world.city))[1]
+    created = await support.run_contract(
+        api,
+        FEED,
+        "CreatePost",
+        {"input": {"kind": "EVENT", "title": "Fête", "body": "Samedi", "shareWithCity": True}},
+        world.alice_token,
+    )
+    post_id = created["data"]["createPost"]["post"]["id"]
+    read = _body(FEED, "PostDetail", {"id": post_id})
+    edit = _body(
+        FEED,
+        "EditPost",
+        {"input": {"postId": post_id, "shareWithCity": False, "expectedVersion": 1}},
+    )
+
+    shared = await post(through_gateway, read, city_staff)
+    withdrawn = await post(through_gateway, edit, world.alice_token)
+    hidden = await post(through_gateway, read, city_staff)
+
+    assert (shared["data"]["post"]["title"], shared["data"]["post"]["body"]) == ("Fête", "Samedi")
+    assert withdrawn["data"]["editPost"]["userErrors"] == []
+    assert hidden["data"]["post"]["title"] is None
+    assert hidden["data"]["post"]["body"] is None
+    assert hidden["data"]["post"]["author"] is None
+    assert hidden["data"]["post"]["comments"] == {
+        "edges": [],
+        "pageInfo": {"hasNextPage": False, "endCursor": None},
+    }
