@@ -103,7 +103,7 @@ class CanReadPostContent(BasePermission):
 class CanSeePreciseTimes(BasePermission):
     """A post's `updatedAt` and `version`: not for the city's roles, unless shared."""
 
-    message = "Non visible pour les comptes de la ville."
+    message = tr("Non visible pour les comptes de la ville.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return sees_precise_times(_viewer(info), source.row)
@@ -113,7 +113,7 @@ class CanNameCommenter(BasePermission):
     """Who wrote a comment: the city's roles only when it is the post's author (the comment
     carries its post as `post`)."""
 
-    message = "Auteur non visible pour les comptes de la ville."
+    message = tr("Auteur non visible pour les comptes de la ville.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer = _viewer(info)

@@ -280,9 +280,9 @@ async def delete_comment(ctx: Context, *, comment_id: str) -> Post:
         or not await can_view_post(viewer, post, ctx)
         or (row.hidden_at is not None and not HiddenContent(viewer).sees(row.author_id))
     ):
-        raise fail("commentId", ErrorCode.NOT_FOUND, "Commentaire introuvable.")
+        raise fail("commentId", ErrorCode.NOT_FOUND, tr("Commentaire introuvable."))
     if row.author_id != viewer.id:
-        raise Forbidden("Seul l'auteur peut supprimer ce commentaire.")
+        raise Forbidden(tr("Seul l'auteur peut supprimer ce commentaire."))
     async with in_transaction():
         await purge_comment(row)
     return await Post.get(id=post.id)

@@ -3,7 +3,7 @@ others need, pseudonymised.
 
 What goes, at once and in one transaction: email, name, password hash, house number and
 address, every token (existing ones stop working on their next request), verification
-letters, notifications, their posts and comments (rows deleted, with the reactions, comments
+letters, notifications, e-mails queued for them, e-mail tokens and preferences, their posts and comments (rows deleted, with the reactions, comments
 and reports on them), their reactions, the notes of their reports, their appeals.
 
 What stays, and why:
@@ -27,17 +27,17 @@ from tortoise.transactions import in_transaction
 from models.accounts import Account, AuthToken, VerificationLetter
 from models.city import ConsultationAnswer, Notification
 from models.community import Comment, Post, Reaction
+from models.mail import AccountToken, NotificationPreference, OutboxMessage
 from models.moderation import Appeal, ContentType, Report
+from permissions.text import tr
 from resolvers import passwords
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
 
-FORMER_NEIGHBOUR = "Ancien voisin"
-
 
 def display_name(account: Account) -> str:
     """The name others see: an erased account's is gone."""
-    return FORMER_NEIGHBOUR if account.erased_at is not None else account.display_name
+    return tr("Ancien voisin") if account.erased_at is not None else account.display_name
 
 
 async def delete_account(ctx: Context, *, password: str) -> int:
@@ -48,10 +48,10 @@ async def delete_account(ctx: Context, *, password: str) -> int:
         raise fail(
             "password",
             ErrorCode.NO_PASSWORD,
-            "Ce compte n'a pas de mot de passe : un opérateur peut le supprimer.",
+            tr("Ce compte n'a pas de mot de passe : un opérateur peut le supprimer."),
         )
     if not await passwords.verify_password(viewer.password_hash, password):
-        raise fail("password", ErrorCode.WRONG_PASSWORD, "Mot de passe incorrect.")
+        raise fail("password", ErrorCode.WRONG_PASSWORD, tr("Mot de passe incorrect."))
     await erase(viewer.id)
     return viewer.id
 
@@ -66,6 +66,11 @@ async def erase(account_id: int) -> None:
         await Notification.filter(account_id=account_id).delete()
         await VerificationLetter.filter(account_id=account_id).delete()
         await AuthToken.filter(account_id=account_id).delete()
+        # E-mail: queued messages (their address, their links' tokens), single-use tokens,
+        # preferences.
+        await OutboxMessage.filter(account_id=account_id).delete()
+        await AccountToken.filter(account_id=account_id).delete()
+        await NotificationPreference.filter(account_id=account_id).delete()
         await Account.filter(id=account_id).update(
             email=None,
             password_hash=None,
@@ -76,6 +81,7 @@ async def erase(account_id: int) -> None:
             verified_at=None,
             suspended_at=None,
             suspended_until=None,
+            email_confirmed_at=None,
             erased_at=now(),
         )
 

@@ -7,7 +7,8 @@ What it holds: the account and its address; verification letters; sign-in tokens
 their hashes, which are no use to anyone but a thief); posts and comments (deleted ones as
 empty rows with their deletion date: their words are gone); reactions; every message of the
 account's conversations, both sides; reports the account made; consultation answers;
-notifications; moderation actions about the account and by it; appeals; announcements it
+notifications; e-mails queued or sent to it, e-mail tokens (not their hashes) and
+preferences; moderation actions about the account and by it; appeals; announcements it
 published for a city.
 """
 
@@ -25,6 +26,7 @@ from models.accounts import Account, AuthToken, VerificationLetter
 from models.city import Announcement, ConsultationAnswer, Notification
 from models.community import Comment, Post, Reaction
 from models.geography import Neighbourhood, Street
+from models.mail import AccountToken, NotificationPreference, OutboxMessage
 from models.messaging import ConversationParticipant, Message
 from models.moderation import Appeal, ModerationAction, Report
 from resolvers.erasure import display_name
@@ -137,6 +139,21 @@ SECTIONS: list[Section] = [
         ("action_id", "message", "status", "created_at", "decided_at"),
     ),
     (
+        "emailPreferences",
+        lambda pk: NotificationPreference.filter(account_id=pk),
+        ("kind", "email"),
+    ),
+    (
+        "emailTokens",
+        lambda pk: AccountToken.filter(account_id=pk),
+        ("purpose", "email", "created_at", "expires_at", "used_at"),
+    ),
+    (
+        "emails",
+        lambda pk: OutboxMessage.filter(account_id=pk),
+        ("kind", "to_address", "language", "announcement_id", "status", "created_at", "sent_at"),
+    ),
+    (
         "announcementsPublished",
         lambda pk: Announcement.filter(author_id=pk),
         ("kind", "title", "body", "scope", "published_at"),
@@ -162,6 +179,8 @@ async def _account(account: Account) -> dict[str, Any]:
             "houseNumber": account.house_number,
             "neighbourhood": hood.name if hood else None,
         },
+        "language": account.language,
+        "emailConfirmedAt": account.email_confirmed_at,
         "createdAt": account.created_at,
         "verifiedAt": account.verified_at,
         "suspendedAt": account.suspended_at,

@@ -49,8 +49,9 @@ class Resident(Node):
         "sauf pour l'auteur d'une publication partagée avec elle.",
         extensions=content(CanReadResidentContent),
     )
-    def display_name(self) -> str | None:
-        return erasure.display_name(self.row)
+    def display_name(self, info: Info) -> str | None:
+        # An erased account's name is "a former neighbour", in the reader's language.
+        return info.context.translate(erasure.display_name(self.row))
 
 
 @strawberry.federation.type(

@@ -11,7 +11,7 @@ from tortoise import Tortoise
 from tortoise.functions import Count, Min
 
 from models.mail import MailStatus, OutboxMessage
-from server import db
+from server import db, housekeeping
 from server.mail.worker import Worker
 from server.observability import logs
 from server.operations import CommandError
@@ -49,7 +49,8 @@ def worker(settings: Settings, _args: argparse.Namespace) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await Worker(settings).run(stop)
+            # Beside the e-mails, the privacy chores (server/housekeeping.py).
+            await asyncio.gather(Worker(settings).run(stop), housekeeping.run(settings, stop))
         finally:
             await Tortoise.close_connections()
 

@@ -37,7 +37,7 @@ async def nothing_to_undo(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('quartier', '0004_insight_indexes')]
+    dependencies = [('quartier', '0006_mail')]
 
     initial = False
 
