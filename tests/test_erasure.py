@@ -339,31 +339,25 @@ async def test_a_deleted_post_and_comment_leave_no_words(api, world):
         {"input": {"kind": "DISCUSSION", "title": "Lamantin", "body": "Narval"}},
         world.alice_token,
     )
-    comment = await _ok(
-        api,
-        FEED,
-        "AddComment",
-        {"input": {"postId": post["post"]["id"], "body": "Axolotl"}},
-        world.bob_token,
-    )
-    other = await _ok(
-        api,
-        FEED,
-        "AddComment",
-        {"input": {"postId": post["post"]["id"], "body": "Pangolin"}},
-        world.bob_token,
+    comment, other = [
+        await _ok(
+            api,
+            FEED,
+            "AddComment",
+            {"input": {"postId": post["post"]["id"], "body": b}},
+            world.bob_token,
+        )
+        for b in ("Axolotl", "Pangolin")
+    ]
+    delete = (
+        "mutation($input: DeleteCommentInput!) { deleteComment(input: $input) {"
+        " deletedCommentId post { commentCount } userErrors { code } } }"
     )
     deleted_comment = await api(
-        "mutation($input: DeleteCommentInput!) { deleteComment(input: $input) {"
-        " deletedCommentId post { commentCount } userErrors { code } } }",
-        {"input": {"commentId": comment["comment"]["id"]}},
-        world.bob_token,
+        delete, {"input": {"commentId": comment["comment"]["id"]}}, world.bob_token
     )
     not_hers = await api(
-        "mutation($input: DeleteCommentInput!) { deleteComment(input: $input) {"
-        " deletedCommentId userErrors { code } } }",
-        {"input": {"commentId": other["comment"]["id"]}},
-        world.alice_token,
+        delete, {"input": {"commentId": other["comment"]["id"]}}, world.alice_token
     )
     words = await text_values()
     await _ok(api, FEED, "DeletePost", {"input": {"postId": post["post"]["id"]}}, world.alice_token)
