@@ -26,7 +26,6 @@ from models.community import Comment, Post, PostTopic, Reaction, Topic
 from models.geography import City, Neighbourhood, Street
 from models.messaging import ConversationParticipant, Message
 from models.moderation import ContentType, ModerationAction, Report
-from permissions.roles import is_staff
 from permissions.visibility import HiddenContent
 from resolvers.pagination import OLDEST_FIRST, Page, keyset_page
 

@@ -23,12 +23,12 @@ from models.messaging import Conversation, Message
 from models.moderation import Appeal, Report
 from permissions.errors import BadInput
 from permissions.roles import is_staff
+from permissions.text import tr
 from permissions.visibility import (
     HiddenContent,
     can_read_post_content,
     can_use_private_messages,
 )
-from permissions.text import tr
 from resolvers.announcements import can_view_announcement
 from resolvers.community import can_view_post
 from resolvers.context import Context
@@ -156,11 +156,9 @@ async def message(ctx: Context, pk: int) -> Any:
         return None
     if is_staff(viewer):
         return row if await ctx.loaders.reported_message.load(pk) else None
-    if (
-        not can_use_private_messages(viewer)
-        or not HiddenContent(viewer).sees(row.sender_id)
-        and (row.hidden_at is not None)
-    ):
+    if not can_use_private_messages(viewer):
+        return None
+    if row.hidden_at is not None and not HiddenContent(viewer).sees(row.sender_id):
         return None
     members = await ctx.loaders.participants.load(row.conversation_id)
     return row if any(p.account_id == viewer.id for p in members) else None

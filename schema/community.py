@@ -165,10 +165,10 @@ class Comment(Hideable, Node):
         "of a comment by anyone but the post's author."
     )
     async def created_at(self, info: Info) -> datetime:
-        if self.post is None:
-            return self.row.created_at
+        # Reached without its post (a mutation's answer, `node`, the report queue): load it.
+        post = self.post or await info.context.loaders.post.load(self.row.post_id)
         row = self.row
-        return await community.shown_time(info.context, self.post, row.created_at, row.author_id)
+        return await community.shown_time(info.context, post, row.created_at, row.author_id)
 
 
 @strawberry.input

@@ -207,12 +207,6 @@ def _known(
     if caller is Caller.NEIGHBOUR:
         # Bob reported a message: his report came back in `reportContent`'s answer.
         known += [(i, "answered, though no path leads there") for i in reports]
-    if caller in CITY:
-        # The path `Post.comments.author` names Bob to the city as a commenter of Alice's
-        # shared post, which the contract forbids (no commenter other than the post's author
-        # is named; issue 8 fixes the path): `node` answers null already.
-        bob = gid("Resident", world.bob.id)
-        known.append((bob, f"answered None, paths gave {seen.get(bob)}"))
     return sorted(known)
 
 
