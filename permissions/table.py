@@ -496,6 +496,7 @@ FIELDS: dict[str, Access] = {
     "UserError.field": Access.STRUCTURE,
     "UserError.code": Access.STRUCTURE,
     "UserError.message": Access.STRUCTURE,
+    "UserError.retryAfter": Access.STRUCTURE,
     "VerificationLetterConnection.edges": Access.STRUCTURE,
     "VerificationLetterConnection.pageInfo": Access.STRUCTURE,
     "VerificationLetterEdge.cursor": Access.STRUCTURE,

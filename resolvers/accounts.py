@@ -19,6 +19,7 @@ from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
 from resolvers.geography import refresh_activation
 from resolvers.pagination import Page, keyset_page
+from resolvers.rate_limits import Action, enforce
 from resolvers.validation import (
     HOUSE_NUMBER_PATTERN,
     Checks,
@@ -52,6 +53,7 @@ async def register(
     street_id: str,
     house_number: str,
 ) -> tuple[str, Account]:
+    await enforce(ctx, Action.REGISTER, account=_email_key(email))
     checks = Checks()
     email = checks.email("email", email)
     name = checks.text("displayName", display_name, max_length=80)
@@ -111,9 +113,15 @@ async def register(
     return raw, account
 
 
+def _email_key(email: str) -> str:
+    """The e-mail as registration stores it: one account, one counter."""
+    return unicodedata.normalize("NFC", email).strip().casefold()
+
+
 async def login(ctx: Context, *, email: str, password: str) -> tuple[str, Account]:
     # Normalised as at registration; an address no account can have matches nothing.
-    email = unicodedata.normalize("NFC", email).strip().casefold()
+    email = _email_key(email)
+    await enforce(ctx, Action.LOGIN, account=email)
     valid = len(email) <= 254 and not has_control_characters(email)
     account = await Account.get_or_none(email=email) if valid else None
     ok = await passwords.verify_password(account.password_hash if account else None, password)
@@ -138,6 +146,7 @@ async def logout(ctx: Context) -> bool:
 async def verify_address(ctx: Context, *, code: str) -> Account:
     viewer = ctx.viewer
     assert viewer is not None
+    await enforce(ctx, Action.VERIFY_ADDRESS)
     if viewer.is_verified:
         raise fail(None, ErrorCode.ALREADY_VERIFIED, tr("Votre adresse est déjà vérifiée."))
     typed = normalise_code(code)

@@ -22,6 +22,7 @@ from resolvers.context import Context
 from resolvers.errors import ErrorCode, FieldError, UserErrors, fail
 from resolvers.ids import decode_id
 from resolvers.pagination import Page, keyset_page, page_size
+from resolvers.rate_limits import Action, enforce
 from resolvers.validation import Checks, has_control_characters
 
 TITLE_MAX = 200
@@ -170,6 +171,7 @@ async def create_post(
     share_with_city: bool,
 ) -> Post:
     viewer = await require_writer(ctx)
+    await enforce(ctx, Action.POST)
     checks = Checks()
     title = checks.text("title", title, max_length=TITLE_MAX)
     body = checks.text("body", body, max_length=BODY_MAX, multiline=True)
@@ -216,6 +218,7 @@ async def edit_post(
     """Withdrawing `shareWithCity` takes effect at once everywhere: every read decides
     from the row (`visibility.can_read_post_content`), nothing caches the consent."""
     viewer = await require_writer(ctx)
+    await enforce(ctx, Action.POST)
     checks = Checks()
     row = await _own_post(ctx, post_id, checks)
     changes: dict[str, object] = {}
@@ -309,6 +312,7 @@ async def _visible_post_for_write(ctx: Context, raw_id: str) -> Post:
 
 async def add_comment(ctx: Context, *, post_id: str, body: str) -> tuple[Comment, Post]:
     viewer = await require_writer(ctx)
+    await enforce(ctx, Action.COMMENT)
     checks = Checks()
     body = checks.text("body", body, max_length=COMMENT_MAX, multiline=True)
     checks.raise_if_any()
@@ -323,6 +327,7 @@ async def add_comment(ctx: Context, *, post_id: str, body: str) -> tuple[Comment
 
 async def toggle_reaction(ctx: Context, *, post_id: str) -> Post:
     viewer = await require_writer(ctx)
+    await enforce(ctx, Action.REACTION)
     target = await _visible_post_for_write(ctx, post_id)
     async with in_transaction():
         removed = await Reaction.filter(post_id=target.id, account_id=viewer.id).delete()

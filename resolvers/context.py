@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from models.accounts import Account, AuthToken
     from resolvers.loaders import Loaders
+    from resolvers.rate_limits import RateCounter
 
 
 @dataclass
@@ -25,6 +26,14 @@ class Context:
     # The reader's language (fr, nl, en) and what puts a message into it (server/i18n.py).
     language: str = "fr"
     translate: Callable[[str], str] = str
+    # The client's address (the socket's peer, or X-Forwarded-For behind a trusted proxy).
+    client_address: str | None = None
+    # Where resolvers/rate_limits.py counts attempts; None counts nothing.
+    rate_counter: RateCounter | None = None
+    # The request carries the gateway's shared secret (federation's `_entities`, `_service`).
+    from_gateway: bool = False
+    # "query", "mutation" or "subscription", once the operation is known.
+    operation_type: str | None = None
 
     # Strawberry's ASGI integration reads the context like a mapping.
     def __getitem__(self, key: str) -> Any:

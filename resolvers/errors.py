@@ -45,6 +45,7 @@ class ErrorCode(StrEnum):
     NO_PENDING_LETTER = "NO_PENDING_LETTER"
     PASSWORD_TOO_COMMON = "PASSWORD_TOO_COMMON"
     PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    RATE_LIMITED = "RATE_LIMITED"
     REASON_TOO_SHORT = "REASON_TOO_SHORT"
     REQUIRED = "REQUIRED"
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
@@ -97,6 +98,7 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.NO_PENDING_LETTER: "The account has no verification letter waiting for a code.",
     ErrorCode.PASSWORD_TOO_COMMON: "The password is too common, or made of the name or e-mail.",
     ErrorCode.PASSWORD_TOO_SHORT: "The password is shorter than the minimum length.",
+    ErrorCode.RATE_LIMITED: "Too many attempts in a short time: `retryAfter` says how many seconds to wait.",
     ErrorCode.REASON_TOO_SHORT: "A moderation reason is too short to be useful to its reader.",
     ErrorCode.REQUIRED: "The field is required and was empty.",
     ErrorCode.TOKEN_EXPIRED: "The link's token has expired: ask for a new one.",
@@ -119,6 +121,8 @@ class FieldError:
     field: str | None
     code: ErrorCode
     message: str
+    # Seconds to wait before trying again (RATE_LIMITED only).
+    retry_after: int | None = None
 
 
 class UserErrors(Exception):

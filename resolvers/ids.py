@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from permissions.errors import BadInput
@@ -56,7 +56,7 @@ def decode_cursor(raw: str, kinds: tuple[type, ...]) -> tuple[Any, ...]:
         if not isinstance(values, list) or len(values) != len(kinds):
             raise ValueError
         return tuple(_parse(v, kind) for v, kind in zip(values, kinds, strict=True))
-    except (ValueError, TypeError, UnicodeError, binascii.Error):
+    except (ValueError, TypeError, UnicodeError, binascii.Error, OverflowError, RecursionError):
         raise BadInput(tr("Curseur de pagination invalide.")) from None
 
 
@@ -65,7 +65,9 @@ def _parse(value: Any, kind: type) -> Any:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError("naive datetime")
-        return moment
+        # In UTC, as stored: an offset that moves it past year 1 or 9999 overflows here
+        # rather than in the database driver.
+        return moment.astimezone(UTC)
     if kind is int:
         # Within the range of the databases' integer columns, like global IDs.
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31 - 1:

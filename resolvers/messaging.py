@@ -26,6 +26,7 @@ from resolvers.pagination import (
     keyset_page,
     keyset_page_backward,
 )
+from resolvers.rate_limits import Action, enforce
 from resolvers.validation import Checks
 
 MESSAGE_MAX = 5_000
@@ -78,6 +79,7 @@ async def send_message(
     ctx: Context, *, recipient_id: str, body: str, about_post_id: str | None
 ) -> tuple[Message, Conversation]:
     sender = await require_writer(ctx)
+    await enforce(ctx, Action.MESSAGE)
     checks = Checks()
     recipient_pk = checks.person("recipientId", recipient_id)
     post_pk = checks.global_id("aboutPostId", about_post_id, "Post") if about_post_id else None

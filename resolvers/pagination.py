@@ -20,12 +20,13 @@ from permissions.text import tr
 from resolvers.ids import decode_cursor, encode_cursor
 
 MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
 M = TypeVar("M")
 # Whether rows lie beyond an end of a page: known, or a check to run when asked.
 Beyond = bool | Callable[[], Awaitable[bool]]
 
 
-def page_size(first: int | None, default: int = 20, name: str = "first") -> int:
+def page_size(first: int | None, default: int = DEFAULT_PAGE_SIZE, name: str = "first") -> int:
     if first is None:
         return default
     if first < 0 or first > MAX_PAGE_SIZE:

@@ -14,7 +14,8 @@ from resolvers.community import can_view_post
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
 from resolvers.ids import parse_global_id
-from resolvers.moderation import CONTENT_TYPE_NAMES, ContentRef, auto_hide
+from resolvers.moderation import CONTENT_MODELS, CONTENT_TYPE_NAMES, ContentRef, auto_hide
+from resolvers.rate_limits import Action, enforce
 from resolvers.validation import Checks
 
 NOTE_MAX = 1_000
@@ -46,6 +47,7 @@ async def report_content(
 ) -> Report:
     viewer = ctx.viewer
     assert viewer is not None
+    await enforce(ctx, Action.REPORT)
     checks = Checks()
     parsed = parse_global_id(content_id)
     if parsed is None or parsed[0] not in CONTENT_TYPE_NAMES:
@@ -65,6 +67,9 @@ async def report_content(
         )
     try:
         async with in_transaction():
+            # Reports of one content are counted one after another (the row lock), so the
+            # report that reaches the threshold sees the others, however close they come.
+            await CONTENT_MODELS[kind].filter(id=pk).select_for_update().first()
             report = await Report.create(
                 reporter_id=viewer.id,
                 content_type=kind,

@@ -35,6 +35,20 @@ def _has_forbidden_characters(text: str, multiline: bool) -> bool:
     return False
 
 
+# Categories no glyph stands for: format characters (zero-width space, joiners, BOM...),
+# separators, marks with nothing to combine with, unassigned code points.
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me", "Cn"}
+# Letters and symbols that render as blanks.
+_BLANK_CHARACTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+
+
+def has_visible_character(text: str) -> bool:
+    return any(
+        ch not in _BLANK_CHARACTERS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+        for ch in text
+    )
+
+
 def has_control_characters(text: str) -> bool:
     """For search terms and other one-line arguments that are not stored."""
     return _has_forbidden_characters(text, multiline=False)
@@ -54,9 +68,11 @@ class Checks:
             raise UserErrors(self.errors)
 
     def text(self, field: str, value: str, *, max_length: int, multiline: bool = False) -> str:
-        """`value` trimmed (and NFC-normalised); errors for empty, too long or control chars."""
+        """`value` trimmed (and NFC-normalised); errors for empty (no visible character), too
+        long or control chars."""
         cleaned = unicodedata.normalize("NFC", value).strip()
-        if not cleaned:
+        forbidden = _has_forbidden_characters(cleaned, multiline)
+        if not forbidden and not has_visible_character(cleaned):
             self.add(field, ErrorCode.REQUIRED, tr("Ce champ est obligatoire."))
         elif len(cleaned) > max_length:
             self.add(
@@ -64,7 +80,7 @@ class Checks:
                 ErrorCode.TOO_LONG,
                 tr("{max_length} caractères au maximum.", max_length=max_length),
             )
-        elif _has_forbidden_characters(cleaned, multiline):
+        elif forbidden:
             self.add(
                 field,
                 ErrorCode.INVALID_CHARACTERS,
@@ -78,7 +94,7 @@ class Checks:
         if value is None:
             return None
         cleaned = unicodedata.normalize("NFC", value).strip()
-        if not cleaned:
+        if not has_visible_character(cleaned) and not _has_forbidden_characters(cleaned, multiline):
             return None
         return self.text(field, cleaned, max_length=max_length, multiline=multiline)
 

@@ -122,6 +122,10 @@ class UserError:
     code: ErrorCode = strawberry.field(description="Code stable, pour le client.")
     # The resolver's message, in French with its values (permissions/text.py).
     text: strawberry.Private[str]
+    retry_after: int | None = strawberry.field(
+        default=None,
+        description="Seconds to wait before trying again; set with RATE_LIMITED only.",
+    )
 
     @strawberry.field(
         description="A readable message in the caller's language: the account's preference, "
@@ -132,7 +136,10 @@ class UserError:
 
 
 def user_errors(error: UserErrors) -> list[UserError]:
-    return [UserError(field=e.field, code=e.code, text=e.message) for e in error.errors]
+    return [
+        UserError(field=e.field, code=e.code, text=e.message, retry_after=e.retry_after)
+        for e in error.errors
+    ]
 
 
 async def attempt(

@@ -25,6 +25,8 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
+from permissions.errors import BadInput
+
 
 class Subgraph(StrEnum):
     """`community`: what residents write and do. `city`: what the city publishes and reads."""
@@ -77,6 +79,9 @@ SERVED: Final[dict[Subgraph, dict[str, Served]]] = {
         "Notification": all_but("reason"),
     },
 }
+
+# A gateway asks for one list's worth at a time (pages hold at most 100 items).
+MAX_REPRESENTATIONS: Final = 100
 
 # Types both subgraphs resolve alike from the same rows: what they both serve is @shareable.
 SHAREABLE_TYPES: Final = frozenset({"Neighbourhood", "Street", "Topic", "PageInfo", "UserError"})
@@ -140,6 +145,8 @@ def entities_field(entity_types: Sequence[type]) -> Any:
     entity: Any = Annotated[members, strawberry.union("_Entity")]
 
     def resolve(info: Info, representations: list[FederationAny]) -> list[Any]:
+        if len(representations) > MAX_REPRESENTATIONS:
+            raise BadInput(f"{MAX_REPRESENTATIONS} représentations au plus par requête.")
         # Strawberry's resolver: each type's `resolve_reference`, in the same tick, so a
         # loader batches every representation of a type into one statement. It pops
         # `__typename` from each representation: it gets copies.

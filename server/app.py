@@ -1,86 +1,48 @@
-"""The Starlette application: GraphQL at /graphql, GraphiQL beside it, probes, metrics, CORS,
-and the request log around it all."""
+"""The Starlette application: GraphQL at /graphql (server/graphql_view.py), GraphiQL beside it,
+probes, metrics, CORS, the request body limit, and the request log around it all."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
-from strawberry.federation import Schema
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.types import ExecutionResult
 
-from permissions.text import Text
-from resolvers.context import Context
-from resolvers.loaders import Loaders
 from schema.schemas import build_schema
 from schema.subgraphs import Subgraph
-from server import city_auth, db, export, graphiql, i18n
-from server.auth import authenticate, bearer_token
+from server import city_auth, db, export, graphiql
+from server.body_limit import BodyLimit
+from server.graphql_view import QuartierGraphQL
 from server.mail import pages as mail_pages
 from server.mail import service as mail_service
 from server.observability import health, logs, metrics, runtime
 from server.observability.extension import OperationRecorder
 from server.observability.middleware import RequestObserver
-from server.settings import Settings
+from server.rate_counter import RedisCounter, counter_for
+from server.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from server.observability.tracing import Tracing
 
 
-class QuartierGraphQL(GraphQL):
-    # The city subgraph loads the caller with fewer columns (server/city_auth.py).
-    authenticate = staticmethod(authenticate)
+def _closing(
+    base: Callable[[Any], AbstractAsyncContextManager[None]], counter: RedisCounter
+) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """A lifespan: `base`, then the Redis connections of the rate counter closed."""
 
-    def __init__(self, schema: Schema, settings: Settings) -> None:
-        super().__init__(
-            schema,
-            # Our own page, not Strawberry's (see render_graphql_ide); gated in production.
-            graphql_ide="graphiql",
-            # Strawberry refuses mutations over GET; queries over GET stay cacheable.
-            allow_queries_via_get=True,
-            multipart_uploads_enabled=False,
-        )
-        self.settings = settings
+    @asynccontextmanager
+    async def run(app: Any) -> AsyncIterator[None]:
+        async with base(app):
+            try:
+                yield
+            finally:
+                await counter.close()
 
-    async def render_graphql_ide(self, request: Request) -> Response:
-        return await graphiql.ide_response(request, self.settings)
-
-    async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
-        viewer, token = await self.authenticate(bearer_token(request))
-        language = i18n.language_of(
-            viewer.language if viewer else None, request.headers.get("accept-language")
-        )
-        # process_result reads it back to translate the errors.
-        request.state.language = language
-        return Context(
-            viewer=viewer,
-            token=token,
-            loaders=Loaders(viewer),
-            settings=self.settings,
-            request=request,
-            response=response,
-            language=language.value,
-            translate=i18n.translator(language),
-        )
-
-    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
-        """Coded errors (UNAUTHENTICATED, FORBIDDEN...) and the masked one, in the reader's
-        language."""
-        language = getattr(request.state, "language", None) or i18n.language_of(
-            None, request.headers.get("accept-language")
-        )
-        for error in result.errors or ():
-            original = getattr(error.original_error, "message", None)
-            text = original if isinstance(original, Text) else error.message
-            error.message = i18n.translate(text, language)
-        return await super().process_result(request, result)
+    return run
 
 
 def tracing_for(settings: Settings, subgraph: Subgraph | None) -> Tracing | None:
@@ -101,12 +63,18 @@ def create_app(
     """The app: the monolith, or one subgraph. `manage_database=False` leaves Tortoise to the
     caller (tests do that)."""
     settings = settings or Settings.from_env()
+    if subgraph is not None and settings.production and not settings.gateway_secret:
+        raise SettingsError(
+            "QUARTIER_GATEWAY_SECRET must be set in production: only the gateway, which "
+            "sends it, may call a subgraph's `_entities` and `_service`"
+        )
     tracing = tracing_for(settings, subgraph)
     observers: list[Any] = [OperationRecorder]
     if tracing is not None:
         observers.append(tracing.extension())
     schema = build_schema(production=settings.production, subgraph=subgraph, observers=observers)
-    graphql = QuartierGraphQL(schema, settings)
+    rate_counter = counter_for(settings)
+    graphql = QuartierGraphQL(schema, settings, rate_counter)
     if subgraph is Subgraph.CITY:
         graphql.authenticate = city_auth.authenticate
 
@@ -117,6 +85,8 @@ def create_app(
     )
     if settings.with_worker:
         lifespan = mail_service.with_worker(lifespan, settings)
+    if isinstance(rate_counter, RedisCounter):
+        lifespan = _closing(lifespan, rate_counter)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -141,6 +111,8 @@ def create_app(
                 allow_headers=["Authorization", "Content-Type"],
                 max_age=600,
             ),
+            # Inside CORS: a browser can read the 413.
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         ],
         lifespan=runtime.lifespan(lifespan, readiness, tracing),
     )

@@ -120,6 +120,9 @@ def run_uvicorn(settings: Settings, args: argparse.Namespace) -> None:
             log_config=UVICORN_LOG_CONFIG,
             # One JSON line per request replaces it (server/observability/middleware.py).
             access_log=False,
+            # The client's address comes from server/client_address.py alone, which trusts
+            # X-Forwarded-For from QUARTIER_TRUSTED_PROXIES only (uvicorn trusts 127.0.0.1).
+            proxy_headers=False,
         )
     finally:
         registry.remove(made)

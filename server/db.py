@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as migrate_api
 
 from models import MODEL_MODULES
@@ -20,9 +21,11 @@ DEFAULT_URL = "sqlite://quartier.sqlite3"
 
 def tortoise_config(database_url: str, pool_max: int = 10) -> dict[str, Any]:
     connection: str | dict[str, Any] = database_url
-    if database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
-        from tortoise.backends.base.config_generator import expand_db_url
-
+    if database_url.startswith("sqlite://"):
+        connection = expand_db_url(database_url)
+        # Write transactions that lock up front: several workers may share the file.
+        connection["engine"] = "server.sqlite"
+    elif database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
         connection = expand_db_url(database_url)
         # asyncpg's pool waits forever for a connection by default; bound both.
         connection["credentials"].update(

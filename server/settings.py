@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from resolvers import rate_limits
 
 
 class Environment(StrEnum):
@@ -31,6 +34,34 @@ def _int(name: str, default: int, minimum: int = 1) -> int:
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _networks(name: str) -> tuple[str, ...]:
+    for item in _list(name):
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name}: {item!r} is not an IP address or network") from None
+    return tuple(_list(name))
+
+
+def _rate_limits(name: str) -> tuple[tuple[str, int, int], ...]:
+    """`login.account=20/900,message.address=2000/600`: count per seconds."""
+    known = rate_limits.names()
+    chosen = []
+    for item in _list(name):
+        key, _, value = item.partition("=")
+        count, _, seconds = value.partition("/")
+        if key.strip() not in known or not count.strip().isdigit() or not seconds.strip().isdigit():
+            raise SettingsError(
+                f"{name}: {item!r} is not action.per=count/seconds, action.per among {known}"
+            )
+        chosen.append((key.strip(), int(count), int(seconds)))
+    return tuple(chosen)
 
 
 @dataclass(frozen=True)
@@ -79,6 +110,15 @@ class Settings:
     metrics_listen: str | None = None
     # OpenTelemetry's own variable: traces go to this OTLP/HTTP collector; unset, no tracing.
     otlp_endpoint: str | None = None
+    # Request bodies above this are refused (413) before they are read whole.
+    max_body_bytes: int = 1024 * 1024
+    # Proxies (addresses or networks) whose X-Forwarded-For names the client.
+    trusted_proxies: tuple[str, ...] = ()
+    # The gateway sends it to the subgraphs, which let only it call `_entities` and
+    # `_service` in production.
+    gateway_secret: str | None = None
+    # Overrides of resolvers/rate_limits.py's limits: (action.per, count, seconds).
+    rate_limits: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def production(self) -> bool:
@@ -119,6 +159,10 @@ class Settings:
             hidden_retention_days=_int("QUARTIER_HIDDEN_RETENTION_DAYS", cls.hidden_retention_days),
             redis_url=os.environ.get("QUARTIER_REDIS_URL", "").strip() or None,
             redis_prefix=os.environ.get("QUARTIER_REDIS_PREFIX", "").strip() or cls.redis_prefix,
+            max_body_bytes=_int("QUARTIER_MAX_BODY_BYTES", cls.max_body_bytes, minimum=1024),
+            trusted_proxies=_networks("QUARTIER_TRUSTED_PROXIES"),
+            gateway_secret=os.environ.get("QUARTIER_GATEWAY_SECRET", "").strip() or None,
+            rate_limits=_rate_limits("QUARTIER_RATE_LIMITS"),
             **_mail_settings(cls),
             metrics_token=_metrics_token(),
             metrics_listen=_listen_address("QUARTIER_METRICS_LISTEN"),

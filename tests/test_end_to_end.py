@@ -460,9 +460,9 @@ async def test_a_mutation_over_get_is_refused_and_not_executed(client):
 
     response = await client.get("/graphql", params=params, headers=_headers(token))
 
-    # GraphQL over HTTP asks for 405 here; Strawberry answers 400. Either way: refused.
-    assert 400 <= response.status_code < 500
-    assert response.text == "mutations are not allowed when using GET"
+    # GraphQL over HTTP: 405 Method Not Allowed.
+    assert response.status_code == 405
+    assert response.json()["errors"][0]["extensions"] == {"code": "METHOD_NOT_ALLOWED"}
     assert (await viewer(client, token))["id"] == account_id
 
 
@@ -476,7 +476,14 @@ async def test_a_batched_request_is_refused_and_not_executed(client):
     response = await client.post("/graphql", json=batch, headers=_headers(token))
 
     assert response.status_code == 400
-    assert response.text == "Batching is not enabled"
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Une requête à la fois : le regroupement n'est pas accepté.",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ]
+    }
     assert (await viewer(client, token))["id"] == account_id
 
 

@@ -150,6 +150,7 @@ def test_what_both_subgraphs_serve_is_keys_and_shareable_fields():
         "UserError.code",
         "UserError.field",
         "UserError.message",
+        "UserError.retryAfter",
     ]
 
 

@@ -1,0 +1,221 @@
+"""What an operation may ask before it runs: its depth, its aliases and its cost, measured in
+one walk of the document that measures each fragment once.
+
+Strawberry's QueryDepthLimiter and MaxAliasesLimiter walk a fragment again at every spread:
+six levels of fragments each spreading the previous ten times (under 1 KB) cost a million
+visits. Here a fragment's measure is kept (per slicing size, below) and reused at every
+spread, so the walk is linear in the document's size whatever it spreads.
+
+The cost counts the objects an operation may resolve, as GitHub's node limit and Shopify's
+cost model do: each object field costs 1 plus what is selected under it; a list multiplies
+that by its size. A connection's size is its `first` argument (its declared default when
+absent, at most `MAX_PAGE_SIZE`), given to the lists inside it (`edges`); `_entities`
+counts its representations; any other list counts `DEFAULT_PAGE_SIZE` items unless
+`ASSUMED_SIZES` bounds it. Scalars cost nothing, and neither does introspection, which the
+schema bounds (and production keeps to staff).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+)
+
+from resolvers.community import TOPICS_MAX
+from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+MAX_DEPTH: Final = 12
+MAX_ALIASES: Final = 30
+# About 10,000 objects, a second of this server's work. The contract's largest operation
+# costs 2,403 with `first: 100` (953 with its defaults; tests/test_limits.py checks them
+# all); posts of posts of posts, 100 at each level, cost 2,040,402.
+MAX_COST: Final = 10_000
+
+# Lists with a known bound, by "Type.field".
+ASSUMED_SIZES: Final[dict[str, int]] = {"Post.topics": TOPICS_MAX}
+# Lists as long as one of their arguments, by field name.
+SIZED_BY_ARGUMENT: Final[dict[str, str]] = {"_entities": "representations"}
+
+
+@dataclass(frozen=True)
+class Measure:
+    depth: int = 0
+    aliases: int = 0
+    cost: int = 0
+
+    def beside(self, other: Measure) -> Measure:
+        """Two selections of one selection set."""
+        return Measure(
+            max(self.depth, other.depth), self.aliases + other.aliases, self.cost + other.cost
+        )
+
+
+NOTHING: Final = Measure()
+
+
+def _unwrapped(type_: GraphQLOutputType) -> GraphQLOutputType:
+    return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+
+
+class Meter:
+    """Measures the operations of one document, with one request's variables."""
+
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any] | None
+    ) -> None:
+        self.schema = schema
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.provided = variables or {}
+        self.values: dict[str, Any] = {}
+        self.memo: dict[tuple[str, int | None], Measure] = {}
+        self.open: set[tuple[str, int | None]] = set()
+
+    def operation(self, node: OperationDefinitionNode) -> Measure:
+        # A fragment's measure depends on the variables, whose defaults are the operation's.
+        self.memo.clear()
+        self.values = {
+            d.variable.name.value: self.provided.get(
+                d.variable.name.value, _literal(d.default_value)
+            )
+            for d in node.variable_definitions or ()
+        }
+        root = self.schema.get_root_type(node.operation)
+        return self._selections(node.selection_set, root, None)
+
+    def _selections(
+        self, node: SelectionSetNode, parent: GraphQLNamedType | None, sized: int | None
+    ) -> Measure:
+        total = NOTHING
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                measure = self._field(selection, parent, sized)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = self.schema.get_type(condition.name.value) if condition else parent
+                measure = self._selections(selection.selection_set, inner, sized)
+            else:
+                assert isinstance(selection, FragmentSpreadNode)
+                measure = self._fragment(selection.name.value, sized)
+            total = total.beside(measure)
+        return total
+
+    def _fragment(self, name: str, sized: int | None) -> Measure:
+        key = (name, sized)
+        known = self.memo.get(key)
+        if known is not None:
+            return known
+        fragment = self.fragments.get(name)
+        # Unknown fragments and cycles fail validation; they measure nothing here.
+        if fragment is None or key in self.open:
+            return NOTHING
+        self.open.add(key)
+        condition = self.schema.get_type(fragment.type_condition.name.value)
+        measure = self._selections(fragment.selection_set, condition, sized)
+        self.open.discard(key)
+        self.memo[key] = measure
+        return measure
+
+    def _field(
+        self, node: FieldNode, parent: GraphQLNamedType | None, sized: int | None
+    ) -> Measure:
+        aliases = 1 if node.alias else 0
+        if node.selection_set is None:
+            return Measure(0, aliases, 0)
+        name = node.name.value
+        definition = (
+            parent.fields.get(name)
+            if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType))
+            else None
+        )
+        if definition is None:
+            inner = self._selections(node.selection_set, None, None)
+            return Measure(0 if name.startswith("__") else inner.depth + 1, aliases + inner.aliases)
+        slice_size = self._slice(node, definition)
+        is_list = isinstance(_unwrapped(definition.type), GraphQLList)
+        inner = self._selections(
+            node.selection_set,
+            get_named_type(definition.type),
+            slice_size if slice_size is not None and not is_list else None,
+        )
+        if name.startswith("__"):
+            return Measure(0, aliases + inner.aliases, 0)
+        items = 1
+        if is_list:
+            items = self._list_size(node, parent, definition, sized, slice_size)
+        return Measure(inner.depth + 1, aliases + inner.aliases, items * (1 + inner.cost))
+
+    def _slice(self, node: FieldNode, definition: GraphQLField) -> int | None:
+        """The page size a `first` argument asks for, or None when the field has none."""
+        argument = definition.args.get("first")
+        if argument is None:
+            return None
+        value = self._argument(node, "first")
+        if value is None:
+            value = argument.default_value
+        if isinstance(value, bool) or not isinstance(value, int):
+            return DEFAULT_PAGE_SIZE
+        # Out of range is the resolver's BAD_USER_INPUT, more precise than a cost.
+        return min(max(value, 0), MAX_PAGE_SIZE)
+
+    def _list_size(
+        self,
+        node: FieldNode,
+        parent: GraphQLNamedType | None,
+        definition: GraphQLField,
+        sized: int | None,
+        slice_size: int | None,
+    ) -> int:
+        if sized is not None:
+            return sized
+        if slice_size is not None:
+            return slice_size
+        counted = SIZED_BY_ARGUMENT.get(node.name.value)
+        if counted is not None and counted in definition.args:
+            value = self._argument(node, counted)
+            return len(value) if isinstance(value, list) else 1
+        owner = parent.name if parent is not None else ""
+        return ASSUMED_SIZES.get(f"{owner}.{node.name.value}", DEFAULT_PAGE_SIZE)
+
+    def _argument(self, node: FieldNode, name: str) -> Any:
+        for argument in node.arguments or ():
+            if argument.name.value == name:
+                return self._value(argument.value)
+        return None
+
+    def _value(self, node: ValueNode) -> Any:
+        if isinstance(node, VariableNode):
+            return self.values.get(node.name.value)
+        return _literal(node)
+
+
+def _literal(node: ValueNode | None) -> Any:
+    """The sizes a literal can give: an int, or a list (its items unread)."""
+    if isinstance(node, IntValueNode):
+        return int(node.value)
+    if isinstance(node, ListValueNode):
+        return list(node.values)
+    return None

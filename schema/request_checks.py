@@ -1,0 +1,206 @@
+"""The front of every operation, before any resolver runs: parse, choose the operation,
+refuse what is too deep, too aliased or too costly, and validate. Each step's refusal is a
+request error with its code (schema/errors.py), and nothing executes.
+
+Parsing and validation are cached (a feed page's document is the same on every request);
+the measures of schema/limits.py depend on the variables and run each time, in one walk.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    StringValueNode,
+    parse,
+    validate,
+)
+from graphql.validation import ASTValidationRule, ValidationRule
+from strawberry.extensions.base_extension import SchemaExtension
+from strawberry.schema.schema import MaybeNullValidationRule, OneOfInputValidationRule
+
+from schema.errors import (
+    BAD_USER_INPUT,
+    OPERATION_RESOLUTION_FAILURE,
+    PARSE_FAILED,
+    QUERY_TOO_COMPLEX,
+    VALIDATION_FAILED,
+    set_code,
+)
+from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, Meter
+
+MAX_TOKENS: Final = 4000
+CACHE_SIZE: Final = 256
+
+
+class NoNulCharacterRule(ValidationRule):
+    """PostgreSQL text cannot hold U+0000, and no field of ours needs it."""
+
+    def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+        if "\x00" in node.value:
+            self.report_error(
+                GraphQLError(
+                    "Le caractère nul (U+0000) est refusé dans un texte.",
+                    node,
+                    extensions={"code": BAD_USER_INPUT},
+                )
+            )
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _parse(query: str) -> DocumentNode:
+    return parse(query, max_tokens=MAX_TOKENS)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _validate(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    errors = validate(
+        schema,
+        document,
+        (*rules, MaybeNullValidationRule, OneOfInputValidationRule, NoNulCharacterRule),
+        # No "Did you mean" for unknown fields, arguments, types, enum values or input
+        # fields: suggestions would read the schema out to whoever may not introspect it.
+        hide_suggestions=True,
+    )
+    for error in errors:
+        if "code" not in (error.extensions or {}):
+            set_code(error, VALIDATION_FAILED)
+    return errors
+
+
+def parse_document(query: str) -> DocumentNode:
+    """The document, or a GRAPHQL_PARSE_FAILED error (too many tokens included)."""
+    try:
+        return _parse(query)
+    except GraphQLError as error:
+        set_code(error, PARSE_FAILED)
+        raise
+    except RecursionError:
+        raise GraphQLError("Document trop imbriqué.", extensions={"code": PARSE_FAILED}) from None
+
+
+def chosen_operation(
+    document: DocumentNode, name: str | None
+) -> OperationDefinitionNode | GraphQLError:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        if len(operations) == 1:
+            return operations[0]
+        # The spec: several operations and no name is an error, not the first one.
+        return GraphQLError(
+            "Must provide operation name if query contains multiple operations.",
+            extensions={"code": OPERATION_RESOLUTION_FAILURE},
+        )
+    for operation in operations:
+        if operation.name is not None and operation.name.value == name:
+            return operation
+    return GraphQLError(
+        f"Unknown operation named '{name}'.", extensions={"code": OPERATION_RESOLUTION_FAILURE}
+    )
+
+
+def _nul_path(value: Any, path: str) -> str | None:
+    """The path of the first string holding U+0000 in a variable's value, if any."""
+    stack = [(value, path)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, str):
+            if "\x00" in current:
+                return where
+        elif isinstance(current, Mapping):
+            stack += [(v, f"{where}.{k}") for k, v in current.items()]
+            if any("\x00" in str(k) for k in current):
+                return where
+        elif isinstance(current, list):
+            stack += [(v, f"{where}[{i}]") for i, v in enumerate(current)]
+    return None
+
+
+def variable_errors(variables: Mapping[str, Any] | None) -> list[GraphQLError]:
+    errors = []
+    for name, value in (variables or {}).items():
+        where = _nul_path(value, f"${name}")
+        if where is not None:
+            errors.append(
+                GraphQLError(
+                    f"Variable '${name}' : le caractère nul (U+0000) est refusé ({where}).",
+                    extensions={"code": BAD_USER_INPUT},
+                )
+            )
+    return errors
+
+
+def limit_errors(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: dict[str, Any] | None,
+) -> list[GraphQLError]:
+    measure = Meter(schema, document, variables).operation(operation)
+    name = operation.name.value if operation.name else "anonymous"
+    errors = []
+    if measure.depth > MAX_DEPTH:
+        errors.append(
+            GraphQLError(
+                f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}",
+                operation,
+                extensions={"code": VALIDATION_FAILED},
+            )
+        )
+    if measure.aliases > MAX_ALIASES:
+        errors.append(
+            GraphQLError(
+                f"{measure.aliases} aliases found. Allowed: {MAX_ALIASES}",
+                extensions={"code": VALIDATION_FAILED},
+            )
+        )
+    if measure.cost > MAX_COST:
+        errors.append(
+            GraphQLError(
+                f"'{name}' coûterait {measure.cost} (limite : {MAX_COST}) : demandez moins "
+                "d'éléments (`first`) ou moins de niveaux.",
+                operation,
+                extensions={"code": QUERY_TOO_COMPLEX, "cost": measure.cost, "limit": MAX_COST},
+            )
+        )
+    return errors
+
+
+class RequestChecks(SchemaExtension):
+    """Parses (cached), chooses the operation, measures it, validates it (cached)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query:
+            context.graphql_document = parse_document(context.query)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None
+        schema = context.schema._schema
+        # Strawberry would take the first operation when none is named.
+        name = getattr(context, "_provided_operation_name", None)
+        operation = chosen_operation(document, name)
+        if isinstance(operation, GraphQLError):
+            errors = [operation]
+        else:
+            request = context.context
+            if request is not None and hasattr(request, "operation_type"):
+                request.operation_type = operation.operation.value
+            errors = variable_errors(context.variables) or limit_errors(
+                schema, document, operation, context.variables
+            )
+        if not errors:
+            errors = _validate(schema, document, tuple(context.validation_rules))
+        context.pre_execution_errors = errors
+        yield

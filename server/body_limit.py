@@ -1,0 +1,64 @@
+"""Request bodies over the limit (QUARTIER_MAX_BODY_BYTES, 1 MiB by default) get a 413 before
+they are read whole: at once when Content-Length says so, else as soon as the chunks read
+so far pass the limit. Ten clients sending 8 MiB each cost the process 8 MiB each before.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.graphql_http import error_response
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(headers, scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, watched_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(headers, scope, receive, send)
+
+    async def _refuse(self, headers: Headers, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            headers,
+            413,
+            f"Le corps de la requête dépasse {self.max_bytes} octets.",
+            # The rest of the body is not read: the connection cannot carry another request.
+            {"Connection": "close"},
+        )
+        await response(scope, receive, send)

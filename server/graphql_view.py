@@ -1,0 +1,269 @@
+"""The GraphQL endpoint: Strawberry's ASGI view, with the request's context (the caller, its
+address, the rate counter, the gateway's secret), GraphQL over HTTP's media types and
+statuses (server/graphql_http.py), request bodies checked before they reach GraphQL, and a
+read retried once when the database connection dropped under it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any, Final
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.federation import Schema
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from models.accounts import Language
+from permissions.text import Text
+from resolvers.context import Context
+from resolvers.loaders import Loaders
+from resolvers.rate_limits import RateCounter
+from schema.errors import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, cause_code, code_of
+from server import graphiql, i18n
+from server.auth import authenticate, bearer_token
+from server.client_address import ClientAddresses
+from server.graphql_http import JSON, error_response, negotiate, status_for
+from server.settings import Settings
+
+GATEWAY_HEADER: Final = "x-quartier-gateway-secret"
+# Deeper JSON than any variable of ours needs; graphql-core's coercion recurses on it.
+MAX_JSON_DEPTH: Final = 64
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(current, dict):
+            stack += [(v, depth + 1) for v in current.values()]
+        elif isinstance(current, list):
+            stack += [(v, depth + 1) for v in current]
+    return deepest
+
+
+def _optional(data: dict[str, Any], key: str, kind: type, what: str) -> Any:
+    value = data.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise HTTPException(400, f"`{key}` doit être {what} (ou null).")
+    return value
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Refused before execution: graphql-core's and our request errors carry no path."""
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(e.path is None for e in errors)
+
+
+def _unavailable(result: ExecutionResult) -> bool:
+    return any(code_of(e) == SERVICE_UNAVAILABLE for e in result.errors or ())
+
+
+def _language(request: Request) -> Language:
+    return getattr(request.state, "language", None) or i18n.language_of(
+        None, request.headers.get("accept-language")
+    )
+
+
+class QuartierGraphQL(GraphQL):
+    # The city subgraph loads the caller with fewer columns (server/city_auth.py).
+    authenticate = staticmethod(authenticate)
+
+    def __init__(self, schema: Schema, settings: Settings, rate_counter: RateCounter) -> None:
+        super().__init__(
+            schema,
+            # Our own page, not Strawberry's (see render_graphql_ide); gated in production.
+            graphql_ide="graphiql",
+            # Strawberry refuses mutations over GET; queries over GET stay cacheable.
+            allow_queries_via_get=True,
+            multipart_uploads_enabled=False,
+        )
+        self.settings = settings
+        self.rate_counter = rate_counter
+        self.addresses = ClientAddresses(settings.trusted_proxies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            allow = {"Allow": "GET, POST"} if error.status_code == 405 else None
+            response = error_response(request.headers, error.status_code, error.reason, allow)
+        await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return await graphiql.ide_response(request, self.settings)
+
+    # --- the context -------------------------------------------------------------------
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
+        viewer, token = await self._authenticate(request)
+        language = i18n.language_of(
+            viewer.language if viewer else None, request.headers.get("accept-language")
+        )
+        # process_result reads it back to translate the errors.
+        request.state.language = language
+        secret = self.settings.gateway_secret
+        sent = request.headers.get(GATEWAY_HEADER)
+        return Context(
+            viewer=viewer,
+            token=token,
+            loaders=Loaders(viewer),
+            settings=self.settings,
+            request=request,
+            response=response,
+            language=language.value,
+            translate=i18n.translator(language),
+            client_address=self.addresses.of(request),
+            rate_counter=self.rate_counter,
+            from_gateway=bool(secret and sent and hmac.compare_digest(sent, secret)),
+        )
+
+    async def _authenticate(self, request: Any) -> tuple[Any, Any]:
+        """The token's account; read again once if the connection dropped under it."""
+        raw = bearer_token(request)
+        for attempt in (1, 2):
+            try:
+                return await self.authenticate(raw)
+            except Exception as error:
+                if cause_code(error) != SERVICE_UNAVAILABLE:
+                    raise
+                if attempt == 2:
+                    raise HTTPException(503, UNAVAILABLE_MESSAGE) from error
+        raise AssertionError("unreachable")
+
+    # --- the request body --------------------------------------------------------------
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+        except UnicodeDecodeError:
+            raise HTTPException(
+                400, "Le corps de la requête n'est pas de l'UTF-8 valide."
+            ) from None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            raise HTTPException(400, "Le corps de la requête n'est pas du JSON valide.") from None
+        except RecursionError:
+            value = None
+            depth = MAX_JSON_DEPTH + 1
+        else:
+            depth = _depth(value)
+        if depth > MAX_JSON_DEPTH:
+            raise HTTPException(400, f"JSON trop imbriqué ({MAX_JSON_DEPTH} niveaux au plus).")
+        return value
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method != "POST":
+            return await super().parse_http_body(request)
+        content_type, _ = parse_content_type(request.content_type or "")
+        if content_type != JSON:
+            raise HTTPException(415, "Envoyez la requête en application/json.")
+        data = self.parse_json(await request.get_body())
+        if isinstance(data, list):
+            raise HTTPException(400, "Une requête à la fois : le regroupement n'est pas accepté.")
+        if not isinstance(data, dict):
+            raise HTTPException(400, "Le corps de la requête doit être un objet JSON.")
+        transport = self._get_stream_transport_from_headers(request.headers)
+        return GraphQLRequestData(
+            query=_optional(data, "query", str, "une chaîne"),
+            variables=_optional(data, "variables", dict, "un objet"),
+            operation_name=_optional(data, "operationName", str, "une chaîne"),
+            extensions=_optional(data, "extensions", dict, "un objet"),
+            protocol=transport.protocol if transport else "http",
+        )
+
+    # --- execution ---------------------------------------------------------------------
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,  # type: ignore[override]
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        result = await self._execute(request_adapter, context, root_value, request_data)
+        if context.operation_type == "query" and _unavailable(result):
+            # A read has no effect: once more, on a fresh connection and fresh loaders.
+            fresh = await self.get_context(request, sub_response)
+            result = await self._execute(request_adapter, fresh, root_value, request_data)
+        return result
+
+    async def _execute(
+        self,
+        request_adapter: AsyncHTTPRequestAdapter,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        allowed = OperationType.from_http(request_adapter.method)
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from error
+        except InvalidOperationTypeError as error:
+            # The spec: a mutation over GET is 405 Method Not Allowed.
+            raise HTTPException(405, error.as_http_error_reason(request_adapter.method)) from error
+        except MissingQueryError as error:
+            raise HTTPException(400, "La requête ne contient pas de document GraphQL.") from error
+
+    # --- the response ------------------------------------------------------------------
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = negotiate(request.headers.get("accept"))
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Errors in the reader's language; no `data` when refused before execution."""
+        language = _language(request)
+        for error in result.errors or ():
+            original = getattr(error.original_error, "message", None)
+            text = original if isinstance(original, Text) else error.message
+            error.message = i18n.translate(text, language)
+        body = process_result(result)
+        if _is_request_error(result):
+            # The GraphQL spec: an error raised before execution began leaves no `data`.
+            body.pop("data", None)
+        return body
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media_type = sub_response.media_type or JSON
+        response.headers["content-type"] = media_type
+        if not sub_response.status_code and isinstance(response_data, dict):
+            response.status_code = status_for(media_type, response_data)
+        return response
