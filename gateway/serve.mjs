@@ -8,6 +8,9 @@
 //   QUARTIER_COMMUNITY_URL, QUARTIER_CITY_URL      the subgraphs' /graphql, when not the
 //                                                  URLs composed into the supergraph
 //   QUARTIER_ENV=production                        turns introspection off
+//   QUARTIER_GATEWAY_SECRET                        sent to the subgraphs, which let only the
+//                                                  gateway call `_entities` and `_service`
+//                                                  in production (required there)
 //   QUARTIER_GATEWAY_DEDUPLICATE=0                 one subgraph request per client request
 //
 // The Authorization header goes to every subgraph, which authenticates the token itself.
@@ -24,6 +27,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const host = process.env.QUARTIER_GATEWAY_HOST || '127.0.0.1';
 const port = Number(process.env.QUARTIER_GATEWAY_PORT || 4000);
 const production = process.env.QUARTIER_ENV === 'production';
+const secret = process.env.QUARTIER_GATEWAY_SECRET || '';
+if (production && !secret) {
+  console.error('QUARTIER_GATEWAY_SECRET must be set in production: the subgraphs refuse `_entities` without it');
+  process.exit(1);
+}
 
 const transportEntries = {};
 // Identical queries in flight with the same headers (so the same caller) share one subgraph
@@ -39,7 +47,10 @@ const gateway = createGatewayRuntime({
   supergraph: process.env.QUARTIER_SUPERGRAPH || join(here, 'supergraph.graphql'),
   transportEntries,
   propagateHeaders: {
-    fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get('authorization') }),
+    fromClientToSubgraphs: ({ request }) => ({
+      authorization: request.headers.get('authorization'),
+      ...(secret ? { 'x-quartier-gateway-secret': secret } : {}),
+    }),
   },
   // Errors reach clients as the subgraph wrote them, without the subgraph's name.
   subgraphErrors: false,

@@ -58,8 +58,9 @@ def cause_code(original: BaseException) -> str | None:
         # SQLite: another process held the write lock longer than the busy timeout.
         if isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause):
             return SERVICE_UNAVAILABLE
-        # PostgreSQL refused a value (class 22: NUL in text, out of range...).
-        if isinstance(cause, asyncpg.DataError):
+        # PostgreSQL refused a value (class 22: NUL in text, out of range...), or no
+        # database could encode it.
+        if isinstance(cause, (asyncpg.DataError, UnicodeEncodeError)):
             return BAD_USER_INPUT
     return None
 

@@ -9,6 +9,7 @@ the measures of schema/limits.py depend on the variables and run each time, in o
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -107,17 +108,22 @@ def chosen_operation(
     )
 
 
-def _nul_path(value: Any, path: str) -> str | None:
-    """The path of the first string holding U+0000 in a variable's value, if any."""
+# U+0000, which PostgreSQL text cannot hold, and halves of UTF-16 surrogate pairs, which
+# JSON lets through (`"\ud800"`) and no database can encode.
+UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_path(value: Any, path: str) -> str | None:
+    """The path of the first string in a variable's value that no database could store."""
     stack = [(value, path)]
     while stack:
         current, where = stack.pop()
         if isinstance(current, str):
-            if "\x00" in current:
+            if UNSTORABLE.search(current):
                 return where
         elif isinstance(current, Mapping):
             stack += [(v, f"{where}.{k}") for k, v in current.items()]
-            if any("\x00" in str(k) for k in current):
+            if any(UNSTORABLE.search(str(k)) for k in current):
                 return where
         elif isinstance(current, list):
             stack += [(v, f"{where}[{i}]") for i, v in enumerate(current)]
@@ -127,11 +133,12 @@ def _nul_path(value: Any, path: str) -> str | None:
 def variable_errors(variables: Mapping[str, Any] | None) -> list[GraphQLError]:
     errors = []
     for name, value in (variables or {}).items():
-        where = _nul_path(value, f"${name}")
+        where = _unstorable_path(value, f"${name}")
         if where is not None:
             errors.append(
                 GraphQLError(
-                    f"Variable '${name}' : le caractère nul (U+0000) est refusé ({where}).",
+                    f"Variable '${name}' : caractère refusé (U+0000 ou demi-paire UTF-16) "
+                    f"dans {where}.",
                     extensions={"code": BAD_USER_INPUT},
                 )
             )

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,12 +65,26 @@ def spawn(
     return Process(name, process, url, log)
 
 
-def uvicorn(name: str, factory: str, env: dict[str, str], log: Path) -> Process:
-    """`factory` is an app factory such as "server.app:app_from_env"."""
+def uvicorn(
+    name: str, factory: str, env: dict[str, str], log: Path, extra: Sequence[str] = ()
+) -> Process:
+    """`factory` is an app factory such as "server.app:app_from_env"; `extra`, more of
+    uvicorn's options (`--workers 2`). uvicorn's own X-Forwarded-For handling is off, as
+    `quartier serve` runs it (server/client_address.py decides)."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", factory, "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--no-proxy-headers"]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    command += [*extra] if "--log-config" in extra else [*extra, "--no-access-log"]
     return spawn(name, command, env, log, f"http://127.0.0.1:{port}")
+
+
+def wait_for_workers(server: Process, workers: int, deadline: float | None = None) -> None:
+    """Until every worker of `uvicorn --workers N` has started its app."""
+    deadline = deadline if deadline is not None else time.monotonic() + STARTUP_SECONDS
+    while server.output().count("Application startup complete") < workers:
+        if time.monotonic() > deadline or server.process.poll() is not None:
+            pytest.fail(f"{server.name}: {workers} workers did not start:\n{server.output()}")
+        time.sleep(0.05)
 
 
 def wait_until_ready(
@@ -88,3 +104,27 @@ def wait_until_ready(
                 pass
             time.sleep(0.05)
     pytest.fail(f"{server.name} did not answer {path} in {STARTUP_SECONDS} s:\n{server.output()}")
+
+
+@contextmanager
+def served(
+    directory: Path,
+    database_url: str,
+    *,
+    name: str = "app",
+    workers: int = 1,
+    extra: Sequence[str] = (),
+    **settings: str,
+) -> Iterator[Process]:
+    """The monolith under uvicorn on `database_url`, with QUARTIER_* `settings`, until the
+    block ends."""
+    arguments = [*extra, *(["--workers", str(workers)] if workers > 1 else [])]
+    env = app_env(database_url, **settings)
+    server = uvicorn(name, "server.app:app_from_env", env, directory / f"{name}.log", arguments)
+    try:
+        wait_until_ready(server)
+        if workers > 1:
+            wait_for_workers(server, workers)
+        yield server
+    finally:
+        server.stop()
