@@ -49,6 +49,16 @@ def _networks(name: str) -> tuple[str, ...]:
     return tuple(_list(name))
 
 
+def _secret(name: str) -> str | None:
+    """A header value: printable ASCII, and long enough not to be guessed."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if len(raw) < 16 or not all(33 <= ord(ch) < 127 for ch in raw):
+        raise SettingsError(f"{name} must be at least 16 printable ASCII characters")
+    return raw
+
+
 def _rate_limits(name: str) -> tuple[tuple[str, int, int], ...]:
     """`login.account=20/900,message.address=2000/600`: count per seconds."""
     known = rate_limits.names()
@@ -161,7 +171,7 @@ class Settings:
             redis_prefix=os.environ.get("QUARTIER_REDIS_PREFIX", "").strip() or cls.redis_prefix,
             max_body_bytes=_int("QUARTIER_MAX_BODY_BYTES", cls.max_body_bytes, minimum=1024),
             trusted_proxies=_networks("QUARTIER_TRUSTED_PROXIES"),
-            gateway_secret=os.environ.get("QUARTIER_GATEWAY_SECRET", "").strip() or None,
+            gateway_secret=_secret("QUARTIER_GATEWAY_SECRET"),
             rate_limits=_rate_limits("QUARTIER_RATE_LIMITS"),
             **_mail_settings(cls),
             metrics_token=_metrics_token(),

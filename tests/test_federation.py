@@ -336,12 +336,12 @@ async def test_entities_answer_as_the_fields_that_lead_to_them(world, hundred):
 # --- the gateway -------------------------------------------------------------------------
 
 
-def _subgraph(name: str, database_url: str, directory: Path) -> Process:
+def _subgraph(name: str, database_url: str, directory: Path, **settings: str) -> Process:
     factory = f"server.subgraphs:{name}_app"
-    return uvicorn(name, factory, app_env(database_url), directory / f"{name}.log")
+    return uvicorn(name, factory, app_env(database_url, **settings), directory / f"{name}.log")
 
 
-def _gateway(community: Process, city: Process, directory: Path) -> Process:
+def _gateway(community: Process, city: Process, directory: Path, **settings: str) -> Process:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
     env.update(
@@ -349,6 +349,7 @@ def _gateway(community: Process, city: Process, directory: Path) -> Process:
         QUARTIER_GATEWAY_PORT=str(port),
         QUARTIER_COMMUNITY_URL=f"{community.url}/graphql",
         QUARTIER_CITY_URL=f"{city.url}/graphql",
+        **settings,
     )
     log = directory / "gateway.log"
     url = f"http://127.0.0.1:{port}"
