@@ -29,15 +29,15 @@ INTERNAL_SERVER_ERROR: Final = "INTERNAL_SERVER_ERROR"
 UNAVAILABLE_MESSAGE: Final = "Service momentanément indisponible : réessayez dans un instant."
 REFUSED_VALUE_MESSAGE: Final = "Une valeur envoyée est refusée (hors limites ou mal formée)."
 
-# The database went away, or cannot take more: the same request may succeed in a moment.
-_UNAVAILABLE: Final = (
+# The connection to the database went away: the same request on a new one may succeed.
+_LOST: Final = (
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.InsufficientResourcesError,
     DBConnectionError,
     ConnectionError,
-    TimeoutError,
 )
+# The database cannot take more just now (too many connections, a timeout).
+_BUSY: Final = (asyncpg.exceptions.InsufficientResourcesError, TimeoutError)
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
@@ -49,11 +49,20 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
+def connection_lost(error: BaseException) -> bool:
+    """Whether the database connection dropped under `error` (retrying a read may help)."""
+    return any(
+        isinstance(cause, _LOST)
+        or (isinstance(cause, asyncpg.InterfaceError) and "closed" in str(cause))
+        for cause in _causes(error)
+    )
+
+
 def cause_code(original: BaseException) -> str | None:
+    if connection_lost(original):
+        return SERVICE_UNAVAILABLE
     for cause in _causes(original):
-        if isinstance(cause, _UNAVAILABLE):
-            return SERVICE_UNAVAILABLE
-        if isinstance(cause, asyncpg.InterfaceError) and "closed" in str(cause):
+        if isinstance(cause, _BUSY):
             return SERVICE_UNAVAILABLE
         # SQLite: another process held the write lock longer than the busy timeout.
         if isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from typing import Any, Final
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -29,13 +30,14 @@ from permissions.text import Text
 from resolvers.context import Context
 from resolvers.loaders import Loaders
 from resolvers.rate_limits import RateCounter
-from schema.errors import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, cause_code, code_of
+from schema.errors import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, cause_code, connection_lost
 from server import graphiql, i18n
 from server.auth import authenticate, bearer_token
 from server.client_address import ClientAddresses
 from server.graphql_http import JSON, error_response, negotiate, status_for
 from server.settings import Settings
 
+logger = logging.getLogger("quartier.errors")
 GATEWAY_HEADER: Final = "x-quartier-gateway-secret"
 # Deeper JSON than any variable of ours needs; graphql-core's coercion recurses on it.
 MAX_JSON_DEPTH: Final = 64
@@ -66,8 +68,11 @@ def _is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(errors) and all(e.path is None for e in errors)
 
 
-def _unavailable(result: ExecutionResult) -> bool:
-    return any(code_of(e) == SERVICE_UNAVAILABLE for e in result.errors or ())
+def _connection_lost(result: ExecutionResult) -> bool:
+    return any(
+        e.original_error is not None and connection_lost(e.original_error)
+        for e in result.errors or ()
+    )
 
 
 def _language(request: Request) -> Language:
@@ -101,8 +106,10 @@ class QuartierGraphQL(GraphQL):
         try:
             response = await self.run(request)
         except HTTPException as error:
-            allow = {"Allow": "GET, POST"} if error.status_code == 405 else None
-            response = error_response(request.headers, error.status_code, error.reason, allow)
+            extra = {405: {"Allow": "GET, POST"}, 503: {"Retry-After": "1"}}
+            response = error_response(
+                request.headers, error.status_code, error.reason, extra.get(error.status_code)
+            )
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -140,9 +147,11 @@ class QuartierGraphQL(GraphQL):
             try:
                 return await self.authenticate(raw)
             except Exception as error:
-                if cause_code(error) != SERVICE_UNAVAILABLE:
+                code = cause_code(error)
+                if code != SERVICE_UNAVAILABLE:
                     raise
-                if attempt == 2:
+                logger.warning("database unavailable while authenticating: %r", error)
+                if attempt == 2 or not connection_lost(error):
                     raise HTTPException(503, UNAVAILABLE_MESSAGE) from error
         raise AssertionError("unreachable")
 
@@ -202,7 +211,7 @@ class QuartierGraphQL(GraphQL):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         result = await self._execute(request_adapter, context, root_value, request_data)
-        if context.operation_type == "query" and _unavailable(result):
+        if context.operation_type == "query" and _connection_lost(result):
             # A read has no effect: once more, on a fresh connection and fresh loaders.
             fresh = await self.get_context(request, sub_response)
             result = await self._execute(request_adapter, fresh, root_value, request_data)

@@ -57,7 +57,11 @@ def workers(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iter
 
 
 async def _send(
-    client: httpx.AsyncClient, document: str, name: str, variables: dict[str, Any], token: str
+    client: httpx.AsyncClient,
+    document: str,
+    name: str | None,
+    variables: dict[str, Any],
+    token: str,
 ) -> dict[str, Any]:
     response = await client.post(
         "/graphql",
@@ -139,16 +143,16 @@ def one_worker(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> I
 
 
 async def _drop_the_connection_under(
-    database_url: str, send: Callable[[], Awaitable[dict[str, Any]]]
+    database_url: str, send: Callable[[], Awaitable[dict[str, Any]]], table: str = "post"
 ) -> dict[str, Any]:
-    """Holds a lock on `post` while the server's request runs, waits until the request
+    """Holds a lock on `table` while the server's request runs, waits until the request
     blocks on it, then ends that backend (as a failover or an administrator would) and lets
     the lock go. Returns the request's answer."""
     dsn = re.sub(r"^postgres://", "postgresql://", database_url)
     conn = await asyncpg.connect(dsn)
     try:
         async with conn.transaction():
-            await conn.execute("LOCK TABLE post IN ACCESS EXCLUSIVE MODE")
+            await conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
             request = asyncio.create_task(send())
             for _ in range(200):
                 # Activity statistics are read once per transaction unless cleared.
@@ -217,4 +221,17 @@ async def test_a_write_whose_connection_drops_is_retryable_and_wrote_nothing(
         ],
     }
     assert await Post.all().count() == 0
+    assert "Traceback" not in one_worker.output()
+
+
+async def test_a_token_whose_connection_drops_is_read_again(one_worker, world, database_url):
+    async with httpx.AsyncClient(base_url=one_worker.url, timeout=60) as client:
+        answer = await _drop_the_connection_under(
+            database_url,
+            lambda: _send(client, "{ viewer { id } }", None, {}, world.alice_token),
+            table="auth_token",
+        )
+
+    assert answer == {"data": {"viewer": {"id": gid("Account", world.alice.id)}}}
+    assert "database unavailable while authenticating" in one_worker.output()
     assert "Traceback" not in one_worker.output()
