@@ -13,7 +13,8 @@
 //                                                  in production (required there)
 //   QUARTIER_GATEWAY_DEDUPLICATE=0                 one subgraph request per client request
 //
-// The Authorization header goes to every subgraph, which authenticates the token itself.
+// The Authorization header goes to every subgraph, which authenticates the token itself;
+// X-Forwarded-For carries the client's address on.
 // Nothing is reported anywhere: no usage reporting, no telemetry is configured.
 
 import { createServer } from 'node:http';
@@ -47,10 +48,18 @@ const gateway = createGatewayRuntime({
   supergraph: process.env.QUARTIER_SUPERGRAPH || join(here, 'supergraph.graphql'),
   transportEntries,
   propagateHeaders: {
-    fromClientToSubgraphs: ({ request }) => ({
-      authorization: request.headers.get('authorization'),
-      ...(secret ? { 'x-quartier-gateway-secret': secret } : {}),
-    }),
+    // The client's address goes on as a proxy passes it: X-Forwarded-For with the peer
+    // appended (the subgraphs' QUARTIER_TRUSTED_PROXIES lists the gateway), so that the
+    // subgraphs' rate limits count clients, not the gateway.
+    fromClientToSubgraphs: ({ request, context }) => {
+      const peer = context?.req?.socket?.remoteAddress;
+      const forwarded = [request.headers.get('x-forwarded-for'), peer].filter(Boolean).join(', ');
+      return {
+        authorization: request.headers.get('authorization'),
+        ...(forwarded ? { 'x-forwarded-for': forwarded } : {}),
+        ...(secret ? { 'x-quartier-gateway-secret': secret } : {}),
+      };
+    },
   },
   // Errors reach clients as the subgraph wrote them, without the subgraph's name.
   subgraphErrors: false,

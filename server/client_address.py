@@ -19,9 +19,12 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def _address(raw: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return ipaddress.ip_address(raw.strip())
+        address = ipaddress.ip_address(raw.strip())
     except ValueError:
         return None
+    # Node and dual-stack sockets write IPv4 peers as ::ffff:a.b.c.d.
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return mapped or address
 
 
 class ClientAddresses:
@@ -39,7 +42,7 @@ class ClientAddresses:
     def of(self, connection: HTTPConnection) -> str | None:
         peer = connection.client.host if connection.client else None
         if peer is None or not self.is_trusted(peer):
-            return peer
+            return _normal(peer)
         hops = [
             hop.strip()
             for header in connection.headers.getlist("x-forwarded-for")
@@ -53,4 +56,10 @@ class ClientAddresses:
             client = hop
             if not self.is_trusted(hop):
                 break
-        return client
+        return _normal(client)
+
+
+def _normal(raw: str | None) -> str | None:
+    """One spelling per address, so that one client has one counter."""
+    address = _address(raw) if raw is not None else None
+    return str(address) if address is not None else raw

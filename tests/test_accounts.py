@@ -76,6 +76,7 @@ async def test_token_is_stored_only_as_a_hash(api, world):
         ({"password": "password123"}, "password", "PASSWORD_TOO_COMMON"),
         ({"password": "nadia@example.be"}, "password", "PASSWORD_TOO_COMMON"),
         ({"displayName": " \t "}, "displayName", "REQUIRED"),
+        ({"displayName": "\u200b\u3164\u2060"}, "displayName", "REQUIRED"),
         ({"displayName": "N" * 81}, "displayName", "TOO_LONG"),
         ({"displayName": "Nadia\x07"}, "displayName", "INVALID_CHARACTERS"),
         ({"displayName": "Nadia\u202e"}, "displayName", "INVALID_CHARACTERS"),

@@ -43,7 +43,12 @@ def federation(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> I
     directory = tmp_path_factory.mktemp("secret")
     started: list[Process] = []
     try:
-        started.append(_subgraph("community", database_url, directory, **PRODUCTION))
+        # Trusts the gateway's X-Forwarded-For; three sign-ins per address, to test it.
+        community = {
+            "QUARTIER_TRUSTED_PROXIES": "127.0.0.1",
+            "QUARTIER_RATE_LIMITS": "login.address=3/60",
+        }
+        started.append(_subgraph("community", database_url, directory, **PRODUCTION, **community))
         started.append(_subgraph("city", database_url, directory, **PRODUCTION))
         settings = {"QUARTIER_ENV": "production", "QUARTIER_GATEWAY_SECRET": SECRET}
         started.append(_gateway(started[0], started[1], directory, **settings))
@@ -103,6 +108,26 @@ def test_entities_answer_only_the_gateway(federation, world):
     }
     assert forged == client
     assert gateway == {"data": {"_entities": [{"id": gid("Account", world.alice.id)}]}}
+
+
+def test_the_gateway_passes_the_client_address_on_to_the_rate_limits(federation):
+    def login(address: str) -> str:
+        response = httpx.post(
+            f"{federation.gateway.url}/graphql",
+            json={
+                "query": "mutation($i: LoginInput!) { login(input: $i) { userErrors { code } } }",
+                "variables": {"i": {"email": f"x{address}@example.be", "password": "mauvais"}},
+            },
+            headers={"X-Forwarded-For": address},
+            timeout=30,
+        )
+        return response.json()["data"]["login"]["userErrors"][0]["code"]
+
+    # Seen from the subgraph, every request comes from the gateway: were that counted, the
+    # fifth sign-in would be refused too.
+    codes = [login("198.51.100.7") for _ in range(4)] + [login("198.51.100.8")]
+
+    assert codes == ["INVALID_CREDENTIALS"] * 3 + ["RATE_LIMITED", "INVALID_CREDENTIALS"]
 
 
 async def test_a_subgraph_prints_its_sdl_for_the_gateway_alone_even_to_staff(federation, world):

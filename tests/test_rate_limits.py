@@ -87,6 +87,8 @@ def _request(peer: str, forwarded: list[str]) -> Request:
         ("10.0.0.2", ["6.6.6.6", "198.51.100.1"], "198.51.100.1"),  # several headers
         ("10.0.0.2", ["198.51.100.1, pas-une-adresse"], "10.0.0.2"),
         ("10.0.0.2", ["2001:db8::1"], "2001:db8::1"),
+        ("10.0.0.2", ["::ffff:198.51.100.1"], "198.51.100.1"),
+        ("::ffff:10.0.0.2", ["198.51.100.1"], "198.51.100.1"),
     ],
 )
 def test_the_client_address_is_the_peer_or_what_trusted_proxies_forwarded(peer, forwarded, client):
