@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from permissions.text import tr
 from resolvers.errors import ErrorCode, FieldError, UserErrors
 
 if TYPE_CHECKING:
@@ -98,8 +99,8 @@ def _key(action: Action, per: Per, subject: str) -> str:
 
 def _wait_message(seconds: int) -> str:
     if seconds < 60:
-        return f"Trop de tentatives : réessayez dans {seconds} seconde(s)."
-    return f"Trop de tentatives : réessayez dans {-(-seconds // 60)} minute(s)."
+        return tr("Trop de tentatives : réessayez dans {seconds} seconde(s).", seconds=seconds)
+    return tr("Trop de tentatives : réessayez dans {minutes} minute(s).", minutes=-(-seconds // 60))
 
 
 async def enforce(ctx: Context, action: Action, *, account: str | None = None) -> None:

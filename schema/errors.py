@@ -18,6 +18,8 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 from tortoise.exceptions import DBConnectionError
 
+from permissions.text import tr
+
 PARSE_FAILED: Final = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED: Final = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT: Final = "BAD_USER_INPUT"
@@ -26,8 +28,8 @@ QUERY_TOO_COMPLEX: Final = "QUERY_TOO_COMPLEX"
 SERVICE_UNAVAILABLE: Final = "SERVICE_UNAVAILABLE"
 INTERNAL_SERVER_ERROR: Final = "INTERNAL_SERVER_ERROR"
 
-UNAVAILABLE_MESSAGE: Final = "Service momentanément indisponible : réessayez dans un instant."
-REFUSED_VALUE_MESSAGE: Final = "Une valeur envoyée est refusée (hors limites ou mal formée)."
+UNAVAILABLE_MESSAGE: Final = tr("Service momentanément indisponible : réessayez dans un instant.")
+REFUSED_VALUE_MESSAGE: Final = tr("Une valeur envoyée est refusée (hors limites ou mal formée).")
 
 # The connection to the database went away: the same request on a new one may succeed.
 _LOST: Final = (
@@ -113,7 +115,7 @@ class MaskUnexpectedErrors(MaskErrors):
     """Masks like Strawberry's, and still gives the masked error a code clients can test."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=is_unexpected, error_message="Erreur inattendue.")
+        super().__init__(should_mask_error=is_unexpected, error_message=tr("Erreur inattendue."))
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)

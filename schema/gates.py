@@ -21,6 +21,7 @@ from strawberry.extensions.base_extension import SchemaExtension
 
 from permissions.errors import Forbidden
 from permissions.roles import is_staff
+from permissions.text import tr
 
 
 class NoFederationSdlRule(ValidationRule):
@@ -40,7 +41,7 @@ class GatewayOnlyEntitiesRule(ValidationRule):
         if node.name.value == "_entities":
             self.report_error(
                 GraphQLError(
-                    "`_entities` est réservé à la passerelle de fédération.",
+                    tr("`_entities` est réservé à la passerelle de fédération."),
                     node,
                     extensions={"code": Forbidden.code},
                 )

@@ -9,10 +9,10 @@ spread, so the walk is linear in the document's size whatever it spreads.
 The cost counts the objects an operation may resolve, as GitHub's node limit and Shopify's
 cost model do: each object field costs 1 plus what is selected under it; a list multiplies
 that by its size. A connection's size is its `first` argument (its declared default when
-absent, at most `MAX_PAGE_SIZE`), given to the lists inside it (`edges`); `_entities`
-counts its representations; any other list counts `DEFAULT_PAGE_SIZE` items unless
-`ASSUMED_SIZES` bounds it. Scalars cost nothing, and neither does introspection, which the
-schema bounds (and production keeps to staff).
+absent, at most `MAX_PAGE_SIZE`; or `last`), given to the lists inside it (`edges`);
+`_entities` counts its representations and `nodes` its ids; any other list counts
+`DEFAULT_PAGE_SIZE` items unless `ASSUMED_SIZES` bounds it. Scalars cost nothing, and
+neither does introspection, which the schema bounds (and production keeps to staff).
 """
 
 from __future__ import annotations
@@ -43,20 +43,27 @@ from graphql import (
     get_named_type,
 )
 
+from resolvers.announcements import OPTIONS_MAX
 from resolvers.community import TOPICS_MAX
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MAX_DEPTH: Final = 12
 MAX_ALIASES: Final = 30
-# About 10,000 objects, a second of this server's work. The contract's largest operation
-# costs 2,403 with `first: 100` (953 with its defaults; tests/test_limits.py checks them
-# all); posts of posts of posts, 100 at each level, cost 2,040,402.
+# About 10,000 objects, a second of this server's work. The contract's costliest operation
+# costs 1,903 with `first: 100` (953 with its defaults; tests/test_request_limits.py checks
+# them all); posts of posts of posts, 100 at each level, cost 2,040,402.
 MAX_COST: Final = 10_000
 
 # Lists with a known bound, by "Type.field".
-ASSUMED_SIZES: Final[dict[str, int]] = {"Post.topics": TOPICS_MAX}
+ASSUMED_SIZES: Final[dict[str, int]] = {
+    "Post.topics": TOPICS_MAX,
+    "Conversation.participants": 2,
+    "Consultation.options": OPTIONS_MAX,
+}
 # Lists as long as one of their arguments, by field name.
-SIZED_BY_ARGUMENT: Final[dict[str, str]] = {"_entities": "representations"}
+SIZED_BY_ARGUMENT: Final[dict[str, str]] = {"_entities": "representations", "nodes": "ids"}
+# The arguments that size a page, forwards or backwards.
+SLICING: Final = ("first", "last")
 
 
 @dataclass(frozen=True)
@@ -169,13 +176,12 @@ class Meter:
         return Measure(inner.depth + 1, aliases + inner.aliases, items * (1 + inner.cost))
 
     def _slice(self, node: FieldNode, definition: GraphQLField) -> int | None:
-        """The page size a `first` argument asks for, or None when the field has none."""
-        argument = definition.args.get("first")
-        if argument is None:
+        """The page size `first` (or `last`) asks for, or None when the field takes neither."""
+        names = [name for name in SLICING if name in definition.args]
+        if not names:
             return None
-        value = self._argument(node, "first")
-        if value is None:
-            value = argument.default_value
+        given = (self._argument(node, name) for name in names)
+        value = next((v for v in given if v is not None), definition.args[names[0]].default_value)
         if isinstance(value, bool) or not isinstance(value, int):
             return DEFAULT_PAGE_SIZE
         # Out of range is the resolver's BAD_USER_INPUT, more precise than a cost.

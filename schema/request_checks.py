@@ -26,6 +26,7 @@ from graphql.validation import ASTValidationRule, ValidationRule
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.schema.schema import MaybeNullValidationRule, OneOfInputValidationRule
 
+from permissions.text import tr
 from schema.errors import (
     BAD_USER_INPUT,
     OPERATION_RESOLUTION_FAILURE,
@@ -47,7 +48,7 @@ class NoNulCharacterRule(ValidationRule):
         if "\x00" in node.value:
             self.report_error(
                 GraphQLError(
-                    "Le caractère nul (U+0000) est refusé dans un texte.",
+                    tr("Le caractère nul (U+0000) est refusé dans un texte."),
                     node,
                     extensions={"code": BAD_USER_INPUT},
                 )
@@ -85,7 +86,9 @@ def parse_document(query: str) -> DocumentNode:
         set_code(error, PARSE_FAILED)
         raise
     except RecursionError:
-        raise GraphQLError("Document trop imbriqué.", extensions={"code": PARSE_FAILED}) from None
+        raise GraphQLError(
+            tr("Document trop imbriqué."), extensions={"code": PARSE_FAILED}
+        ) from None
 
 
 def chosen_operation(
@@ -137,8 +140,12 @@ def variable_errors(variables: Mapping[str, Any] | None) -> list[GraphQLError]:
         if where is not None:
             errors.append(
                 GraphQLError(
-                    f"Variable '${name}' : caractère refusé (U+0000 ou demi-paire UTF-16) "
-                    f"dans {where}.",
+                    tr(
+                        "Variable '${name}' : caractère refusé (U+0000 ou demi-paire UTF-16) "
+                        "dans {where}.",
+                        name=name,
+                        where=where,
+                    ),
                     extensions={"code": BAD_USER_INPUT},
                 )
             )
@@ -172,8 +179,13 @@ def limit_errors(
     if measure.cost > MAX_COST:
         errors.append(
             GraphQLError(
-                f"'{name}' coûterait {measure.cost} (limite : {MAX_COST}) : demandez moins "
-                "d'éléments (`first`) ou moins de niveaux.",
+                tr(
+                    "'{name}' coûterait {cost} (limite : {limit}) : demandez moins "
+                    "d'éléments (`first`) ou moins de niveaux.",
+                    name=name,
+                    cost=measure.cost,
+                    limit=MAX_COST,
+                ),
                 operation,
                 extensions={"code": QUERY_TOO_COMPLEX, "cost": measure.cost, "limit": MAX_COST},
             )

@@ -26,6 +26,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
 from permissions.errors import BadInput
+from permissions.text import tr
 
 
 class Subgraph(StrEnum):
@@ -146,7 +147,9 @@ def entities_field(entity_types: Sequence[type]) -> Any:
 
     def resolve(info: Info, representations: list[FederationAny]) -> list[Any]:
         if len(representations) > MAX_REPRESENTATIONS:
-            raise BadInput(f"{MAX_REPRESENTATIONS} représentations au plus par requête.")
+            raise BadInput(
+                tr("{count} représentations au plus par requête.", count=MAX_REPRESENTATIONS)
+            )
         # Strawberry's resolver: each type's `resolve_reference`, in the same tick, so a
         # loader batches every representation of a type into one statement. It pops
         # `__typename` from each representation: it gets copies.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from permissions.text import tr
 from server.graphql_http import error_response
 
 
@@ -57,7 +58,7 @@ class BodyLimit:
         response = error_response(
             headers,
             413,
-            f"Le corps de la requête dépasse {self.max_bytes} octets.",
+            tr("Le corps de la requête dépasse {limit} octets.", limit=self.max_bytes),
             # The rest of the body is not read: the connection cannot carry another request.
             {"Connection": "close"},
         )

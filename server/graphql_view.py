@@ -26,7 +26,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from models.accounts import Language
-from permissions.text import Text
+from permissions.text import Text, tr
 from resolvers.context import Context
 from resolvers.loaders import Loaders
 from resolvers.rate_limits import RateCounter
@@ -55,10 +55,20 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _optional(data: dict[str, Any], key: str, kind: type, what: str) -> Any:
+# What each optional parameter of a request must be, and the refusal if it is not.
+PARAMETERS: Final = {
+    "query": (str, tr("`query` doit être une chaîne (ou null).")),
+    "operationName": (str, tr("`operationName` doit être une chaîne (ou null).")),
+    "variables": (dict, tr("`variables` doit être un objet (ou null).")),
+    "extensions": (dict, tr("`extensions` doit être un objet (ou null).")),
+}
+
+
+def _parameter(data: dict[str, Any], key: str) -> Any:
+    kind, refusal = PARAMETERS[key]
     value = data.get(key)
     if value is not None and not isinstance(value, kind):
-        raise HTTPException(400, f"`{key}` doit être {what} (ou null).")
+        raise HTTPException(400, refusal)
     return value
 
 
@@ -107,8 +117,9 @@ class QuartierGraphQL(GraphQL):
             response = await self.run(request)
         except HTTPException as error:
             extra = {405: {"Allow": "GET, POST"}, 503: {"Retry-After": "1"}}
+            message = i18n.translate(error.reason, _language(request))
             response = error_response(
-                request.headers, error.status_code, error.reason, extra.get(error.status_code)
+                request.headers, error.status_code, message, extra.get(error.status_code)
             )
         await response(scope, receive, send)
 
@@ -162,19 +173,23 @@ class QuartierGraphQL(GraphQL):
             text = data.decode("utf-8") if isinstance(data, bytes) else data
         except UnicodeDecodeError:
             raise HTTPException(
-                400, "Le corps de la requête n'est pas de l'UTF-8 valide."
+                400, tr("Le corps de la requête n'est pas de l'UTF-8 valide.")
             ) from None
         try:
             value = json.loads(text)
         except json.JSONDecodeError:
-            raise HTTPException(400, "Le corps de la requête n'est pas du JSON valide.") from None
+            raise HTTPException(
+                400, tr("Le corps de la requête n'est pas du JSON valide.")
+            ) from None
         except RecursionError:
             value = None
             depth = MAX_JSON_DEPTH + 1
         else:
             depth = _depth(value)
         if depth > MAX_JSON_DEPTH:
-            raise HTTPException(400, f"JSON trop imbriqué ({MAX_JSON_DEPTH} niveaux au plus).")
+            raise HTTPException(
+                400, tr("JSON trop imbriqué ({depth} niveaux au plus).", depth=MAX_JSON_DEPTH)
+            )
         return value
 
     async def parse_http_body(
@@ -184,18 +199,20 @@ class QuartierGraphQL(GraphQL):
             return await super().parse_http_body(request)
         content_type, _ = parse_content_type(request.content_type or "")
         if content_type != JSON:
-            raise HTTPException(415, "Envoyez la requête en application/json.")
+            raise HTTPException(415, tr("Envoyez la requête en application/json."))
         data = self.parse_json(await request.get_body())
         if isinstance(data, list):
-            raise HTTPException(400, "Une requête à la fois : le regroupement n'est pas accepté.")
+            raise HTTPException(
+                400, tr("Une requête à la fois : le regroupement n'est pas accepté.")
+            )
         if not isinstance(data, dict):
-            raise HTTPException(400, "Le corps de la requête doit être un objet JSON.")
+            raise HTTPException(400, tr("Le corps de la requête doit être un objet JSON."))
         transport = self._get_stream_transport_from_headers(request.headers)
         return GraphQLRequestData(
-            query=_optional(data, "query", str, "une chaîne"),
-            variables=_optional(data, "variables", dict, "un objet"),
-            operation_name=_optional(data, "operationName", str, "une chaîne"),
-            extensions=_optional(data, "extensions", dict, "un objet"),
+            query=_parameter(data, "query"),
+            variables=_parameter(data, "variables"),
+            operation_name=_parameter(data, "operationName"),
+            extensions=_parameter(data, "extensions"),
             protocol=transport.protocol if transport else "http",
         )
 
@@ -241,7 +258,9 @@ class QuartierGraphQL(GraphQL):
             # The spec: a mutation over GET is 405 Method Not Allowed.
             raise HTTPException(405, error.as_http_error_reason(request_adapter.method)) from error
         except MissingQueryError as error:
-            raise HTTPException(400, "La requête ne contient pas de document GraphQL.") from error
+            raise HTTPException(
+                400, tr("La requête ne contient pas de document GraphQL.")
+            ) from error
 
     # --- the response ------------------------------------------------------------------
 
@@ -255,11 +274,13 @@ class QuartierGraphQL(GraphQL):
     ) -> GraphQLHTTPResponse:
         """Errors in the reader's language; no `data` when refused before execution."""
         language = _language(request)
-        for error in result.errors or ():
+        body = process_result(result)
+        # Translated in the answer, not in the errors: validation errors are cached and
+        # shared by every request.
+        for error, formatted in zip(result.errors or (), body.get("errors") or (), strict=True):
             original = getattr(error.original_error, "message", None)
             text = original if isinstance(original, Text) else error.message
-            error.message = i18n.translate(text, language)
-        body = process_result(result)
+            formatted["message"] = i18n.translate(text, language)  # type: ignore[index]
         if _is_request_error(result):
             # The GraphQL spec: an error raised before execution began leaves no `data`.
             body.pop("data", None)
