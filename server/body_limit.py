@@ -9,6 +9,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from permissions.text import tr
+from server import i18n
 from server.graphql_http import error_response
 
 
@@ -55,10 +56,13 @@ class BodyLimit:
             await self._refuse(headers, scope, receive, send)
 
     async def _refuse(self, headers: Headers, scope: Scope, receive: Receive, send: Send) -> None:
+        # Before the request is read: no account yet, the Accept-Language header only.
+        language = i18n.language_of(None, headers.get("accept-language"))
+        message = tr("Le corps de la requête dépasse {limit} octets.", limit=self.max_bytes)
         response = error_response(
             headers,
             413,
-            tr("Le corps de la requête dépasse {limit} octets.", limit=self.max_bytes),
+            i18n.translate(message, language),
             # The rest of the body is not read: the connection cannot carry another request.
             {"Connection": "close"},
         )

@@ -131,3 +131,21 @@ def test_the_graphql_http_audit_passes_every_must_and_should(server):
     assert failed == []
     # Before this work: MUST 13/13, SHOULD 15/23 (all MAY passed).
     assert counts == {("MUST", "ok"): 13, ("SHOULD", "ok"): 23, ("MAY", "ok"): 25}
+
+
+def test_our_request_errors_speak_the_language_the_client_accepts(client):
+    headers = {"Content-Type": "application/json", "Accept-Language": "en"}
+    body = client.post("/graphql", content=b"null", headers=headers)
+    variable = client.post(
+        "/graphql",
+        json={
+            "query": "query($s: String!) { streets(search: $s) { edges { cursor } } }",
+            "variables": {"s": "rue\u0000"},
+        },
+        headers={"Accept-Language": "nl"},
+    )
+
+    assert body.json()["errors"][0]["message"] == "The request body must be a JSON object."
+    assert variable.json()["errors"][0]["message"] == (
+        "Variabele '$s': geweigerd teken (U+0000 of een half UTF-16-paar) in $s."
+    )

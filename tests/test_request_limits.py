@@ -233,6 +233,21 @@ def _send_chunks(server: Process, total: int) -> tuple[bytes, int]:
         return _response(sock), sent
 
 
+def test_the_refusal_speaks_the_language_the_client_accepts(server):
+    with _connect(server) as sock:
+        sock.sendall(
+            b"POST /graphql HTTP/1.1\r\nHost: quartier\r\nContent-Type: application/json\r\n"
+            + b"Accept-Language: nl-BE, nl;q=0.9\r\n"
+            + f"Content-Length: {8 * MIB}\r\n\r\n".encode()
+        )
+        answer = _response(sock)
+
+    assert answer.partition(b"\r\n\r\n")[2] == (
+        b'{"errors":[{"message":"De inhoud van het verzoek is groter dan 1048576 bytes.",'
+        b'"extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}'
+    )
+
+
 def test_a_chunked_body_is_refused_once_it_passes_the_limit(server):
     answer, sent = _send_chunks(server, 32 * MIB)
 
