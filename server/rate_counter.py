@@ -13,9 +13,6 @@ import math
 import time
 from collections.abc import Callable
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
 from resolvers.rate_limits import RateCounter
 from server.settings import Settings
 
@@ -44,6 +41,12 @@ class MemoryCounter:
 
 class RedisCounter:
     def __init__(self, url: str, prefix: str) -> None:
+        # Imported here: redis imports OpenTelemetry when it is installed, which a process
+        # without Redis (or without tracing) should not pay for.
+        from redis.asyncio import Redis
+        from redis.exceptions import RedisError
+
+        self.failures: tuple[type[Exception], ...] = (RedisError, OSError)
         self.redis = Redis.from_url(
             url,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
@@ -61,7 +64,7 @@ class RedisCounter:
                 pipe.expire(name, seconds, nx=True)
                 pipe.ttl(name)
                 count, _, ttl = await pipe.execute()
-        except (RedisError, OSError) as error:
+        except self.failures as error:
             # Open, not closed: the limits brake abuse; without Redis, sign-in must still
             # work. Said once a minute.
             if time.monotonic() - self.warned_at > 60:

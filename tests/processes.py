@@ -74,7 +74,7 @@ def uvicorn(
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--no-proxy-headers"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
-    command += [*extra] if "--log-config" in extra else [*extra, "--no-access-log"]
+    command += [*extra, "--no-access-log"]
     return spawn(name, command, env, log, f"http://127.0.0.1:{port}")
 
 
@@ -113,12 +113,11 @@ def served(
     *,
     name: str = "app",
     workers: int = 1,
-    extra: Sequence[str] = (),
     **settings: str,
 ) -> Iterator[Process]:
     """The monolith under uvicorn on `database_url`, with QUARTIER_* `settings`, until the
     block ends."""
-    arguments = [*extra, *(["--workers", str(workers)] if workers > 1 else [])]
+    arguments = ["--workers", str(workers)] if workers > 1 else []
     env = app_env(database_url, **settings)
     server = uvicorn(name, "server.app:app_from_env", env, directory / f"{name}.log", arguments)
     try:

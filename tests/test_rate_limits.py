@@ -3,7 +3,6 @@ worker, no Redis) and in Redis (two workers sharing the counters)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -181,18 +180,8 @@ async def test_writing_is_throttled_per_account_and_writes_nothing_over_the_limi
 
 # --- two workers, counters in Redis ------------------------------------------------------
 
-# The access log names the worker's process id before each request.
-LOG_CONFIG = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"pid": {"format": "%(process)d %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "pid"}},
-    "loggers": {
-        "uvicorn": {"handlers": ["stderr"], "level": "INFO"},
-        "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-    },
-}
-ACCESS_LINE = re.compile(r"^(\d+) 127\.0\.0\.1:\d+ - \"POST /graphql", re.M)
+# The request log (one JSON line per request) names the worker that answered.
+REQUEST_LINE = re.compile(r'"logger":"quartier\.request".*"path":"/graphql".*"pid":(\d+)')
 
 
 VERIFY = (
@@ -201,12 +190,9 @@ VERIFY = (
 
 
 async def test_two_workers_share_the_counters_in_redis(tmp_path, database_url, redis, world):
-    config = tmp_path / "log.json"
-    config.write_text(json.dumps(LOG_CONFIG))
     # verifyAddress: counted per account, and cheap (sign-in would hash a password each time).
     settings = {**redis.env(), "QUARTIER_RATE_LIMITS": "verifyAddress.account=6/60"}
-    extra = ["--log-config", str(config)]
-    with served(tmp_path, database_url, workers=2, extra=extra, **settings) as server:
+    with served(tmp_path, database_url, workers=2, **settings) as server:
 
         def attempt(token: str) -> list[dict[str, Any]]:
             with httpx.Client(base_url=server.url, timeout=30) as client:
@@ -221,10 +207,10 @@ async def test_two_workers_share_the_counters_in_redis(tmp_path, database_url, r
             _, token = await support.make_resident(
                 world.maurage_street, f"Nouvelle {round_}", verified=False
             )
-            seen = len(ACCESS_LINE.findall(server.output()))
+            seen = len(REQUEST_LINE.findall(server.output()))
             with ThreadPoolExecutor(max_workers=10) as pool:
                 answers = list(pool.map(attempt, [token] * 10))
-            workers = set(ACCESS_LINE.findall(server.output())[seen:])
+            workers = set(REQUEST_LINE.findall(server.output())[seen:])
             refused = [a[0]["code"] for a in answers].count("RATE_LIMITED")
             assert refused == 4, answers
             if len(workers) == 2:
