@@ -9,4 +9,6 @@ MODEL_MODULES = [
     "models.city",
     "models.mail",
     "models.insights",
+    "models.media",
+    "models.events",
 ]

@@ -8,6 +8,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.accounts import Account
+from models.community import Post
 from models.geography import City, Neighbourhood, Street
 from models.moderation import ModerationAction
 
@@ -148,6 +149,8 @@ class ConsultationAnswer(Model):
 class NotificationKind(StrEnum):
     ANNOUNCEMENT = "ANNOUNCEMENT"
     MODERATION = "MODERATION"
+    # An event the resident attends was edited or deleted.
+    EVENT_CHANGED = "EVENT_CHANGED"
 
 
 class Notification(Model):
@@ -168,6 +171,11 @@ class Notification(Model):
         on_delete=fields.CASCADE,
     )
     moderation_action_id: int | None
+    # The event (a post) an EVENT_CHANGED notification is about.
+    post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
+        "quartier.Post", related_name="notifications", null=True, on_delete=fields.SET_NULL
+    )
+    post_id: int | None
     created_at = fields.DatetimeField()
     read_at = fields.DatetimeField(null=True)
 

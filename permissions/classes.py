@@ -21,6 +21,7 @@ from permissions.visibility import (
     can_name_writer,
     can_read_feed,
     can_read_post_content,
+    is_verified_resident_of,
     sees_precise_times,
 )
 
@@ -120,6 +121,33 @@ class CanNameCommenter(BasePermission):
         if source.post is None:
             return not is_city_role(viewer)
         return can_name_writer(viewer, source.post, source.row.author_id)
+
+
+class IsVerifiedNeighbourOrStaff(BasePermission):
+    """A neighbourhood's own verified residents, and moderators. Search is never for city
+    roles (it would reveal content by probing) nor for unverified accounts."""
+
+    message = tr("Réservé aux habitants vérifiés du quartier.")
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = _viewer(info)
+        return is_staff(viewer) or is_verified_resident_of(viewer, source.row.id)
+
+
+class CanSeeAttendees(BasePermission):
+    """An event's attendees see each other's names, and so do its organiser and moderators."""
+
+    message = tr("Visible des participants à l'événement.")
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = _viewer(info)
+        if viewer is None:
+            return False
+        row = source.row
+        if is_staff(viewer) or row.author_id == viewer.id:
+            return True
+        return bool(await info.context.loaders.viewer_attends.load(row.id))
 
 
 class CanReadNeighbourhoodPosts(BasePermission):

@@ -103,13 +103,23 @@ class Access(Enum):
         (H, H, V, H, V, V, V, V),
     )
     POST_CONTENT = (
-        "A post's title and body: verified neighbours and moderators; city roles only while "
-        "the author shares the post with the city.",
+        "A post's title, body, photos and event details: verified neighbours and moderators; "
+        "city roles only while the author shares the post with the city.",
         (H, H, V, H, SHARED, SHARED, V, V),
     )
     PRECISE_TIME = (
         "A post's updatedAt and version: as POST_CONTENT (city roles get createdAt's day).",
         (H, H, V, H, SHARED, SHARED, V, V),
+    )
+    NEIGHBOURS_ONLY = (
+        "A neighbourhood's upcoming events, an event's attendees (to its attendees and "
+        "organiser): its verified residents and moderators; hidden from everyone else.",
+        (H, H, V, H, H, H, V, V),
+    )
+    SEARCH = (
+        "Full-text search in a neighbourhood: its verified residents and moderators; FORBIDDEN "
+        "for city roles (probing would reveal content) and unverified accounts.",
+        (UA, F, V, F, F, F, V, V),
     )
     # As the contract README: author and comments go with title and body. Comments and the
     # author reached through a shared post carry the post's consent (CanReadResidentContent).
@@ -228,6 +238,8 @@ FIELDS: dict[str, Access] = {
     "Mutation.deleteAccount": Access.SIGNED_IN,
     "Mutation.addComment": Access.RESIDENT_ONLY,
     "Mutation.toggleReaction": Access.RESIDENT_ONLY,
+    "Mutation.attendEvent": Access.RESIDENT_ONLY,
+    "Mutation.leaveEvent": Access.RESIDENT_ONLY,
     "Mutation.sendMessage": Access.RESIDENT_ONLY,
     "Mutation.markConversationRead": Access.RESIDENT_ONLY,
     "Mutation.reportContent": Access.RESIDENT_ONLY,
@@ -294,6 +306,8 @@ FIELDS: dict[str, Access] = {
     "Neighbourhood.verifiedCountSuppressed": Access.PUBLIC,
     "Neighbourhood.activationThreshold": Access.PUBLIC,
     "Neighbourhood.posts": Access.POST_METADATA,
+    "Neighbourhood.upcomingEvents": Access.NEIGHBOURS_ONLY,
+    "Neighbourhood.search": Access.SEARCH,
     "Street.id": Access.PUBLIC,
     "Street.name": Access.PUBLIC,
     "Street.postalCode": Access.PUBLIC,
@@ -319,6 +333,23 @@ FIELDS: dict[str, Access] = {
     "Post.viewerHasReacted": Access.PUBLIC,
     "Post.neighbourhood": Access.PUBLIC,
     "Post.comments": Access.DISCUSSION,
+    "Post.photos": Access.POST_CONTENT,
+    "Post.startsAt": Access.POST_CONTENT,
+    "Post.endsAt": Access.POST_CONTENT,
+    "Post.place": Access.POST_CONTENT,
+    "Post.placeStreet": Access.POST_CONTENT,
+    "Post.attendeeCount": Access.POST_CONTENT,
+    "Post.viewerAttends": Access.PUBLIC,
+    "Post.attendees": Access.NEIGHBOURS_ONLY,
+    "Photo.id": Access.PUBLIC,
+    "Photo.width": Access.PUBLIC,
+    "Photo.height": Access.PUBLIC,
+    "Photo.url": Access.PUBLIC,
+    "SearchHit.post": Access.PUBLIC,
+    "SearchHit.comment": Access.PUBLIC,
+    "SearchHit.excerpt": Access.PUBLIC,
+    "TextFragment.text": Access.PUBLIC,
+    "TextFragment.highlighted": Access.PUBLIC,
     "Comment.id": Access.PUBLIC,
     "Comment.body": Access.DISCUSSION,
     "Comment.author": Access.COMMENTER,
@@ -338,6 +369,7 @@ FIELDS: dict[str, Access] = {
     "Message.hidden": Access.PUBLIC,
     "Message.hiddenReason": Access.MODERATION_NOTE,
     "Message.aboutPost": Access.PRIVATE_MESSAGE,
+    "Message.photo": Access.PRIVATE_MESSAGE,
     # The city's side.
     "Notification.id": Access.PUBLIC,
     "Notification.kind": Access.PUBLIC,
@@ -485,6 +517,14 @@ FIELDS: dict[str, Access] = {
     "ReportContentPayload.report": Access.STRUCTURE,
     "ReportContentPayload.userErrors": Access.STRUCTURE,
     "ReportEdge.cursor": Access.STRUCTURE,
+    "ResidentConnection.edges": Access.STRUCTURE,
+    "ResidentConnection.pageInfo": Access.STRUCTURE,
+    "ResidentEdge.cursor": Access.STRUCTURE,
+    "ResidentEdge.node": Access.STRUCTURE,
+    "SearchHitConnection.edges": Access.STRUCTURE,
+    "SearchHitConnection.pageInfo": Access.STRUCTURE,
+    "SearchHitEdge.cursor": Access.STRUCTURE,
+    "SearchHitEdge.node": Access.STRUCTURE,
     "ReportEdge.node": Access.STRUCTURE,
     "SendMessagePayload.message": Access.STRUCTURE,
     "SendMessagePayload.conversation": Access.STRUCTURE,

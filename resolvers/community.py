@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -13,11 +14,13 @@ from tortoise.transactions import in_transaction
 
 from models.accounts import Account
 from models.community import Comment, Post, PostKind, PostTopic, Reaction, Topic
+from models.events import Event
 from models.geography import Neighbourhood
 from permissions import visibility
 from permissions.errors import BadInput, Forbidden, Unauthenticated
 from permissions.text import tr
 from permissions.visibility import HiddenContent
+from resolvers import events, photos
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, FieldError, UserErrors, fail
 from resolvers.ids import decode_id
@@ -169,6 +172,8 @@ async def create_post(
     body: str,
     topic_slugs: list[str] | None,
     share_with_city: bool,
+    photo_ids: Sequence[str] | None = None,
+    event: events.EventDetails | None = None,
 ) -> Post:
     viewer = await require_writer(ctx)
     await enforce(ctx, Action.POST)
@@ -176,6 +181,10 @@ async def create_post(
     title = checks.text("title", title, max_length=TITLE_MAX)
     body = checks.text("body", body, max_length=BODY_MAX, multiline=True)
     topic_ids = await _topic_ids(checks, viewer, topic_slugs)
+    event_values = await events.checked(checks, viewer, kind, event or events.EventDetails())
+    photos_chosen = await photos.chosen_photos(
+        checks, viewer, photo_ids, field="photoIds", limit=photos.MAX_POST_PHOTOS
+    )
     checks.raise_if_any()
     assert viewer.neighbourhood_id is not None
     async with in_transaction():
@@ -189,6 +198,10 @@ async def create_post(
             created_at=now(),
         )
         await PostTopic.bulk_create([PostTopic(post_id=row.id, topic_id=t) for t in topic_ids])
+        if event_values is not None:
+            await events.create(row, event_values)
+        if photos_chosen and not await photos.attach(viewer.id, photos_chosen, post_id=row.id):
+            raise photos.taken("photoIds")
     return row
 
 
@@ -214,6 +227,8 @@ async def edit_post(
     topic_slugs: list[str] | None,
     expected_version: int,
     share_with_city: bool | None = None,
+    photo_ids: Sequence[str] | None = None,
+    event: events.EventDetails | None = None,
 ) -> Post:
     """Withdrawing `shareWithCity` takes effect at once everywhere: every read decides
     from the row (`visibility.can_read_post_content`), nothing caches the consent."""
@@ -229,7 +244,16 @@ async def edit_post(
     if body is not None:
         changes["body"] = checks.text("body", body, max_length=BODY_MAX, multiline=True)
     topic_ids = await _topic_ids(checks, viewer, topic_slugs)
+    current_event = await Event.get_or_none(post_id=row.id)
+    event_values = await events.checked(
+        checks, viewer, row.kind, event or events.EventDetails(), current_event
+    )
+    photos_chosen = await photos.chosen_photos(
+        checks, viewer, photo_ids, field="photoIds", limit=photos.MAX_POST_PHOTOS, post_id=row.id
+    )
     checks.raise_if_any()
+    moment = now()
+    doomed: list[int] = []
     async with in_transaction():
         # Compare-and-set on the version: a stale edit changes nothing.
         updated = await Post.filter(id=row.id, version=expected_version, deleted_at=None).update(
@@ -248,23 +272,41 @@ async def edit_post(
         if topic_slugs is not None:
             await PostTopic.filter(post_id=row.id).delete()
             await PostTopic.bulk_create([PostTopic(post_id=row.id, topic_id=t) for t in topic_ids])
+        if photos_chosen is not None:
+            doomed = await photos.detach_others(row.id, photos_chosen, moment)
+            if not await photos.attach(viewer.id, photos_chosen, post_id=row.id):
+                raise photos.taken("photoIds")
+        if event_values is not None:
+            if current_event is None:
+                await events.create(row, event_values)
+            else:
+                await events.update(row, event_values)
+            await events.notify_attendees(row.id, viewer.id, moment)
+    await photos.purge(ctx.media, doomed)
     return await Post.get(id=row.id)
 
 
 async def delete_post(ctx: Context, *, post_id: str) -> Post:
     row = await _own_post(ctx, post_id, Checks())
+    moment = now()
     async with in_transaction():
-        await purge_post(row.id)
+        doomed = await purge_post(row.id)
+        if row.kind is PostKind.EVENT:
+            await events.notify_attendees(row.id, row.author_id, moment)
+    # The files go at once where this process holds the store; the worker's sweep otherwise.
+    await photos.purge(ctx.media, doomed)
     return row
 
 
-async def purge_post(post_id: int) -> None:
+async def purge_post(post_id: int) -> list[int]:
     """Deleted, and its words gone from the database: the row stays (messages and reports
     point to it), emptied; the comments under it can no longer be read by anyone, so their
-    words go too."""
-    await Post.filter(id=post_id, deleted_at=None).update(deleted_at=now())
+    words go too. Its photos are doomed (their ids returned): their files go with them."""
+    moment = now()
+    await Post.filter(id=post_id, deleted_at=None).update(deleted_at=moment)
     await Post.filter(id=post_id).update(title="", body="", hidden_reason=None)
     await Comment.filter(post_id=post_id).update(body="", hidden_reason=None)
+    return await photos.doom_post(post_id, moment)
 
 
 async def delete_comment(ctx: Context, *, comment_id: str) -> Post:
@@ -300,7 +342,7 @@ async def purge_comment(row: Comment) -> None:
         await Post.filter(id=row.post_id).update(comment_count=F("comment_count") - 1)
 
 
-async def _visible_post_for_write(ctx: Context, raw_id: str) -> Post:
+async def visible_post_for_write(ctx: Context, raw_id: str) -> Post:
     checks = Checks()
     pk = checks.global_id("postId", raw_id, "Post")
     checks.raise_if_any()
@@ -316,7 +358,7 @@ async def add_comment(ctx: Context, *, post_id: str, body: str) -> tuple[Comment
     checks = Checks()
     body = checks.text("body", body, max_length=COMMENT_MAX, multiline=True)
     checks.raise_if_any()
-    target = await _visible_post_for_write(ctx, post_id)
+    target = await visible_post_for_write(ctx, post_id)
     async with in_transaction():
         comment = await Comment.create(
             post_id=target.id, author_id=viewer.id, body=body, created_at=now()
@@ -328,7 +370,7 @@ async def add_comment(ctx: Context, *, post_id: str, body: str) -> tuple[Comment
 async def toggle_reaction(ctx: Context, *, post_id: str) -> Post:
     viewer = await require_writer(ctx)
     await enforce(ctx, Action.REACTION)
-    target = await _visible_post_for_write(ctx, post_id)
+    target = await visible_post_for_write(ctx, post_id)
     async with in_transaction():
         removed = await Reaction.filter(post_id=target.id, account_id=viewer.id).delete()
         if removed:

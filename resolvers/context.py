@@ -21,6 +21,8 @@ class Context:
     # Starlette's request or websocket; Strawberry's views expect these keys.
     request: Any = None
     response: Any = None
+    # The photo store and URL signer (resolvers/media.py); None where photos are not served.
+    media: Any = None
     # Per-request memo for figures computed once and read by several fields.
     extra: dict[Any, Any] = field(default_factory=dict)
     # The reader's language (fr, nl, en) and what puts a message into it (server/i18n.py).

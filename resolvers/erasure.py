@@ -4,7 +4,9 @@ others need, pseudonymised.
 What goes, at once and in one transaction: email, name, password hash, house number and
 address, every token (existing ones stop working on their next request), verification
 letters, notifications, e-mails queued for them, e-mail tokens and preferences, their posts and comments (rows deleted, with the reactions, comments
-and reports on them), their reactions, the notes of their reports, their appeals.
+and reports on them), their reactions, the notes of their reports, their appeals, the events
+they said they would attend, and every photo they uploaded (files included, the messages'
+too).
 
 What stays, and why:
 - The account row, emptied (`erased_at` set, every personal column null or blank): the
@@ -30,7 +32,7 @@ from models.community import Comment, Post, Reaction
 from models.mail import AccountToken, NotificationPreference, OutboxMessage
 from models.moderation import Appeal, ContentType, Report
 from permissions.text import tr
-from resolvers import passwords
+from resolvers import attendance, passwords, photos
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
 
@@ -52,12 +54,17 @@ async def delete_account(ctx: Context, *, password: str) -> int:
         )
     if not await passwords.verify_password(viewer.password_hash, password):
         raise fail("password", ErrorCode.WRONG_PASSWORD, tr("Mot de passe incorrect."))
-    await erase(viewer.id)
+    doomed = await erase(viewer.id)
+    await photos.purge(ctx.media, doomed)
     return viewer.id
 
 
-async def erase(account_id: int) -> None:
+async def erase(account_id: int) -> list[int]:
+    """Erases the account in one transaction; returns the ids of its photos, doomed: the
+    caller deletes their files (photos.purge) or the worker's sweep does."""
     async with in_transaction():
+        doomed = await photos.doom_account(account_id, now())
+        await attendance.forget(account_id)
         await _erase_content(account_id)
         await Reaction.filter(account_id=account_id).delete()
         await Report.filter(reporter_id=account_id).update(note=None)
@@ -84,6 +91,7 @@ async def erase(account_id: int) -> None:
             email_confirmed_at=None,
             erased_at=now(),
         )
+    return doomed
 
 
 async def _erase_content(account_id: int) -> None:

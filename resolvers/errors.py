@@ -26,6 +26,9 @@ class ErrorCode(StrEnum):
     EMAIL_TAKEN = "EMAIL_TAKEN"
     EMAIL_UNCHANGED = "EMAIL_UNCHANGED"
     EMPTY_TARGET = "EMPTY_TARGET"
+    EVENT_ENDS_BEFORE_START = "EVENT_ENDS_BEFORE_START"
+    EVENT_OVER = "EVENT_OVER"
+    EVENT_TOO_LONG = "EVENT_TOO_LONG"
     INVALID_CHARACTERS = "INVALID_CHARACTERS"
     INVALID_CODE = "INVALID_CODE"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
@@ -38,6 +41,7 @@ class ErrorCode(StrEnum):
     INVALID_UNTIL = "INVALID_UNTIL"
     LETTER_LOCKED = "LETTER_LOCKED"
     NEIGHBOURHOOD_NOT_ACTIVE = "NEIGHBOURHOOD_NOT_ACTIVE"
+    NOT_AN_EVENT = "NOT_AN_EVENT"
     NOT_APPEALABLE = "NOT_APPEALABLE"
     NOT_FOUND = "NOT_FOUND"
     NOT_VERIFIED = "NOT_VERIFIED"
@@ -45,6 +49,7 @@ class ErrorCode(StrEnum):
     NO_PENDING_LETTER = "NO_PENDING_LETTER"
     PASSWORD_TOO_COMMON = "PASSWORD_TOO_COMMON"
     PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    PHOTO_IN_USE = "PHOTO_IN_USE"
     RATE_LIMITED = "RATE_LIMITED"
     REASON_TOO_SHORT = "REASON_TOO_SHORT"
     REQUIRED = "REQUIRED"
@@ -54,6 +59,7 @@ class ErrorCode(StrEnum):
     TOO_LONG = "TOO_LONG"
     TOO_MANY_IDS = "TOO_MANY_IDS"
     TOO_MANY_OPTIONS = "TOO_MANY_OPTIONS"
+    TOO_MANY_PHOTOS = "TOO_MANY_PHOTOS"
     TOO_MANY_TARGETS = "TOO_MANY_TARGETS"
     TOO_MANY_TOPICS = "TOO_MANY_TOPICS"
     UNKNOWN_LANGUAGE = "UNKNOWN_LANGUAGE"
@@ -79,6 +85,9 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.EMAIL_TAKEN: "An account already uses this e-mail address.",
     ErrorCode.EMAIL_UNCHANGED: "The new e-mail address is the current one.",
     ErrorCode.EMPTY_TARGET: "The announcement's target lists no neighbourhood or street.",
+    ErrorCode.EVENT_ENDS_BEFORE_START: "An event's end must come after its start.",
+    ErrorCode.EVENT_OVER: "The event is over: it is too late to create it, or to say one comes.",
+    ErrorCode.EVENT_TOO_LONG: "An event lasts at most a year.",
     ErrorCode.INVALID_CHARACTERS: "The text holds control or direction-override characters.",
     ErrorCode.INVALID_CODE: "The verification code is wrong; the message says how many tries are left.",
     ErrorCode.INVALID_CREDENTIALS: "Unknown e-mail address or wrong password (never says which).",
@@ -91,6 +100,7 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_UNTIL: "A suspension's end must be in the future.",
     ErrorCode.LETTER_LOCKED: "Too many wrong codes: the letter is locked until a new one is issued.",
     ErrorCode.NEIGHBOURHOOD_NOT_ACTIVE: "The neighbourhood is not active yet: nobody may post there.",
+    ErrorCode.NOT_AN_EVENT: "Dates, place and attendance belong to posts of kind EVENT only.",
     ErrorCode.NOT_APPEALABLE: "The decision does not concern the caller, or cannot be appealed.",
     ErrorCode.NOT_FOUND: "The object does not exist or is out of the caller's reach.",
     ErrorCode.NOT_VERIFIED: "The resident must verify their address first.",
@@ -98,6 +108,7 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.NO_PENDING_LETTER: "The account has no verification letter waiting for a code.",
     ErrorCode.PASSWORD_TOO_COMMON: "The password is too common, or made of the name or e-mail.",
     ErrorCode.PASSWORD_TOO_SHORT: "The password is shorter than the minimum length.",
+    ErrorCode.PHOTO_IN_USE: "The photo already goes with another post or message.",
     ErrorCode.RATE_LIMITED: "Too many attempts in a short time: `retryAfter` says how many seconds to wait.",
     ErrorCode.REASON_TOO_SHORT: "A moderation reason is too short to be useful to its reader.",
     ErrorCode.REQUIRED: "The field is required and was empty.",
@@ -107,6 +118,7 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.TOO_LONG: "The text is longer than the field allows.",
     ErrorCode.TOO_MANY_IDS: "Too many ids in one request.",
     ErrorCode.TOO_MANY_OPTIONS: "A consultation has too many options.",
+    ErrorCode.TOO_MANY_PHOTOS: "Too many photos: four per post, one per message.",
     ErrorCode.TOO_MANY_TARGETS: "An announcement targets too many places.",
     ErrorCode.TOO_MANY_TOPICS: "A post carries too many topics.",
     ErrorCode.UNKNOWN_LANGUAGE: "The language is not one of fr, nl, en.",

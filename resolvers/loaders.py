@@ -23,7 +23,9 @@ from models.city import (
     Notification,
 )
 from models.community import Comment, Post, PostTopic, Reaction, Topic
+from models.events import Event, EventAttendee
 from models.geography import City, Neighbourhood, Street
+from models.media import Photo
 from models.messaging import ConversationParticipant, Message
 from models.moderation import ContentType, ModerationAction, Report
 from permissions.visibility import HiddenContent
@@ -285,6 +287,71 @@ class TargetStreetsByAnnouncementIdLoader(DataLoader):
         return [sorted(by_announcement[key], key=lambda s: s.name) for key in keys]
 
 
+class PhotosByPostIdLoader(DataLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[list[Photo]]:
+        rows = await Photo.filter(post_id__in=set(keys), deleted_at=None).order_by("position", "id")
+        by_post: dict[int, list[Photo]] = defaultdict(list)
+        for row in rows:
+            by_post[row.post_id or 0].append(row)
+        return [by_post[key] for key in keys]
+
+
+class PhotoByMessageIdLoader(DataLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[Photo | None]:
+        rows = await Photo.filter(message_id__in=set(keys), deleted_at=None)
+        by_message = {row.message_id: row for row in rows}
+        return [by_message.get(key) for key in keys]
+
+
+class EventByPostIdLoader(DataLoader):
+    async def batch_load_fn(self, keys: list[int]) -> list[Event | None]:
+        rows = await Event.filter(post_id__in=set(keys))
+        by_post = {row.post_id: row for row in rows}
+        return [by_post.get(key) for key in keys]
+
+
+class ViewerAttendsByPostIdLoader(_ViewerHasLoader):
+    """Whether the signed-in account said it comes to each event (keyed by its post)."""
+
+    model = EventAttendee
+    key = "event__post_id"
+
+
+class AttendeesPageByEventIdLoader(DataLoader):
+    """Keys are (event_id, size, after); attendees in the order they said they come. The
+    first pages of many events cost one statement (a window per event)."""
+
+    async def batch_load_fn(
+        self, keys: list[tuple[int, int, str | None]]
+    ) -> list[Page[EventAttendee]]:
+        pages: dict[tuple[int, int, str | None], Page[EventAttendee]] = {}
+        first_pages: dict[int, list[int]] = defaultdict(list)
+        for event_id, size, after in set(keys):
+            if after is None and size > 0:
+                first_pages[size].append(event_id)
+            else:
+                qs = EventAttendee.filter(event_id=event_id)
+                pages[(event_id, size, after)] = await keyset_page(qs, size, after, OLDEST_FIRST)
+        for size, event_ids in first_pages.items():
+            ids = ",".join(str(int(pk)) for pk in sorted(set(event_ids)))
+            # Only integers are spliced into this statement.
+            rows: list[EventAttendee] = await EventAttendee.raw(
+                "SELECT id, event_id, account_id, created_at FROM ("
+                " SELECT a.*, ROW_NUMBER() OVER ("
+                "  PARTITION BY a.event_id ORDER BY a.created_at, a.id) AS position"
+                f" FROM event_attendee a WHERE a.event_id IN ({ids})"
+                f") ranked WHERE position <= {int(size) + 1} ORDER BY event_id, created_at, id"
+            )
+            by_event: dict[int, list[EventAttendee]] = defaultdict(list)
+            for row in rows:
+                by_event[row.event_id].append(row)
+            for event_id in event_ids:
+                pages[(event_id, size, None)] = Page.from_rows(
+                    by_event[event_id], size, OLDEST_FIRST
+                )
+        return [pages[key] for key in keys]
+
+
 class Loaders:
     """This request's loaders: cheap to build, nothing runs until something is loaded."""
 
@@ -312,6 +379,11 @@ class Loaders:
         self.target_streets = TargetStreetsByAnnouncementIdLoader()
         self.viewer_notified = NotifiedByAnnouncementIdLoader(viewer_id)
         self.reported_message = ReportedByMessageIdLoader()
+        self.photos_by_post = PhotosByPostIdLoader()
+        self.photo_by_message = PhotoByMessageIdLoader()
+        self.event = EventByPostIdLoader()
+        self.viewer_attends = ViewerAttendsByPostIdLoader(viewer_id)
+        self.attendees_page = AttendeesPageByEventIdLoader()
         self._by_id: dict[type[Model], RowByIdLoader] = {}
 
     def by_id(self, model: type[Model]) -> RowByIdLoader:

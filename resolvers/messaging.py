@@ -15,6 +15,7 @@ from models.messaging import Conversation, ConversationParticipant, Message
 from permissions.errors import BadInput, Unauthenticated
 from permissions.text import tr
 from permissions.visibility import HiddenContent, can_use_private_messages
+from resolvers import photos
 from resolvers.community import can_view_post, require_writer
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
@@ -76,7 +77,12 @@ async def messages(
 
 
 async def send_message(
-    ctx: Context, *, recipient_id: str, body: str, about_post_id: str | None
+    ctx: Context,
+    *,
+    recipient_id: str,
+    body: str,
+    about_post_id: str | None,
+    photo_id: str | None = None,
 ) -> tuple[Message, Conversation]:
     sender = await require_writer(ctx)
     await enforce(ctx, Action.MESSAGE)
@@ -84,6 +90,13 @@ async def send_message(
     recipient_pk = checks.person("recipientId", recipient_id)
     post_pk = checks.global_id("aboutPostId", about_post_id, "Post") if about_post_id else None
     body = checks.text("body", body, max_length=MESSAGE_MAX, multiline=True)
+    photo = await photos.chosen_photos(
+        checks,
+        sender,
+        [photo_id] if photo_id is not None else None,
+        field="photoId",
+        limit=photos.MAX_MESSAGE_PHOTOS,
+    )
     checks.raise_if_any()
     if recipient_pk == sender.id:
         raise fail(
@@ -112,6 +125,8 @@ async def send_message(
         await ConversationParticipant.filter(
             conversation_id=thread.id, account_id=recipient.id
         ).update(unread_count=F("unread_count") + 1)
+        if photo and not await photos.attach(sender.id, photo, message_id=message.id):
+            raise photos.taken("photoId")
     return message, thread
 
 

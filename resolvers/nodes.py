@@ -19,6 +19,7 @@ from typing import Any
 from models.accounts import VerificationLetter
 from models.city import Announcement, Consultation, ConsultationOption
 from models.community import Comment, Topic
+from models.media import Photo
 from models.messaging import Conversation, Message
 from models.moderation import Appeal, Report
 from permissions.errors import BadInput
@@ -164,6 +165,24 @@ async def message(ctx: Context, pk: int) -> Any:
     return row if any(p.account_id == viewer.id for p in members) else None
 
 
+async def photo(ctx: Context, pk: int) -> Any:
+    """As its post's `photos` or its message's `photo` give it; an upload not attached yet,
+    to its owner."""
+    viewer = ctx.viewer
+    if viewer is None:
+        return None
+    row = await ctx.loaders.by_id(Photo).load(pk)
+    if row is None or row.deleted_at is not None:
+        return None
+    if row.post_id is not None:
+        parent = await post(ctx, row.post_id)
+        readable = parent is not None and can_read_post_content(viewer, parent)
+        return row if readable else None
+    if row.message_id is not None:
+        return row if await message(ctx, row.message_id) is not None else None
+    return row if row.owner_id == viewer.id else None
+
+
 async def notification(ctx: Context, pk: int) -> Any:
     """One of the caller's own notifications."""
     viewer = ctx.viewer
@@ -225,6 +244,7 @@ FETCHERS: dict[str, Fetch] = {
     "Conversation": conversation,
     "Message": message,
     "Notification": notification,
+    "Photo": photo,
     "Announcement": announcement,
     "Consultation": consultation,
     "ConsultationOption": consultation_option,

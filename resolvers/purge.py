@@ -4,6 +4,8 @@ on it (the moderator's, or the one on its appeal). Content hidden automatically 
 awaiting a moderator, or under an open appeal, keeps its words. The row stays, emptied: the
 moderation log and the reports point to it.
 
+Their photos are doomed with them (the worker's photo sweep deletes the files).
+
 Run by `quartier content purge` (and by a long-running worker, where there is one).
 """
 
@@ -22,6 +24,7 @@ from models.moderation import (
     ModerationAction,
     SubjectType,
 )
+from resolvers import photos
 
 KINDS: dict[SubjectType, type[Post] | type[Comment] | type[Message]] = {
     SubjectType.POST: Post,
@@ -62,4 +65,7 @@ async def purge_hidden(retention_days: int, moment: datetime | None = None) -> i
             continue
         words = {"title": "", "body": ""} if model is Post else {"body": ""}
         purged += await model.filter(id__in=due, hidden_at__isnull=False).update(**words)
+        # Their photos go with their words (files: the worker's sweep).
+        if model is not Comment:
+            await photos.doom_of("post_id" if model is Post else "message_id", due, now())
     return purged

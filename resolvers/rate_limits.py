@@ -32,6 +32,7 @@ class Action(StrEnum):
     REACTION = "reaction"
     MESSAGE = "message"
     REPORT = "report"
+    UPLOAD = "upload"
 
 
 class Per(StrEnum):
@@ -66,6 +67,8 @@ POLICY: Mapping[Action, tuple[Limit, ...]] = {
     ),
     Action.MESSAGE: (Limit(Per.ACCOUNT, 120, 10 * MINUTE), Limit(Per.ADDRESS, 1200, 10 * MINUTE)),
     Action.REPORT: (Limit(Per.ACCOUNT, 60, HOUR), Limit(Per.ADDRESS, 600, HOUR)),
+    # Photos (POST /media): four to a post, one to a message; each costs a decode.
+    Action.UPLOAD: (Limit(Per.ACCOUNT, 60, HOUR), Limit(Per.ADDRESS, 600, HOUR)),
 }
 
 

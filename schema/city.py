@@ -281,14 +281,17 @@ class Notification(Node):
         return self.row.created_at
 
     @strawberry.field(
-        description="Ce dont parle la notification : une annonce, ou une décision de modération "
-        "(l'identifiant à donner à `appealModeration`)."
+        description="Ce dont parle la notification : une annonce, une décision de modération "
+        "(l'identifiant à donner à `appealModeration`), ou l'événement (Post) modifié ou "
+        "supprimé."
     )
     def subject_id(self) -> strawberry.ID | None:
         if self.row.announcement_id is not None:
             return strawberry.ID(to_global_id("Announcement", self.row.announcement_id))
         if self.row.moderation_action_id is not None:
             return strawberry.ID(to_global_id("ModerationAction", self.row.moderation_action_id))
+        if self.row.post_id is not None:
+            return strawberry.ID(to_global_id("Post", self.row.post_id))
         return None
 
     @strawberry.field(description="Pour une décision de modération : sa motivation.")

@@ -18,10 +18,13 @@ from permissions import (
     requires,
 )
 from resolvers import community, references
+from resolvers.events import EventDetails
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
 from schema.base import Connection, Hideable, Node, UserError, attempt
+from schema.events import PostEventFields, post_content
 from schema.geography import Neighbourhood, Topic
+from schema.media import Photo
 
 CONTENT = "Visible des voisins et des modérateurs ; null pour les comptes de la ville, sauf si l'auteur a partagé la publication avec elle."
 PRECISE = (
@@ -31,7 +34,7 @@ PRECISE = (
 
 
 @strawberry.federation.type(keys=["id"], description="Une publication du fil d'un quartier.")
-class Post(Hideable, Node):
+class Post(Hideable, PostEventFields, Node):
     row: strawberry.Private[models.Post]
 
     @classmethod
@@ -63,6 +66,14 @@ class Post(Hideable, Node):
     async def author(self, info: Info) -> Resident | None:
         row = await info.context.loaders.account.load(self.row.author_id)
         return Resident(row=row, shared_with_city=self.row.share_with_city)
+
+    @strawberry.field(
+        description="Its photos, in order (up to four). As the title and body (never an "
+        "unverified account): an empty list for whoever may not read them.",
+        extensions=post_content(),
+    )
+    async def photos(self, info: Info) -> list[Photo]:
+        return [Photo(row=p) for p in await info.context.loaders.photos_by_post.load(self.row.id)]
 
     @strawberry.field(
         description="Verified neighbours, the city's roles and moderators (metadata). The "
@@ -178,6 +189,22 @@ class CreatePostInput:
     body: str
     topic_slugs: list[str] | None = None
     share_with_city: bool = False
+    photo_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Up to four of the caller's uploads (`POST /media`), in order."
+    )
+    starts_at: datetime | None = strawberry.field(
+        default=None,
+        description="EVENT only, and required there. Without an offset: Brussels time.",
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=None, description="EVENT only, optional; after `startsAt`."
+    )
+    place: str | None = strawberry.field(
+        default=None, description="EVENT only, and required there: where, in free text."
+    )
+    place_street_id: strawberry.ID | None = strawberry.field(
+        default=None, description="EVENT only, optional: a street of the caller's neighbourhood."
+    )
 
 
 @strawberry.input
@@ -191,6 +218,26 @@ class EditPostInput:
         default=None,
         description="Share the post with the city (title, body, author, comments) or withdraw "
         "that consent: withdrawn, the city sees the content nowhere from then on.",
+    )
+    photo_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="The post's photos from now on, in order (up to four); photos left out are "
+        "deleted. Absent: unchanged.",
+    )
+    starts_at: datetime | None = strawberry.field(default=None, description="EVENT only.")
+    ends_at: datetime | None = strawberry.field(default=None, description="EVENT only.")
+    place: str | None = strawberry.field(default=None, description="EVENT only.")
+    place_street_id: strawberry.ID | None = strawberry.field(
+        default=None, description="EVENT only."
+    )
+
+
+def _event_details(input: CreatePostInput | EditPostInput) -> EventDetails:
+    return EventDetails(
+        starts_at=input.starts_at,
+        ends_at=input.ends_at,
+        place=input.place,
+        street_id=input.place_street_id,
     )
 
 
@@ -241,11 +288,11 @@ class AddCommentPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _post_payload(row: models.Post) -> PostPayload:
+def post_payload(row: models.Post) -> PostPayload:
     return PostPayload(post=Post(row=row))
 
 
-def _post_errors(errors: list[UserError]) -> PostPayload:
+def post_errors(errors: list[UserError]) -> PostPayload:
     return PostPayload(user_errors=errors)
 
 
@@ -271,8 +318,10 @@ class CommunityMutation:
             body=input.body,
             topic_slugs=input.topic_slugs,
             share_with_city=input.share_with_city,
+            photo_ids=input.photo_ids,
+            event=_event_details(input),
         )
-        return await attempt(action, _post_payload, _post_errors)
+        return await attempt(action, post_payload, post_errors)
 
     @strawberry.mutation(
         description="Modifier sa publication ; `expectedVersion` périmée : VERSION_CONFLICT.",
@@ -287,8 +336,10 @@ class CommunityMutation:
             topic_slugs=input.topic_slugs,
             expected_version=input.expected_version,
             share_with_city=input.share_with_city,
+            photo_ids=input.photo_ids,
+            event=_event_details(input),
         )
-        return await attempt(action, _post_payload, _post_errors)
+        return await attempt(action, post_payload, post_errors)
 
     @strawberry.mutation(
         description="Supprimer sa publication. Son auteur seulement. Its words (and those of "
@@ -335,4 +386,4 @@ class CommunityMutation:
     )
     async def toggle_reaction(self, info: Info, input: ToggleReactionInput) -> PostPayload:
         action = community.toggle_reaction(info.context, post_id=input.post_id)
-        return await attempt(action, _post_payload, _post_errors)
+        return await attempt(action, post_payload, post_errors)

@@ -10,8 +10,8 @@ from strawberry.types import Info
 from models import community as community_models
 from models import geography as models
 from permissions import CanReadCityAggregates, IsAuthenticated, content, requires
-from permissions.classes import CanReadNeighbourhoodPosts
-from resolvers import community, geography, references
+from permissions.classes import CanReadNeighbourhoodPosts, IsVerifiedNeighbourOrStaff
+from resolvers import community, events, geography, references, search
 from resolvers.announcements import city_announcements
 from resolvers.ids import to_global_id
 from schema.base import Connection, Node
@@ -19,6 +19,7 @@ from schema.base import Connection, Node
 if TYPE_CHECKING:
     from schema.city import Announcement
     from schema.community import Post
+    from schema.search import SearchHit
 
 
 @strawberry.federation.type(keys=["id"], description="Une ville cliente.")
@@ -141,6 +142,34 @@ class Neighbourhood(Node):
             info.context, self.row, first=first, after=after, kind=kind, topic=topic
         )
         return Connection.of(page, Post.from_model)
+
+    @strawberry.field(
+        description="Its events not yet over, soonest first (keyset paginated). Its verified "
+        "residents and moderators; null for anyone else, city roles included.",
+        extensions=content(IsVerifiedNeighbourOrStaff),
+    )
+    async def upcoming_events(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[Post, strawberry.lazy("schema.community")]] | None:
+        from schema.community import Post
+
+        page = await events.upcoming(info.context, self.row, first, after)
+        return Connection.of(page, lambda event: Post(row=event.post))
+
+    @strawberry.field(
+        description="Full-text search over the titles, bodies and comments of this "
+        "neighbourhood, best match first; French and Dutch word forms and accents are folded. "
+        "Hidden and deleted content never matches. Its verified residents and moderators only: "
+        "FORBIDDEN for city roles and unverified accounts. A query longer than 200 characters, "
+        "or without a word, is BAD_USER_INPUT.",
+        extensions=requires(IsVerifiedNeighbourOrStaff),
+    )
+    async def search(
+        self, query: str, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[SearchHit, strawberry.lazy("schema.search")]] | None:
+        from schema.search import hits_connection
+
+        return await hits_connection(await search.search(self.row.id, query, first, after))
 
 
 @strawberry.federation.type(

@@ -14,6 +14,7 @@ from resolvers import messaging
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
 from schema.base import Connection, Hideable, Node, UserError, attempt
+from schema.media import Photo
 
 if TYPE_CHECKING:
     from schema.community import Post
@@ -50,6 +51,14 @@ class Message(Hideable, Node):
     )
     def created_at(self) -> datetime:
         return self.row.created_at
+
+    @strawberry.field(
+        description="Its photo, if it has one: participants, and moderators once the message "
+        "is reported."
+    )
+    async def photo(self, info: Info) -> Photo | None:
+        row = await info.context.loaders.photo_by_message.load(self.row.id)
+        return Photo(row=row) if row else None
 
     @strawberry.field(
         description="La publication dont parle le message, si le compte la voit encore."
@@ -117,6 +126,9 @@ class SendMessageInput:
     recipient_id: strawberry.ID
     body: str
     about_post_id: strawberry.ID | None = None
+    photo_id: strawberry.ID | None = strawberry.field(
+        default=None, description="One of the sender's uploads (`POST /media`)."
+    )
 
 
 @strawberry.input
@@ -160,6 +172,7 @@ class MessagingMutation:
             recipient_id=input.recipient_id,
             body=input.body,
             about_post_id=input.about_post_id,
+            photo_id=input.photo_id,
         )
         return await attempt(
             action,

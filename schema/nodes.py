@@ -17,6 +17,7 @@ from schema.base import Node
 from schema.city import Announcement, Consultation, ConsultationOption, Notification
 from schema.community import Comment, Post
 from schema.geography import City, Neighbourhood, Street, Topic
+from schema.media import Photo
 from schema.messaging import Conversation, Message
 from schema.moderation import Appeal, ModerationAction, Report
 
@@ -35,6 +36,7 @@ NODE_TYPES: dict[str, type] = {
         Conversation,
         Message,
         Notification,
+        Photo,
         Announcement,
         Consultation,
         ConsultationOption,

@@ -19,6 +19,7 @@ from strawberry.types.field import StrawberryField
 
 from schema.account_mail import AccountMailMutation
 from schema.accounts import Account, AccountMutation, AccountQuery
+from schema.attendance import AttendanceMutation
 from schema.city import (
     Announcement,
     CityMutation,
@@ -70,6 +71,7 @@ class Mutation(
     AccountMutation,
     AccountMailMutation,
     CommunityMutation,
+    AttendanceMutation,
     MessagingMutation,
     ModerationMutation,
     CityMutation,
@@ -86,7 +88,12 @@ class CommunitySubgraphQuery(
 
 @strawberry.type(name="Mutation")
 class CommunitySubgraphMutation(
-    AccountMutation, AccountMailMutation, CommunityMutation, MessagingMutation, ModerationMutation
+    AccountMutation,
+    AccountMailMutation,
+    CommunityMutation,
+    AttendanceMutation,
+    MessagingMutation,
+    ModerationMutation,
 ):
     pass
 

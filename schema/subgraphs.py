@@ -76,7 +76,7 @@ SERVED: Final[dict[Subgraph, dict[str, Served]]] = {
         "Query": all_but("streets", "neighbourhood", "topics"),
         "Account": only("id", *CITY_ACCOUNT_FIELDS),
         # The feed is the community's: posts never enter the city subgraph.
-        "Neighbourhood": all_but("posts"),
+        "Neighbourhood": all_but("posts", "upcomingEvents", "search"),
         "Notification": all_but("reason"),
     },
 }

@@ -19,6 +19,8 @@ from server.body_limit import BodyLimit
 from server.graphql_view import QuartierGraphQL
 from server.mail import pages as mail_pages
 from server.mail import service as mail_service
+from server.media import app as media_app
+from server.media import routes as media_routes
 from server.observability import health, logs, metrics, runtime
 from server.observability.extension import OperationRecorder
 from server.observability.middleware import RequestObserver
@@ -74,7 +76,9 @@ def create_app(
         observers.append(tracing.extension())
     schema = build_schema(production=settings.production, subgraph=subgraph, observers=observers)
     rate_counter = counter_for(settings)
-    graphql = QuartierGraphQL(schema, settings, rate_counter)
+    # Photos and events are the community's: the city subgraph serves neither.
+    photos = None if subgraph is Subgraph.CITY else media_app.MediaApp(settings, rate_counter)
+    graphql = QuartierGraphQL(schema, settings, rate_counter, photos.media if photos else None)
     if subgraph is Subgraph.CITY:
         graphql.authenticate = city_auth.authenticate
 
@@ -94,6 +98,7 @@ def create_app(
             *mail_pages.routes(settings),
             # The city subgraph's database role may not read what residents wrote.
             *(export.routes if subgraph is not Subgraph.CITY else []),
+            *(photos.routes() if photos else []),
             Route("/healthz", health.healthz),
             Route("/readyz", readiness.endpoint),
             Route("/metrics", metrics.endpoint(settings)),
@@ -112,9 +117,14 @@ def create_app(
                 max_age=600,
             ),
             # Inside CORS: a browser can read the 413.
-            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodyLimit,
+                max_bytes=settings.max_body_bytes,
+                # Photos have their own cap (10 MiB), checked as they are read.
+                larger={"/media": media_routes.MAX_UPLOAD_BODY} if photos else None,
+            ),
         ],
-        lifespan=runtime.lifespan(lifespan, readiness, tracing),
+        lifespan=runtime.lifespan(media_app.with_media(lifespan, photos), readiness, tracing),
     )
 
 

@@ -18,18 +18,21 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths whose bodies may be larger (photo uploads), each with its own limit.
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope.get("path", ""), self.max_bytes)
         headers = Headers(scope=scope)
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(headers, scope, receive, send)
+        if declared.isdigit() and int(declared) > max_bytes:
+            await self._refuse(headers, max_bytes, scope, receive, send)
             return
         received = 0
         started = False
@@ -39,7 +42,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise BodyTooLarge
             return message
 
@@ -53,12 +56,14 @@ class BodyLimit:
         except BodyTooLarge:
             if started:
                 raise
-            await self._refuse(headers, scope, receive, send)
+            await self._refuse(headers, max_bytes, scope, receive, send)
 
-    async def _refuse(self, headers: Headers, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(
+        self, headers: Headers, max_bytes: int, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         # Before the request is read: no account yet, the Accept-Language header only.
         language = i18n.language_of(None, headers.get("accept-language"))
-        message = tr("Le corps de la requête dépasse {limit} octets.", limit=self.max_bytes)
+        message = tr("Le corps de la requête dépasse {limit} octets.", limit=max_bytes)
         response = error_response(
             headers,
             413,

@@ -21,6 +21,7 @@ from models.accounts import Account
 from server import db, demo_data, federation_cli, imports, operations, privacy_cli
 from server.demo import person, seed_demo
 from server.mail import cli as mail_cli
+from server.media import cli as media_cli
 from server.operations import CommandError
 from server.settings import Settings, SettingsError
 
@@ -304,6 +305,7 @@ def _commands(parser: argparse.ArgumentParser) -> None:
 
     federation_cli.add_commands(sub)
     mail_cli.add_commands(sub)
+    media_cli.add_commands(sub)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -29,6 +29,7 @@ from models.accounts import Language
 from permissions.text import Text, tr
 from resolvers.context import Context
 from resolvers.loaders import Loaders
+from resolvers.media import Media
 from resolvers.rate_limits import RateCounter
 from schema.errors import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, cause_code, connection_lost
 from server import graphiql, i18n
@@ -95,7 +96,13 @@ class QuartierGraphQL(GraphQL):
     # The city subgraph loads the caller with fewer columns (server/city_auth.py).
     authenticate = staticmethod(authenticate)
 
-    def __init__(self, schema: Schema, settings: Settings, rate_counter: RateCounter) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        settings: Settings,
+        rate_counter: RateCounter,
+        media: Media | None = None,
+    ) -> None:
         super().__init__(
             schema,
             # Our own page, not Strawberry's (see render_graphql_ide); gated in production.
@@ -107,6 +114,7 @@ class QuartierGraphQL(GraphQL):
         self.settings = settings
         self.rate_counter = rate_counter
         self.addresses = ClientAddresses(settings.trusted_proxies)
+        self.media = media
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -149,6 +157,7 @@ class QuartierGraphQL(GraphQL):
             client_address=self.addresses.of(request),
             rate_counter=self.rate_counter,
             from_gateway=bool(secret and sent and hmac.compare_digest(sent, secret)),
+            media=self.media,
         )
 
     async def _authenticate(self, request: Any) -> tuple[Any, Any]:

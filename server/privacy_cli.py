@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from models.accounts import Account
-from resolvers import erasure, export, purge
+from resolvers import erasure, export, photos, purge
+from server.media import stores
 from server.operations import CommandError
 from server.settings import Settings
 
@@ -29,9 +30,14 @@ async def write_export(email: str, out: TextIO) -> None:
         out.write(chunk)
 
 
-async def delete(email: str) -> int:
+async def delete(email: str, settings: Settings) -> int:
     account = await _account(email)
-    await erasure.erase(account.id)
+    doomed = await erasure.erase(account.id)
+    media = stores.build_media(settings.media)
+    try:
+        await photos.purge(media, doomed)
+    finally:
+        await stores.close(media)
     return account.id
 
 
@@ -50,7 +56,7 @@ def add_commands(accounts: Any, sub: Any, run: Runner) -> None:
     def delete_account(settings: Settings, args: argparse.Namespace) -> None:
         if not args.yes:
             raise CommandError("erasure cannot be undone: add --yes to confirm")
-        pk = run(settings, lambda: delete(args.email))
+        pk = run(settings, lambda: delete(args.email, settings))
         print(f"Erased account #{pk}: its personal data and its posts and comments are gone.")
 
     def purge_content(settings: Settings, args: argparse.Namespace) -> None:

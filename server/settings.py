@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from resolvers import rate_limits
+from server.media.settings import MediaSettings, MediaSettingsError
 
 
 class Environment(StrEnum):
@@ -129,6 +130,8 @@ class Settings:
     gateway_secret: str | None = None
     # Overrides of resolvers/rate_limits.py's limits: (action.per, count, seconds).
     rate_limits: tuple[tuple[str, int, int], ...] = ()
+    # Photos: their store, the secret that signs their URLs, upload limits.
+    media: MediaSettings = field(default_factory=MediaSettings)
 
     @property
     def production(self) -> bool:
@@ -152,6 +155,13 @@ class Settings:
             )
         if "*" in origins and environment is Environment.PRODUCTION:
             raise SettingsError("QUARTIER_CORS_ORIGINS may not be '*' in production")
+        try:
+            media = MediaSettings.from_env(
+                environment is Environment.PRODUCTION,
+                os.environ.get("QUARTIER_SECRET_KEY", "").strip() or None,
+            )
+        except MediaSettingsError as error:
+            raise SettingsError(str(error)) from None
         return cls(
             database_url=os.environ.get("DATABASE_URL") or cls.database_url,
             environment=environment,
@@ -177,6 +187,7 @@ class Settings:
             metrics_token=_metrics_token(),
             metrics_listen=_listen_address("QUARTIER_METRICS_LISTEN"),
             otlp_endpoint=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip() or None,
+            media=media,
         )
 
 

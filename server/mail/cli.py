@@ -13,6 +13,7 @@ from tortoise.functions import Count, Min
 from models.mail import MailStatus, OutboxMessage
 from server import db, housekeeping
 from server.mail.worker import Worker
+from server.media import sweeper
 from server.observability import logs
 from server.operations import CommandError
 
@@ -49,8 +50,12 @@ def worker(settings: Settings, _args: argparse.Namespace) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         try:
-            # Beside the e-mails, the privacy chores (server/housekeeping.py).
-            await asyncio.gather(Worker(settings).run(stop), housekeeping.run(settings, stop))
+            # Beside the e-mails, the privacy chores (server/housekeeping.py) and the photo sweep.
+            await asyncio.gather(
+                Worker(settings).run(stop),
+                housekeeping.run(settings, stop),
+                sweeper.run(settings, stop),
+            )
         finally:
             await Tortoise.close_connections()
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from server.mail.cli import check_can_send, configure_logging
 from server.mail.worker import Worker
+from server.media import sweeper
 from server.settings import Settings
 
 
@@ -19,7 +20,7 @@ async def in_process(settings: Settings) -> AsyncIterator[None]:
     check_can_send(settings)
     configure_logging()
     stop = asyncio.Event()
-    task = asyncio.create_task(Worker(settings).run(stop))
+    task = asyncio.gather(Worker(settings).run(stop), sweeper.run(settings, stop))
     try:
         yield
     finally:
