@@ -17,6 +17,7 @@ from models.accounts import Account, Role
 from models.geography import City, Neighbourhood, Street
 from server import db
 from server.app import create_app
+from server.media.settings import MediaSettings
 from server.settings import Settings
 from tests import support
 from tests.support import Api
@@ -81,9 +82,15 @@ async def redis() -> AsyncIterator[support.RedisTarget]:
         await client.aclose()
 
 
+@pytest.fixture(scope="session")
+def media_directory(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Where the in-process app keeps photos during the run."""
+    return str(tmp_path_factory.mktemp("media"))
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+def settings(database_url: str, media_directory: str) -> Settings:
+    return Settings(database_url=database_url, media=MediaSettings(directory=media_directory))
 
 
 @pytest.fixture

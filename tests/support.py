@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import logging
 import os
 import re
@@ -48,6 +49,9 @@ TABLES = [
     "announcement_neighbourhood",
     "announcement",
     "report",
+    "event_attendee",
+    "event",
+    "photo",
     "message",
     "conversation_participant",
     "conversation",
@@ -258,6 +262,15 @@ async def make_staff(role: Role, name: str, city: City | None = None) -> tuple[A
     )
     raw, _ = await tokens.issue(account, timedelta(hours=1))
     return account, raw
+
+
+def tiny_png(colour: tuple[int, int, int] = (200, 60, 40), size: tuple[int, int] = (8, 6)) -> bytes:
+    """A small, valid PNG: enough for an upload."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()
 
 
 def gid(type_name: str, pk: int) -> str:

@@ -500,6 +500,8 @@ async def _posts(api, world):
                 "body": "Samedi",
                 "topicSlugs": ["evenements"],
                 "shareWithCity": True,
+                "startsAt": "2099-06-20T17:00:00+02:00",
+                "place": "Place Maugrétout",
             }
         },
         world.alice_token,

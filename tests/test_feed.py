@@ -334,7 +334,13 @@ async def test_the_feed_pages_by_keyset_newest_first_without_gaps_or_repeats(api
 
 async def test_the_feed_filters_by_kind_and_topic(api, world):
     await create_post(
-        api, world.alice_token, kind="EVENT", title="Barbecue", topicSlugs=["evenements"]
+        api,
+        world.alice_token,
+        kind="EVENT",
+        title="Barbecue",
+        topicSlugs=["evenements"],
+        startsAt="2099-06-20T17:00:00+02:00",
+        place="Place Maugrétout",
     )
     await create_post(
         api, world.alice_token, kind="LOST_AND_FOUND", title="Chat perdu", topicSlugs=["entraide"]

@@ -31,7 +31,7 @@ from models.city import Consultation, ConsultationAnswer
 from permissions.table import FIELDS, Access, Caller, Outcome
 from resolvers.ids import parse_global_id
 from schema.schemas import build_schema
-from tests.support import gid, make_resident, make_staff, run_contract
+from tests.support import gid, make_resident, make_staff, run_contract, tiny_png
 
 SCHEMA = build_schema(production=False)
 TYPES = SCHEMA._schema.type_map
@@ -92,19 +92,44 @@ async def _succeeds(api, document, name, variables, token):
     return payload
 
 
+async def _upload(api, token):
+    response = await api.client.post(
+        "/media", content=tiny_png(), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 async def _post(api, token, **values):
-    values = {"kind": "DISCUSSION", "title": "Bruit la nuit", "body": "Qui entend ?"} | values
+    """An event with a photo, which carries every field a post may have."""
+    values = {
+        "kind": "EVENT",
+        "title": "Bruit la nuit",
+        "body": "Qui entend ?",
+        "startsAt": "2099-06-20T17:00:00+02:00",
+        "endsAt": "2099-06-20T23:00:00+02:00",
+        "place": "Place Maugrétout",
+        "photoIds": [await _upload(api, token)],
+    } | values
     payload = await _succeeds(api, FEED, "CreatePost", {"input": values}, token)
     return payload["post"]["id"]
 
 
 async def _message(api, world, post, body):
-    values = {"recipientId": gid("Account", world.bob.id), "body": body, "aboutPostId": post}
+    values = {
+        "recipientId": gid("Account", world.bob.id),
+        "body": body,
+        "aboutPostId": post,
+        "photoId": await _upload(api, world.alice_token),
+    }
     return await _succeeds(
         api, "web/messages.graphql", "SendMessage", {"input": values}, world.alice_token
     )
 
 
+ATTEND = """
+mutation($input: AttendEventInput!) { attendEvent(input: $input) { userErrors { code } } }
+"""
 MODERATE = """
 mutation($input: ModerateInput!) { moderate(input: $input) { actions { id } userErrors { code } } }
 """
@@ -173,9 +198,10 @@ async def given_a_world(api, world, moderator_token) -> Given:
     integration = (await make_staff(Role.CITY_INTEGRATION, "Tableau de bord", world.city))[1]
     admin = (await make_staff(Role.ADMIN, "Ada Admin"))[1]
 
-    post = await _post(api, world.alice_token, topicSlugs=["securite"])
+    street = gid("Street", world.centre_street.id)
+    post = await _post(api, world.alice_token, topicSlugs=["securite"], placeStreetId=street)
     shared = await _post(
-        api, world.alice_token, kind="EVENT", topicSlugs=["evenements"], shareWithCity=True
+        api, world.alice_token, topicSlugs=["evenements"], shareWithCity=True, placeStreetId=street
     )
     for commented in (post, shared):
         comment = {"input": {"postId": commented, "body": "Moi aussi."}}
@@ -184,6 +210,9 @@ async def given_a_world(api, world, moderator_token) -> Given:
         edit = {"input": {"postId": commented, "body": "Et ce soir ?", "expectedVersion": 1}}
         await _succeeds(api, FEED, "EditPost", edit, world.alice_token)
     await _succeeds(api, FEED, "ToggleReaction", {"input": {"postId": post}}, world.bob_token)
+    for attended in (post, shared):
+        attend = await api(ATTEND, {"input": {"postId": attended}}, world.bob_token)
+        assert attend["data"]["attendEvent"]["userErrors"] == [], attend
     sent = [await _message(api, world, post, body) for body in ("Tu entends ?", "Allô ?")]
     report = {"contentId": sent[0]["message"]["id"], "reason": "HARASSMENT", "note": "Insiste."}
     await _succeeds(api, FEED, "ReportContent", {"input": report}, world.bob_token)
@@ -286,6 +315,13 @@ PROBES = [
     probe("PostEdge", "neighbourhood posts edges"),
     probe("Resident", "post author"),
     probe("Comment", "post comments edges node"),
+    probe("Photo", "post photos"),
+    probe("ResidentConnection", "post attendees"),
+    probe("ResidentEdge", "post attendees edges"),
+    probe("SearchHit", "neighbourhood search edges node"),
+    probe("SearchHitConnection", "neighbourhood search"),
+    probe("SearchHitEdge", "neighbourhood search edges"),
+    probe("TextFragment", "neighbourhood search edges node excerpt"),
     probe("CommentConnection", "post comments"),
     probe("CommentEdge", "post comments edges"),
     probe("Conversation", "conversation"),
@@ -389,6 +425,9 @@ ARGUMENTS = {
     "Mutation.changePassword": 'input: {currentPassword: "pas le bon", newPassword: "x"}',
     "Mutation.changeEmail": 'input: {newEmail: "autre@example.be", currentPassword: "non"}',
     "Mutation.setPreferences": "input: {}",
+    "Neighbourhood.search": 'query: "bruit"',
+    "Mutation.attendEvent": 'input: {postId: "$post"}',
+    "Mutation.leaveEvent": 'input: {postId: "$missing_post"}',
 }
 CONDITIONS = {"shared": {"post": "shared_post"}, "closed": {"consultation": "closed_consultation"}}
 

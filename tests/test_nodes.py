@@ -87,9 +87,9 @@ def _document(selection: str) -> str:
 EVERY_TYPE = " ".join(f"...F{name}" for name in NODE_TYPES)
 POST = (
     "...FPost author { ...FResident } topics { ...FTopic } neighbourhood { ...FNeighbourhood } "
-    "comments { edges { node { ...FComment author { ...FResident } } } }"
+    "comments { edges { node { ...FComment author { ...FResident } } } } photos { ...FPhoto }"
 )
-MESSAGE = "...FMessage sender { ...FResident } aboutPost { ...FPost }"
+MESSAGE = "...FMessage sender { ...FResident } aboutPost { ...FPost } photo { ...FPhoto }"
 CONVERSATION = (
     "...FConversation participants { ...FResident } lastMessage { ...FMessage } "
     f"messages {{ edges {{ node {{ {MESSAGE} }} }} }}"
