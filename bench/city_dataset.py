@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 from tortoise import Tortoise
 
+from bench.search_text import Texts, pools
 from models.accounts import Account, Role
 from models.community import Topic
 from models.geography import City, Neighbourhood, Street, fold
@@ -109,8 +110,12 @@ def period(today: date | None = None) -> tuple[date, date]:
     return start, end
 
 
-async def populate(url: str, *, posts: int, residents: int, seed: float = 0.42) -> CityDataset:
-    """Migrate the empty database at `url` and fill it. Leaves Tortoise closed."""
+async def populate(
+    url: str, *, posts: int, residents: int, seed: float = 0.42, texts: Texts | None = None
+) -> CityDataset:
+    """Migrate the empty database at `url` and fill it. Leaves Tortoise closed. With `texts`,
+    titles, bodies and comments are drawn from its pools of sentences (the search benchmark
+    needs words); without, they are filler of realistic length."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     await db.migrate(url)
@@ -131,10 +136,21 @@ async def populate(url: str, *, posts: int, residents: int, seed: float = 0.42) 
             "SET maintenance_work_mem = '256MB'"
         )
         await conn.execute("SELECT setseed($1)", seed)
-        for name, statement, args in _statements(hoods, topic_ids, posts, start, end):
+        # Full-text indexes are built once at the end (in bulk) rather than kept up row by row
+        # through the load; the generated tsvector columns are computed as rows go in.
+        search_indexes = await conn.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexdef LIKE '%search_vector%'"
+        )
+        for index in search_indexes:
+            await conn.execute(f'DROP INDEX "{index["indexname"]}"')
+        for name, statement, args in _statements(hoods, topic_ids, posts, start, end, texts):
             began = time.perf_counter()
             await conn.execute(statement, *args)
             timings[name] = time.perf_counter() - began
+        began = time.perf_counter()
+        for index in search_indexes:
+            await conn.execute(index["indexdef"])
+        timings["search indexes"] = time.perf_counter() - began
         began = time.perf_counter()
         await conn.execute("VACUUM ANALYZE")
         timings["vacuum analyze"] = time.perf_counter() - began
@@ -196,10 +212,12 @@ async def _residents(city_id: int, hoods: list[tuple[int, int, int]]) -> None:
         await conn.execute_query(
             """
             INSERT INTO account (id, email, display_name, role, city_id, street_id,
-                                 neighbourhood_id, house_number, verified_at, created_at)
+                                 neighbourhood_id, house_number, verified_at, created_at,
+                                 language)
             SELECT g, 'habitant' || g || '@bench.example', 'Habitant ' || g, 'RESIDENT', $1,
                    (SELECT min(id) FROM street WHERE neighbourhood_id = $2) + g % 20, $2,
-                   (1 + g % 180)::text, now() - interval '900 days', now() - interval '900 days'
+                   (1 + g % 180)::text, now() - interval '900 days', now() - interval '900 days',
+                   'fr'
             FROM generate_series($3::int, $4::int) g
             """,
             [city_id, hood_id, first, first + count - 1],
@@ -210,7 +228,12 @@ async def _residents(city_id: int, hoods: list[tuple[int, int, int]]) -> None:
 
 
 def _statements(
-    hoods: list[tuple[int, int, int]], topic_ids: list[int], n_posts: int, start: date, end: date
+    hoods: list[tuple[int, int, int]],
+    topic_ids: list[int],
+    n_posts: int,
+    start: date,
+    end: date,
+    texts: Texts | None = None,
 ) -> list[tuple[str, str, list]]:
     ids = [h[0] for h in hoods]
     firsts = [h[1] for h in hoods]
@@ -222,6 +245,20 @@ def _statements(
         "$1::timestamptz + random() * ($2::timestamptz - $1::timestamptz)",
         [datetime.combine(start, datetime.min.time(), UTC), datetime.combine(end, datetime.min.time(), UTC)],
     )  # fmt: skip
+    title, body, comment_body, pools = (
+        "'Publication ' || id",
+        "repeat('Texte ', 10 + id % 90)",
+        "repeat('Oui ', 5 + (p.id + k * 13) % 50)",
+        [],
+    )
+    if texts is not None:
+        pools = [texts.titles, texts.bodies, texts.comments]
+        title = "($8::text[])[1 + floor(random() * cardinality($8::text[]))::int]"
+        body = (
+            "array_to_string(ARRAY(SELECT ($9::text[])[1 + floor(random() * cardinality($9::text[]))::int]"
+            " FROM generate_series(1, 2 + id % 5)), ' ')"
+        )
+        comment_body = "($5::text[])[1 + floor(random() * cardinality($5::text[]))::int]"
     return [
         (
             "post",
@@ -236,13 +273,13 @@ def _statements(
                               version, comment_count, reaction_count, created_at, deleted_at,
                               hidden_at)
             SELECT id, ($5::int[])[h], ($6::int[])[h] + floor(random() * ($7::int[])[h])::int,
-                   'DISCUSSION', 'Publication ' || id, repeat('Texte ', 10 + id % 90), false,
+                   'DISCUSSION', {title}, {body}, false,
                    1, comments, reactions, created_at,
                    CASE WHEN flag < 0.005 THEN created_at + interval '1 day' END,
                    CASE WHEN flag >= 0.005 AND flag < 0.015 THEN created_at + interval '1 day' END
             FROM drawn
             """,
-            [*moment[1], bounds, n_posts, ids, firsts, sizes],
+            [*moment[1], bounds, n_posts, ids, firsts, sizes, *pools[:2]],
         ),
         (
             "post_topic",
@@ -256,9 +293,9 @@ def _statements(
         ),
         (
             "comment",
-            """
+            f"""
             INSERT INTO comment (post_id, author_id, body, created_at, hidden_at)
-            SELECT p.id, h.first + floor(random() * h.size)::int, repeat('Oui ', 5 + (p.id + k * 13) % 50),
+            SELECT p.id, h.first + floor(random() * h.size)::int, {comment_body},
                    least(p.created_at + random() * interval '3 days', $1::timestamptz
                          - interval '1 microsecond'),
                    CASE WHEN random() < 0.01 THEN p.created_at + interval '4 days' END
@@ -267,7 +304,7 @@ def _statements(
               ON h.id = p.neighbourhood_id
             CROSS JOIN LATERAL generate_series(1, p.comment_count) k
             """,
-            [datetime.combine(end, datetime.min.time(), UTC), ids, firsts, sizes],
+            [datetime.combine(end, datetime.min.time(), UTC), ids, firsts, sizes, *pools[2:]],
         ),
         (
             "reaction",
@@ -303,7 +340,8 @@ def _cumulative(weights: list[float]) -> list[float]:
 async def _main(args: argparse.Namespace) -> None:
     url = await fresh_database(args.postgres)
     try:
-        dataset = await populate(url, posts=args.posts, residents=args.residents)
+        texts = pools() if args.text == "words" else None
+        dataset = await populate(url, posts=args.posts, residents=args.residents, texts=texts)
         print(json.dumps(dataset.summary(), indent=2, default=str))
     finally:
         if not args.keep:
@@ -316,6 +354,10 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--residents", type=int, default=30_000)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--text", choices=("filler", "words"), default="filler",
+        help="words: titles, bodies and comments from bench.search_text (for bench.search)",
+    )  # fmt: skip
     asyncio.run(_main(parser.parse_args()))
 
 
