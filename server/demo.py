@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from models.accounts import Account, LetterStatus, Role, VerificationLetter
 from models.community import Comment, Post, PostTopic, Reaction, Topic
+from models.events import Event
 from models.geography import City, Neighbourhood, Street, fold
 from resolvers import passwords
 from resolvers.accounts import new_letter_code
@@ -128,6 +129,18 @@ class _Seeder:
             reaction_count=demo.reactions,
             created_at=created_at,
         )
+        if demo.event is not None:
+            days, hours, place = demo.event
+            starts_at = (self.moment + timedelta(days=days)).replace(
+                minute=0, second=0, microsecond=0
+            )
+            await Event.create(
+                post=row,
+                neighbourhood_id=row.neighbourhood_id,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=hours),
+                place=place,
+            )
         others = [n for n in neighbours if n.id != author.id]
         # Start the reactors at a different neighbour on each post, so not always the same ones react.
         start = demo.author + len(demo.title)

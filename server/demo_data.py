@@ -164,6 +164,8 @@ class DemoPost:
     share_with_city: bool = False
     # Time between one reaction and the next.
     reaction_hours: float = 25 / 60
+    # An EVENT's (days from the seeding to its start, hours it lasts, place).
+    event: tuple[float, float, str] | None = None
 
 
 def _c(author: int, body: str, hours_later: float) -> DemoComment:
@@ -221,7 +223,7 @@ POSTS = (
         "On organise un barbecue sur la place Maugrétout samedi prochain à partir de 17 h. "
         "Chacun apporte un plat ou une boisson, on s'occupe du grill. Les enfants sont les "
         "bienvenus !",
-        ("evenements",), days_ago=1, reactions=9,
+        ("evenements",), days_ago=1, reactions=9, event=(5.3, 5, "Place Maugrétout"),
         comments=(
             _c(9, "On viendra avec une salade de pâtes et les enfants !", 1),
             _c(2, "Je peux prêter deux tables pliantes.", 3),
@@ -267,13 +269,14 @@ POSTS = (
         HAINE, 8, PostKind.EVENT, "Brocante de la place Jules Destrée",
         "La brocante annuelle revient dimanche en huit, de 8 h à 16 h. Inscriptions pour les "
         "emplacements auprès du comité, 5 € les 4 mètres.",
-        ("evenements",), days_ago=7, reactions=6,
+        ("evenements",), days_ago=7, reactions=6, event=(12.1, 8, "Place Jules Destrée"),
     ),
     DemoPost(
         STREPY, 0, PostKind.EVENT, "Balade nature le long du canal du Centre",
         "Une promenade tranquille de 5 km le long du canal, jusqu'aux ascenseurs hydrauliques. "
         "Départ dimanche à 10 h de la place de Strépy. Prévoyez de bonnes chaussures.",
         ("evenements", "environnement"), days_ago=3, reactions=5,
+        event=(4.2, 3, "Place de Strépy"),
         comments=(_c(3, "On sera quatre avec les enfants !", 6),),
     ),
     DemoPost(
