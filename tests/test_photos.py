@@ -188,7 +188,7 @@ async def test_photos_are_seen_by_whoever_may_read_the_post_and_no_one_else(
     assert await photos(moderator_token, private) == [await _photo_of(client, world, private)]
     assert await photos(city, private) == []
     assert await photos(city, shared) == [shared_photo]
-    assert await photos(unverified, private) == []
+    assert await photos(unverified, private) is None  # the post itself is out of reach
     assert await photos(world.carla_token, private) is None
     anonymous = await client.gql(VISIBLE, {"id": private})
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -473,3 +473,43 @@ async def test_the_worker_sweeps_photos_while_it_runs(settings, world):
 
     assert await Photo.all().count() == 0
     assert await store.get("stale-key/display.jpg") is None
+
+
+ERASE = """
+mutation($input: DeleteAccountInput!) { deleteAccount(input: $input) { userErrors { code } } }
+"""
+
+
+async def test_erasing_an_account_deletes_its_photo_files_and_its_attendances(
+    client, server, world
+):
+    from models.accounts import Account
+    from models.events import Event
+    from resolvers import passwords
+
+    password = "Terril-Bleu-Quartz-2026!"
+    await Account.filter(id=world.alice.id).update(
+        password_hash=await passwords.hash_password(password)
+    )
+    on_post = await client.photo(tiny_png(), world.alice_token)
+    await post_with_photos(client, world.alice_token, [on_post])
+    in_message = await client.photo(tiny_png(), world.alice_token)
+    values = {"recipientId": gid("Account", world.bob.id), "body": "Tiens", "photoId": in_message}
+    await client.gql(SEND, {"input": values}, world.alice_token)
+    await client.photo(tiny_png(), world.alice_token)  # not attached yet
+    bobs = await post_with_photos(
+        client, world.bob_token, [await client.photo(tiny_png(), world.bob_token)],
+        kind="EVENT", startsAt="2099-06-20T17:00:00+02:00", place="Place Maugrétout",
+    )  # fmt: skip
+    attend = (
+        "mutation($input: AttendEventInput!) { attendEvent(input: $input) { userErrors { code } } }"
+    )
+    await client.gql(attend, {"input": {"postId": bobs}}, world.alice_token)
+    assert len(stored_files(server)) == 8
+
+    erased = await client.gql(ERASE, {"input": {"password": password}}, world.alice_token)
+
+    assert erased["data"]["deleteAccount"]["userErrors"] == []
+    assert await Photo.filter(owner_id=world.alice.id).count() == 0
+    assert len(stored_files(server)) == 2  # Bob's photo, both sizes
+    assert (await Event.get(post__author_id=world.bob.id)).attendee_count == 0

@@ -152,7 +152,7 @@ async def test_hidden_deleted_and_foreign_content_never_matches(client, world, m
     # Not even for the author or a moderator.
     for token in (world.alice_token, world.bob_token, moderator_token):
         assert await hits(client, world, token, "tondeuse") == [("Taille des haies", None)]
-    assert await Post.filter(title="Tondeuse cassée").exclude(deleted_at=None).count() == 1
+    assert await Post.exclude(deleted_at=None).count() == 1
     assert await Comment.filter(body="Ma tondeuse est libre.").exclude(hidden_at=None).count() == 1
 
 
