@@ -34,7 +34,14 @@ async def _post(api, world, shared: bool) -> str:
     payload = await _ok(
         api,
         "CreatePost",
-        {"kind": "EVENT", "title": "Fête", "body": "Samedi", "shareWithCity": shared},
+        {
+            "kind": "EVENT",
+            "title": "Fête",
+            "body": "Samedi",
+            "shareWithCity": shared,
+            "startsAt": "2099-06-20T17:00:00+02:00",
+            "place": "Place Maugrétout",
+        },
         world.alice_token,
     )
     post = payload["post"]["id"]

@@ -920,7 +920,16 @@ async def test_withdrawing_the_sharing_hides_the_content_through_the_gateway_at_
         api,
         FEED,
         "CreatePost",
-        {"input": {"kind": "EVENT", "title": "Fête", "body": "Samedi", "shareWithCity": True}},
+        {
+            "input": {
+                "kind": "EVENT",
+                "title": "Fête",
+                "body": "Samedi",
+                "shareWithCity": True,
+                "startsAt": "2099-06-20T17:00:00+02:00",
+                "place": "Place Maugrétout",
+            }
+        },
         world.alice_token,
     )
     post_id = created["data"]["createPost"]["post"]["id"]
