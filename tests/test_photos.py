@@ -20,7 +20,6 @@ from models.accounts import Role
 from models.media import Photo
 from resolvers.media import Media
 from server.media.directory import DirectoryStore
-from server.media.limits import UploadLimiter
 from tests.processes import app_env
 from tests.served import Client, Served, auth, client_fixture, problem, served_app, server_fixture
 from tests.support import ROOT, gid, make_resident, make_staff, tiny_png
@@ -423,32 +422,14 @@ async def test_a_hundred_uploads_in_a_row_are_rate_limited(fresh_server, world):
     assert await Photo.filter(owner_id=world.bob.id).count() == 60
 
 
-async def test_workers_sharing_redis_share_the_upload_count(redis):
-    first = UploadLimiter(3, redis.url, redis.prefix)
-    second = UploadLimiter(3, redis.url, redis.prefix)
-    moment = 1_800_000_600.0  # ten minutes into an hour
+async def test_a_photo_over_the_api_body_limit_is_accepted_on_its_own_route(client, world):
+    noise = io.BytesIO()
+    Image.effect_noise((1400, 1000), 80).convert("RGB").save(noise, format="JPEG", quality=95)
+    assert noise.tell() > 1024 * 1024  # over QUARTIER_MAX_BODY_BYTES, the GraphQL bodies' cap
 
-    try:
-        waits = [await limiter.hit(7, moment) for limiter in (first, second, first, second)]
-        other = await second.hit(8, moment)
-        next_hour = await first.hit(7, moment + 3000)  # the next hour
-    finally:
-        await first.close()
-        await second.close()
+    response = await client.upload(noise.getvalue(), world.alice_token, "image/jpeg")
 
-    assert waits == [None, None, None, 3000]
-    assert other is None
-    assert next_hour is None
-
-
-def test_the_in_process_count_starts_again_each_hour():
-    limiter = UploadLimiter(2)
-    moment = 1_800_000_000.0
-
-    async def run():
-        return [await limiter.hit(1, moment + offset) for offset in (0, 1, 2, 3600)]
-
-    assert asyncio.run(run()) == [None, None, 3598, None]
+    assert response.status_code == 201, response.text
 
 
 async def test_the_worker_sweeps_photos_while_it_runs(settings, world):
