@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 from tortoise.timezone import now
@@ -23,8 +22,6 @@ from resolvers.validation import Checks
 
 PLACE_MAX = 200
 LONGEST = timedelta(days=366)
-# A time without an offset is the residents' own clock.
-LOCAL = ZoneInfo("Europe/Brussels")
 BY_START = Order("starts_at", descending=False, tie="post_id")
 
 
@@ -44,12 +41,6 @@ class EventDetails:
         )
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=LOCAL)
-
-
 async def checked(
     checks: Checks,
     viewer: Account,
@@ -65,8 +56,8 @@ async def checked(
                 "kind", ErrorCode.NOT_AN_EVENT, tr("Seul un événement a une date et un lieu.")
             )
         return None
-    starts_at = _aware(details.starts_at) or (current.starts_at if current else None)
-    ends_at = _aware(details.ends_at) or (current.ends_at if current else None)
+    starts_at = details.starts_at or (current.starts_at if current else None)
+    ends_at = details.ends_at or (current.ends_at if current else None)
     values: dict[str, Any] = {"starts_at": starts_at, "ends_at": ends_at}
     if starts_at is None:
         checks.add("startsAt", ErrorCode.REQUIRED, tr("Indiquez quand l'événement commence."))

@@ -194,7 +194,7 @@ class CreatePostInput:
     )
     starts_at: datetime | None = strawberry.field(
         default=None,
-        description="EVENT only, and required there. Without an offset: Brussels time.",
+        description="EVENT only, and required there.",
     )
     ends_at: datetime | None = strawberry.field(
         default=None, description="EVENT only, optional; after `startsAt`."

@@ -90,12 +90,6 @@ async def test_an_event_carries_its_dates_and_place(client, world):
     }
 
 
-async def test_a_time_without_an_offset_is_brussels_time(client, world):
-    created = await create(client, world.alice_token, startsAt="2099-07-14T18:30:00")
-
-    assert created["post"]["startsAt"] == "2099-07-14T16:30:00+00:00"
-
-
 @pytest.mark.parametrize(
     ("values", "errors"),
     [
