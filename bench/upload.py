@@ -146,7 +146,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
     env.update(
         DATABASE_URL=url, QUARTIER_MEDIA_DIR=str(directory / "media"),
-        QUARTIER_MEDIA_UPLOADS_PER_HOUR="100000",
+        QUARTIER_RATE_LIMITS="upload.account=100000/3600",
     )  # fmt: skip
     server = Server("app", "server.app:app_from_env", free_port(), directory / "server.log")
     server.start(env)
