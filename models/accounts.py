@@ -55,7 +55,9 @@ class Account(Model):
     # E-mail reaches an address only once its owner confirmed it (the confirmation aside).
     email_confirmed_at = fields.DatetimeField(null=True)
     # fr, nl or en: e-mails and messages are written in it.
-    language = fields.CharField(max_length=5, default=Language.FR.value)
+    language = fields.CharField(
+        max_length=5, default=Language.FR.value, db_default=Language.FR.value
+    )
     # Set by erasure (resolvers/erasure.py): the row stays as a pseudonym, emptied of the
     # person, because the append-only moderation log and the messages they sent point to it.
     erased_at = fields.DatetimeField(null=True)

@@ -46,9 +46,9 @@ class Announcement(Model):
     recipient_count = fields.IntField(default=0)
     # Kept beside the notifications rather than counted from them: a recipient who erases
     # their account takes their notifications along, and a published figure must not move.
-    read_count = fields.IntField(default=0)
+    read_count = fields.IntField(default=0, db_default=0)
     # Decided at publication with the figures around it then (resolvers/small_counts.py).
-    audience_suppressed = fields.BooleanField(default=False)
+    audience_suppressed = fields.BooleanField(default=False, db_default=False)
     published_at = fields.DatetimeField()
 
     class Meta:

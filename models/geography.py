@@ -18,7 +18,9 @@ class City(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=120, unique=True)
     # An IANA name: the city's roles see a post's day at midnight in this zone.
-    time_zone = fields.CharField(max_length=64, default="Europe/Brussels")
+    time_zone = fields.CharField(
+        max_length=64, default="Europe/Brussels", db_default="Europe/Brussels"
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

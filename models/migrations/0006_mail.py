@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Account',
             name='language',
-            field=fields.CharField(default='fr', max_length=5),
+            field=fields.CharField(default='fr', db_default='fr', max_length=5),
         ),
         ops.AddField(
             model_name='Topic',

@@ -64,17 +64,17 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Announcement',
             name='read_count',
-            field=fields.IntField(default=0),
+            field=fields.IntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='Announcement',
             name='audience_suppressed',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='City',
             name='time_zone',
-            field=fields.CharField(default='Europe/Brussels', max_length=64),
+            field=fields.CharField(default='Europe/Brussels', db_default='Europe/Brussels', max_length=64),
         ),
         ops.AlterField(
             model_name='ConsultationAnswer',
