@@ -6,6 +6,7 @@ Compiling happens at install (setup.py)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,12 @@ def coverage() -> list[Coverage]:
 
 def update() -> None:
     cli = CommandLineInterface()
+    # Relative paths: the catalogues' "#:" lines must not depend on where the checkout lives.
+    with contextlib.chdir(ROOT):
+        _extract_and_update(cli)
+
+
+def _extract_and_update(cli: CommandLineInterface) -> None:
     cli.run(
         [
             "pybabel",
@@ -78,8 +85,8 @@ def update() -> None:
             "--sort-by-file",
             "--project=Quartier",
             "-o",
-            str(POT),
-            *(str(ROOT / s) for s in SOURCES),
+            str(POT.relative_to(ROOT)),
+            *SOURCES,
         ]
     )
     for language in TRANSLATED:
@@ -91,9 +98,9 @@ def update() -> None:
                 "-D",
                 DOMAIN,
                 "-i",
-                str(POT),
+                str(POT.relative_to(ROOT)),
                 "-d",
-                str(LOCALE_DIR),
+                str(LOCALE_DIR.relative_to(ROOT)),
                 "-l",
                 language.value,
             ]
