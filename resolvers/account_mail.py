@@ -17,6 +17,7 @@ from permissions.text import tr
 from resolvers import outbox, passwords
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
+from resolvers.rate_limits import Action, enforce
 from resolvers.validation import Checks
 
 CONFIRM_TTL = timedelta(days=7)
@@ -165,7 +166,8 @@ async def reset_password(*, token: str, new_password: str) -> None:
         await _end_sessions(account)
 
 
-async def _check_password(account: Account, password: str) -> None:
+async def _check_password(ctx: Context, account: Account, password: str) -> None:
+    await enforce(ctx, Action.PASSWORD)
     if not await passwords.verify_password(account.password_hash, password):
         raise fail(
             "currentPassword",
@@ -178,7 +180,7 @@ async def change_password(ctx: Context, *, current_password: str, new_password: 
     """Needs the current password; ends every other session, keeps this one."""
     account = ctx.viewer
     assert account is not None
-    await _check_password(account, current_password)
+    await _check_password(ctx, account, current_password)
     password_hash = await _new_password_hash(account, new_password)
     async with in_transaction():
         await Account.filter(id=account.id).update(password_hash=password_hash)
@@ -195,7 +197,7 @@ async def change_email(ctx: Context, *, new_email: str, current_password: str) -
     checks = Checks()
     address = checks.email("newEmail", new_email)
     checks.raise_if_any()
-    await _check_password(account, current_password)
+    await _check_password(ctx, account, current_password)
     if address == account.email:
         raise fail("newEmail", ErrorCode.EMAIL_UNCHANGED, tr("C'est déjà l'adresse de ce compte."))
     if await Account.filter(email=address).exists():

@@ -35,6 +35,7 @@ from permissions.text import tr
 from resolvers import attendance, passwords, photos
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
+from resolvers.rate_limits import Action, enforce
 
 
 def display_name(account: Account) -> str:
@@ -52,6 +53,7 @@ async def delete_account(ctx: Context, *, password: str) -> int:
             ErrorCode.NO_PASSWORD,
             tr("Ce compte n'a pas de mot de passe : un opérateur peut le supprimer."),
         )
+    await enforce(ctx, Action.PASSWORD)
     if not await passwords.verify_password(viewer.password_hash, password):
         raise fail("password", ErrorCode.WRONG_PASSWORD, tr("Mot de passe incorrect."))
     doomed = await erase(viewer.id)

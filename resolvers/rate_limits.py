@@ -33,6 +33,10 @@ class Action(StrEnum):
     MESSAGE = "message"
     REPORT = "report"
     UPLOAD = "upload"
+    # A signed-in account's password checked again (deleteAccount, changePassword,
+    # changeEmail): a stolen session must not be a way to guess the password.
+    PASSWORD = "password"
+    EXPORT = "export"
 
 
 class Per(StrEnum):
@@ -69,6 +73,9 @@ POLICY: Mapping[Action, tuple[Limit, ...]] = {
     Action.REPORT: (Limit(Per.ACCOUNT, 60, HOUR), Limit(Per.ADDRESS, 600, HOUR)),
     # Photos (POST /media): four to a post, one to a message; each costs a decode.
     Action.UPLOAD: (Limit(Per.ACCOUNT, 60, HOUR), Limit(Per.ADDRESS, 600, HOUR)),
+    Action.PASSWORD: (Limit(Per.ACCOUNT, 10, 15 * MINUTE), Limit(Per.ADDRESS, 100, 15 * MINUTE)),
+    # GET /me/export reads all an account holds: a person needs it once in a while.
+    Action.EXPORT: (Limit(Per.ACCOUNT, 10, HOUR), Limit(Per.ADDRESS, 100, HOUR)),
 }
 
 

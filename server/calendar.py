@@ -21,7 +21,7 @@ from resolvers.context import Context
 from resolvers.ids import decode_id, to_global_id
 from resolvers.loaders import Loaders
 from server.auth import authenticate, bearer_token
-from server.media.routes import HTTPProblem, problem
+from server.problems import HTTPProblem, problem, signed_out
 
 PRODUCT = "-//Quartier//Événements de quartier//FR"
 
@@ -29,8 +29,7 @@ PRODUCT = "-//Quartier//Événements de quartier//FR"
 async def event_ics(request: Request) -> Response:
     viewer, token = await authenticate(bearer_token(request))
     if viewer is None:
-        signed_out = HTTPProblem(401, "UNAUTHENTICATED", tr("Connectez-vous pour continuer."))
-        return problem(signed_out, request)
+        return problem(signed_out(), request)
     ctx = Context(viewer=viewer, token=token, loaders=Loaders(viewer), settings=None)
     pk = decode_id(request.path_params["post_id"], "Post")
     post = await Post.get_or_none(id=pk) if pk else None

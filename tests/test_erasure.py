@@ -9,14 +9,19 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
+import pytest
 from tortoise import connections
 from tortoise.timezone import now
 
 from models.accounts import Account, Role, VerificationLetter
 from models.city import Consultation, ConsultationAnswer
 from models.moderation import ModerationAction
+from resolvers import passwords
 from resolvers.ids import parse_global_id
-from tests.support import gid, make_staff, run_contract
+from server.app import create_app
+from server.settings import Settings
+from tests.support import Api, gid, make_staff, run_contract
 from tests.test_cli import quartier
 
 FEED, ACCOUNT, MESSAGES = "web/feed.graphql", "web/account.graphql", "web/messages.graphql"
@@ -427,3 +432,45 @@ async def test_closed_consultation_results_survive_an_erasure(api, world, modera
     await api(DELETE, {"input": {"password": PASSWORD}}, nadia.token)
 
     assert await ConsultationAnswer.filter(account_id=None).count() == 1
+
+
+@pytest.fixture
+async def strict_api(database_url):
+    """The app with the password and export limits down to two and one."""
+    limits = (("password.account", 2, 900), ("export.account", 1, 3600))
+    app = create_app(Settings(database_url=database_url, rate_limits=limits), manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://quartier.test") as client:
+        yield Api(client)
+
+
+async def test_a_session_cannot_be_used_to_guess_the_password(strict_api, world):
+    await Account.filter(id=world.alice.id).update(
+        password_hash=await passwords.hash_password(PASSWORD)
+    )
+    wrong = {"input": {"password": "pas le mien du tout"}}
+
+    first = await strict_api(DELETE, wrong, world.alice_token)
+    second = await strict_api(DELETE, wrong, world.alice_token)
+    right_but_late = await strict_api(DELETE, {"input": {"password": PASSWORD}}, world.alice_token)
+
+    codes = [
+        r["data"]["deleteAccount"]["userErrors"][0]["code"] for r in (first, second, right_but_late)
+    ]
+    assert codes == ["WRONG_PASSWORD", "WRONG_PASSWORD", "RATE_LIMITED"]
+    assert (await Account.get(id=world.alice.id)).erased_at is None
+
+
+async def test_exports_are_throttled_with_a_retry_after_in_the_account_language(strict_api, world):
+    await Account.filter(id=world.alice.id).update(language="en")
+    first = await export_of(strict_api, world.alice_token)
+    response = await strict_api.client.get(
+        "/me/export",
+        headers={"Authorization": f"Bearer {world.alice_token}"},
+    )
+
+    assert first[0] == 200
+    assert response.status_code == 429
+    assert 3500 <= int(response.headers["retry-after"]) <= 3600
+    assert response.json()["errors"][0]["extensions"] == {"code": "RATE_LIMITED"}
+    assert response.json()["errors"][0]["message"].startswith("Too many attempts")

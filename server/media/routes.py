@@ -25,10 +25,10 @@ from resolvers.ids import decode_id, to_global_id
 from resolvers.loaders import Loaders
 from resolvers.media import Media, file_key
 from resolvers.rate_limits import RateCounter
-from server import i18n
 from server.auth import authenticate, bearer_token
 from server.client_address import ClientAddresses
 from server.media import images
+from server.problems import HTTPProblem, problem, rate_limited, signed_out
 
 # Multipart framing around a 10 MiB file: boundaries, part headers, a field or two.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -37,24 +37,6 @@ MULTIPART_OVERHEAD = 64 * 1024
 MAX_UPLOAD_BODY = images.MAX_BYTES + MULTIPART_OVERHEAD
 # Decoding a large photo takes a core and tens of megabytes: two at a time per process.
 DECODERS = 2
-
-
-class HTTPProblem(Exception):
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers
-
-
-def problem(error: HTTPProblem, request: Request, viewer: Account | None = None) -> JSONResponse:
-    """The error as GraphQL errors look, so clients read one shape, in the reader's language."""
-    language = i18n.language_of(
-        viewer.language if viewer else None, request.headers.get("accept-language")
-    )
-    message = i18n.translate(error.message, language)
-    body = {"errors": [{"message": message, "extensions": {"code": error.code}}]}
-    return JSONResponse(body, status_code=error.status, headers=error.headers)
 
 
 class MediaEndpoints:
@@ -94,7 +76,7 @@ class MediaEndpoints:
     async def _uploader(self, request: Request) -> Account:
         viewer, token = await authenticate(bearer_token(request))
         if viewer is None:
-            raise HTTPProblem(401, "UNAUTHENTICATED", tr("Connectez-vous pour continuer."))
+            raise signed_out()
         if not is_resident(viewer):
             raise HTTPProblem(403, "FORBIDDEN", tr("Réservé aux habitants."))
         ctx = Context(
@@ -114,11 +96,7 @@ class MediaEndpoints:
             # Every attempt counts, refused ones too: a flood of garbage is a flood.
             await rate_limits.enforce(ctx, rate_limits.Action.UPLOAD)
         except UserErrors as error:
-            limited = error.errors[0]
-            wait = str(limited.retry_after or 1)
-            raise HTTPProblem(
-                429, limited.code.value, limited.message, {"Retry-After": wait}
-            ) from None
+            raise rate_limited(error) from None
         return viewer
 
     async def _decode(self, data: bytes) -> images.Processed:
