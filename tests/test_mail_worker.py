@@ -124,6 +124,20 @@ async def test_a_refused_message_is_retried_later_then_given_up_and_shown_in_mai
     assert lines[-1] == f"  #{row.id} PASSWORD_CHANGED 3 SMTP 451: Try again later"
 
 
+async def test_a_refusal_naming_the_recipient_is_logged_without_the_address(
+    world, smtp, mail_settings, caplog
+):
+    await outbox.enqueue(MailKind.PASSWORD_CHANGED, world.bob, world.bob.email)
+    smtp.sink.refuse_with = f"451 <{world.bob.email}>: mailbox busy"
+
+    with caplog.at_level(logging.WARNING, logger="quartier.mail"):
+        await Worker(mail_settings).run_once()
+
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "SMTP 451: <<address>>: mailbox busy" in logged
+    assert world.bob.email not in logged
+
+
 async def test_an_unreachable_server_keeps_every_message_for_later(world, mail_settings):
     rows = [
         await outbox.enqueue(MailKind.PASSWORD_CHANGED, account, account.email)

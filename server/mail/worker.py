@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,13 @@ from server.settings import Settings
 
 log = logging.getLogger("quartier.mail")
 ERROR_MAX = 500
+# SMTP servers name the recipient in their refusals ("550 <bob@example.be>: unknown"): the log
+# says which outbox row failed, never whose address.
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+
+
+def redacted(error: str) -> str:
+    return _ADDRESS.sub("<address>", error)
 
 
 @dataclass
@@ -189,7 +197,11 @@ class Worker:
         )
         result.retried.append(row.id)
         log.warning(
-            "e-mail %s not sent (try %s), next in %s s: %s", row.id, row.attempts, delay, error
+            "e-mail %s not sent (try %s), next in %s s: %s",
+            row.id,
+            row.attempts,
+            delay,
+            redacted(error),
         )
 
     async def _mark(
@@ -203,7 +215,7 @@ class Worker:
         else:
             values.update(last_error=(error or "")[:ERROR_MAX])
             if status is MailStatus.FAILED:
-                log.error("e-mail %s failed for good: %s", row_id, error)
+                log.error("e-mail %s failed for good: %s", row_id, redacted(error or ""))
         await OutboxMessage.filter(id=row_id, claimed_by=claim).update(**values)
 
     async def _pace(self) -> None:
