@@ -36,6 +36,7 @@ class Outcome(Enum):
     UNAUTHENTICATED = "an error with extensions.code UNAUTHENTICATED"
     FORBIDDEN = "an error with extensions.code FORBIDDEN"
     BAD_USER_INPUT = "an error with extensions.code BAD_USER_INPUT"
+    NOT_FOUND = "an error with extensions.code NOT_FOUND"
 
 
 V = Outcome.VALUE
@@ -46,6 +47,7 @@ CLOSED = Outcome.HIDDEN_UNTIL_CLOSED
 UA = Outcome.UNAUTHENTICATED
 F = Outcome.FORBIDDEN
 BAD = Outcome.BAD_USER_INPUT
+NF = Outcome.NOT_FOUND
 
 
 class Access(Enum):
@@ -205,6 +207,23 @@ class Access(Enum):
         "A report or an appeal: who filed it (in their mutation's answer) and moderators.",
         (H, ANS, ANS, ANS, H, H, V, V),
     )
+    # Subscriptions: VALUE is "receives the event", HIDDEN "subscribed, receives nothing",
+    # UNAUTHENTICATED "the connection is refused at connection_init (4403)". The event's
+    # fields then answer as their own rows say.
+    LIVE_POSTS = (
+        "New posts of a neighbourhood: whoever may read its feed, as the feed shows them; "
+        "NOT_FOUND for a neighbourhood out of reach.",
+        (UA, V, V, NF, V, V, V, V),
+    )
+    LIVE_COMMENTS = (
+        "New comments under a post: whoever may read its comments; NOT_FOUND for a post out "
+        "of reach.",
+        (UA, V, V, NF, SHARED, SHARED, V, V),
+    )
+    LIVE_OWN = (
+        "New messages or notifications of the caller's own: theirs, nobody else's.",
+        (UA, H, V, H, H, H, H, H),
+    )
     # fmt: on
 
 
@@ -257,6 +276,12 @@ FIELDS: dict[str, Access] = {
     "Mutation.changePassword": Access.SIGNED_IN,
     "Mutation.changeEmail": Access.SIGNED_IN,
     "Mutation.setPreferences": Access.SIGNED_IN,
+    "Subscription.postAdded": Access.LIVE_POSTS,
+    "Subscription.commentAdded": Access.LIVE_COMMENTS,
+    "Subscription.messageAdded": Access.LIVE_OWN,
+    "Subscription.notificationAdded": Access.LIVE_OWN,
+    "MessageEvent.conversation": Access.STRUCTURE,
+    "MessageEvent.message": Access.STRUCTURE,
     # Accounts.
     "Account.id": Access.PUBLIC,
     "Account.displayName": Access.PUBLIC,

@@ -15,6 +15,7 @@ from models.accounts import Account, LetterStatus, Role, VerificationLetter
 from models.geography import Neighbourhood, Street
 from permissions.text import tr
 from resolvers import account_mail, passwords, tokens
+from resolvers.broadcast import SessionChanged
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
 from resolvers.geography import refresh_activation
@@ -140,6 +141,7 @@ async def logout(ctx: Context) -> bool:
     revoked is refused before (UNAUTHENTICATED)."""
     assert ctx.token is not None
     await tokens.revoke(ctx.token)
+    await ctx.publisher.publish(SessionChanged(ctx.token.account_id))
     return True
 
 
@@ -184,6 +186,9 @@ async def verify_address(ctx: Context, *, code: str) -> Account:
             await Account.filter(id=viewer.id).update(verified_at=moment)
             await refresh_activation(neighbourhood)
     # The wrong attempt is committed above before it is reported.
+    if matched:
+        # Open connections now treat the resident as verified.
+        await ctx.publisher.publish(SessionChanged(viewer.id))
     if not matched:
         if letter.status is LetterStatus.LOCKED:
             raise fail(

@@ -30,6 +30,7 @@ from permissions.text import tr
 from permissions.visibility import can_view_announcement as visible
 from permissions.visibility import is_verified_resident
 from resolvers import outbox, small_counts
+from resolvers.broadcast import AnnouncementPublished
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, UserErrors
 from resolvers.pagination import Order, Page, keyset_page
@@ -269,6 +270,7 @@ async def publish(
         await Announcement.filter(id=row.id).update(
             recipient_count=row.recipient_count, audience_suppressed=row.audience_suppressed
         )
+    await ctx.publisher.publish(AnnouncementPublished(row.id, city_id))
     return row
 
 

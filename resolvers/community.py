@@ -21,6 +21,7 @@ from permissions.errors import BadInput, Forbidden, Unauthenticated
 from permissions.text import tr
 from permissions.visibility import HiddenContent
 from resolvers import events, photos
+from resolvers.broadcast import CommentAdded, PostAdded
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, FieldError, UserErrors, fail
 from resolvers.ids import decode_id
@@ -202,6 +203,7 @@ async def create_post(
             await events.create(row, event_values)
         if photos_chosen and not await photos.attach(viewer.id, photos_chosen, post_id=row.id):
             raise photos.taken("photoIds")
+    await ctx.publisher.publish(PostAdded(row.id, row.neighbourhood_id))
     return row
 
 
@@ -364,6 +366,7 @@ async def add_comment(ctx: Context, *, post_id: str, body: str) -> tuple[Comment
             post_id=target.id, author_id=viewer.id, body=body, created_at=now()
         )
         await Post.filter(id=target.id).update(comment_count=F("comment_count") + 1)
+    await ctx.publisher.publish(CommentAdded(comment.id, target.id))
     return comment, await Post.get(id=target.id)
 
 

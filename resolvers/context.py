@@ -6,8 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from resolvers.broadcast import NO_PUBLISHER, Publisher
+
 if TYPE_CHECKING:
     from models.accounts import Account, AuthToken
+    from resolvers.broadcast import Live
     from resolvers.loaders import Loaders
     from resolvers.rate_limits import RateCounter
 
@@ -36,6 +39,10 @@ class Context:
     from_gateway: bool = False
     # "query", "mutation" or "subscription", once the operation is known.
     operation_type: str | None = None
+    # Where writes are announced once committed (resolvers/events.py).
+    publisher: Publisher = NO_PUBLISHER
+    # A subscription's connection (server/live/transport.py); None over HTTP.
+    live: Live | None = None
 
     # Strawberry's ASGI integration reads the context like a mapping.
     def __getitem__(self, key: str) -> Any:

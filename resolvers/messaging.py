@@ -16,6 +16,7 @@ from permissions.errors import BadInput, Unauthenticated
 from permissions.text import tr
 from permissions.visibility import HiddenContent, can_use_private_messages
 from resolvers import photos
+from resolvers.broadcast import MessageAdded
 from resolvers.community import can_view_post, require_writer
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
@@ -127,6 +128,7 @@ async def send_message(
         ).update(unread_count=F("unread_count") + 1)
         if photo and not await photos.attach(sender.id, photo, message_id=message.id):
             raise photos.taken("photoId")
+    await ctx.publisher.publish(MessageAdded(message.id, thread.id, (sender.id, recipient.id)))
     return message, thread
 
 

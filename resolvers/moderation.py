@@ -26,6 +26,7 @@ from models.moderation import (
     SubjectType,
 )
 from permissions.text import tr
+from resolvers.broadcast import Event, NotificationAdded, SessionChanged
 from resolvers.context import Context
 from resolvers.errors import ErrorCode
 from resolvers.ids import parse_global_id
@@ -222,7 +223,9 @@ async def moderate(
         checks.raise_if_any()
         assert target is not None
         async with in_transaction():
-            return [await _act_on_account(moderator, kind, target, reason, until)]
+            actions = [await _act_on_account(moderator, kind, target, reason, until)]
+        await announce(ctx, actions)
+        return actions
     refs = await _contents(checks, content_ids or [], report_ids or [])
     if not refs and not checks.errors:
         checks.add(
@@ -230,7 +233,24 @@ async def moderate(
         )
     checks.raise_if_any()
     async with in_transaction():
-        return [await _act_on_content(moderator, kind, ref, reason) for ref in refs]
+        actions = [await _act_on_content(moderator, kind, ref, reason) for ref in refs]
+    await announce(ctx, actions)
+    return actions
+
+
+async def announce(ctx: Context, actions: Sequence[ModerationAction]) -> None:
+    """Once the decisions have committed: each author's new notification, and the open
+    connections of an account whose standing changed, checked again at once."""
+    notices = await Notification.filter(
+        moderation_action_id__in=[action.id for action in actions]
+    ).values_list("id", "account_id")
+    events: list[Event] = [NotificationAdded(int(n), int(a)) for n, a in notices]
+    events += [
+        SessionChanged(action.subject_id)
+        for action in actions
+        if action.subject_type is SubjectType.ACCOUNT
+    ]
+    await ctx.publisher.publish(*events)
 
 
 async def _account(checks: Checks, raw: str | None, moderator: Account) -> Account | None:
@@ -280,16 +300,17 @@ async def distinct_reporters(
     return int(cast(int, counts[0])) if counts else 0
 
 
-async def auto_hide(ref: ContentRef, threshold: int) -> None:
+async def auto_hide(ref: ContentRef, threshold: int) -> ModerationAction | None:
     """Hide content that `threshold` distinct verified residents have reported, pending a
-    moderator's decision. Runs in the transaction that stored the latest report."""
+    moderator's decision. Runs in the transaction that stored the latest report; returns the
+    logged action, if it hid the content."""
     count = await distinct_reporters(ref, ReportStatus.OPEN, verified_only=True)
     row = await load_content(ref)
     if count < threshold or row is None or row.hidden_at is not None:
-        return
+        return None
     reason = AUTO_HIDE_REASON
     await set_hidden(row, reason)
-    await _log(
+    return await _log(
         None,
         ModerationKind.HIDE_CONTENT,
         SubjectType(ref.kind.value),

@@ -30,6 +30,7 @@ from resolvers.moderation import (
     ContentRef,
     _log,
     _reason,
+    announce,
     distinct_reporters,
     load_content,
     set_hidden,
@@ -168,9 +169,11 @@ async def decide_appeal(
         row.decided_at = now()
         await row.save(update_fields=["status", "decided_at"])
         kind = ModerationKind.APPEAL_ACCEPTED if accept else ModerationKind.APPEAL_REJECTED
-        return await _log(
+        decision = await _log(
             moderator, kind, action.subject_type, action.subject_id, row.account_id, reason
         )
+    await announce(ctx, [decision])
+    return decision
 
 
 async def _undo(action: ModerationAction) -> None:

@@ -14,7 +14,7 @@ from resolvers.community import can_view_post
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
 from resolvers.ids import parse_global_id
-from resolvers.moderation import CONTENT_MODELS, CONTENT_TYPE_NAMES, ContentRef, auto_hide
+from resolvers.moderation import CONTENT_MODELS, CONTENT_TYPE_NAMES, ContentRef, announce, auto_hide
 from resolvers.rate_limits import Action, enforce
 from resolvers.validation import Checks
 
@@ -78,9 +78,11 @@ async def report_content(
                 note=note,
                 created_at=now(),
             )
-            await auto_hide(ContentRef(kind, pk), ctx.settings.auto_hide_threshold)
+            hidden = await auto_hide(ContentRef(kind, pk), ctx.settings.auto_hide_threshold)
     except IntegrityError:
         raise fail(
             "contentId", ErrorCode.ALREADY_REPORTED, tr("Vous avez déjà signalé ce contenu.")
         ) from None
+    if hidden is not None:
+        await announce(ctx, [hidden])
     return report

@@ -133,10 +133,7 @@ class Post(Hideable, PostEventFields, Node):
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Comment] | None:
         page = await community.comments(info.context, self.row, first, after)
-        post = self.row
-        return Connection.of(
-            page, lambda row: Comment(row=row, shared_with_city=post.share_with_city, post=post)
-        )
+        return Connection.of(page, lambda row: Comment.under(self.row, row))
 
 
 @strawberry.type(description="Un commentaire sous une publication.")
@@ -150,6 +147,12 @@ class Comment(Hideable, Node):
     @classmethod
     def from_model(cls, row: models.Comment) -> Comment:
         return cls(row=row)
+
+    @classmethod
+    def under(cls, post: models.Post, row: models.Comment) -> Comment:
+        """A comment as read under its post: the post's sharing with the city carries over,
+        and its author is who decides which commenters the city may see named."""
+        return cls(row=row, shared_with_city=post.share_with_city, post=post)
 
     @strawberry.field
     def id(self) -> strawberry.ID:

@@ -33,6 +33,7 @@ from schema.errors import SERVICE_UNAVAILABLE, MaskUnexpectedErrors, classify, i
 from schema.gates import ProductionGates
 from schema.geography import City, GeographyQuery, Neighbourhood, Street, Topic
 from schema.insights import InsightsQuery
+from schema.live import CitySubscription, CommunitySubscription
 from schema.messaging import MessagingMutation, MessagingQuery
 from schema.moderation import ModerationMutation, ModerationQuery
 from schema.nodes import NodeQuery
@@ -79,6 +80,11 @@ class Mutation(
     pass
 
 
+@strawberry.type
+class Subscription(CommunitySubscription, CitySubscription):
+    pass
+
+
 @strawberry.type(name="Query")
 class CommunitySubgraphQuery(
     NodeQuery, AccountQuery, GeographyQuery, CommunityQuery, MessagingQuery, ModerationQuery
@@ -98,6 +104,13 @@ class CommunitySubgraphMutation(
     pass
 
 
+# Posts, comments and messages are the community's; notifications are the city's type (the
+# community adds only a moderation decision's `reason`, which the gateway fetches per event).
+@strawberry.type(name="Subscription")
+class CommunitySubgraphSubscription(CommunitySubscription):
+    pass
+
+
 @strawberry.type(name="Query")
 class CitySubgraphQuery(GeographyQuery, CityQuery, InsightsQuery):
     entities = entities_field(CITY_ENTITIES)
@@ -108,10 +121,19 @@ class CitySubgraphMutation(CityMutation):
     pass
 
 
-ROOTS: Final[dict[Subgraph | None, tuple[type, type]]] = {
-    None: (Query, Mutation),
-    Subgraph.COMMUNITY: (CommunitySubgraphQuery, CommunitySubgraphMutation),
-    Subgraph.CITY: (CitySubgraphQuery, CitySubgraphMutation),
+@strawberry.type(name="Subscription")
+class CitySubgraphSubscription(CitySubscription):
+    pass
+
+
+ROOTS: Final[dict[Subgraph | None, tuple[type, type, type]]] = {
+    None: (Query, Mutation, Subscription),
+    Subgraph.COMMUNITY: (
+        CommunitySubgraphQuery,
+        CommunitySubgraphMutation,
+        CommunitySubgraphSubscription,
+    ),
+    Subgraph.CITY: (CitySubgraphQuery, CitySubgraphMutation, CitySubgraphSubscription),
 }
 
 
@@ -169,10 +191,11 @@ def build_schema(
         extensions.append(lambda: ProductionGates(subgraph=chosen is not None))
     # Last: the rules the gates add are in place when it validates.
     extensions.append(RequestChecks)
-    query, mutation = ROOTS[chosen]
+    query, mutation, subscription = ROOTS[chosen]
     options: dict[str, Any] = {
         "query": query,
         "mutation": mutation,
+        "subscription": subscription,
         "extensions": extensions,
         "config": StrawberryConfig(disable_field_suggestions=True),
         "scalar_overrides": SCALAR_OVERRIDES,

@@ -3,6 +3,7 @@ probes, metrics, CORS, the request body limit, and the request log around it all
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -10,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from schema.schemas import build_schema
 from schema.subgraphs import Subgraph
 from server import city_auth, db, export, graphiql
 from server.body_limit import BodyLimit
-from server.graphql_view import QuartierGraphQL
+from server.graphql_view import LOCAL_ORIGIN, QuartierGraphQL
+from server.live.runtime import LiveRuntime
 from server.mail import pages as mail_pages
 from server.mail import service as mail_service
 from server.media import app as media_app
@@ -78,8 +80,11 @@ def create_app(
     rate_counter = counter_for(settings)
     # Photos and events are the community's: the city subgraph serves neither.
     photos = None if subgraph is Subgraph.CITY else media_app.MediaApp(settings, rate_counter)
-    graphql = QuartierGraphQL(schema, settings, rate_counter, photos.media if photos else None)
-    if subgraph is Subgraph.CITY:
+    city = subgraph is Subgraph.CITY
+    live = LiveRuntime(settings, city_auth.ACCOUNT_COLUMNS if city else None)
+    media = photos.media if photos else None
+    graphql = QuartierGraphQL(schema, settings, rate_counter, media, live)
+    if city:
         graphql.authenticate = city_auth.authenticate
 
     readiness = health.Readiness(settings)
@@ -91,9 +96,11 @@ def create_app(
         lifespan = mail_service.with_worker(lifespan, settings)
     if isinstance(rate_counter, RedisCounter):
         lifespan = _closing(lifespan, rate_counter)
-    return Starlette(
+    lifespan = _live(lifespan, live)
+    app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             *graphiql.routes(settings),
             *mail_pages.routes(settings),
             # The city subgraph's database role may not read what residents wrote.
@@ -109,9 +116,7 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=origins,
                 # In development any local web client may call; production lists its origins.
-                allow_origin_regex=None
-                if settings.production or origins
-                else r"https?://(localhost|127\.0\.0\.1)(:\d+)?",
+                allow_origin_regex=None if settings.production or origins else LOCAL_ORIGIN.pattern,
                 allow_methods=["GET", "POST", "OPTIONS"],
                 allow_headers=["Authorization", "Content-Type"],
                 max_age=600,
@@ -126,6 +131,37 @@ def create_app(
         ],
         lifespan=runtime.lifespan(media_app.with_media(lifespan, photos), readiness, tracing),
     )
+    # Tests wait on it (`app.state.live.hub.settled()`).
+    app.state.live = live
+    return app
+
+
+def tune_garbage_collector() -> None:
+    """What the process built to start (modules, schema, app) lives as long as it: frozen, the
+    collector never walks it again. And a collection every 10,000 allocations rather than 700:
+    a post's fan-out to 1,000 subscribers keeps their work alive across the young collections,
+    which then promoted it and set off a full pass over every connection's objects at each post
+    (half the fan-out's time; with this, none: bench.live, schema/live.py)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
+def _live(
+    base: Callable[[Any], AbstractAsyncContextManager[None]], live: LiveRuntime
+) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """A lifespan: `base`, the collector tuned, and live updates stopped before it ends."""
+
+    @asynccontextmanager
+    async def run(app: Any) -> AsyncIterator[None]:
+        async with base(app):
+            tune_garbage_collector()
+            try:
+                yield
+            finally:
+                await live.stop()
+
+    return run
 
 
 def app_from_env(subgraph: Subgraph | None = None) -> Starlette:

@@ -1,14 +1,18 @@
 """The GraphQL endpoint: Strawberry's ASGI view, with the request's context (the caller, its
 address, the rate counter, the gateway's secret), GraphQL over HTTP's media types and
-statuses (server/graphql_http.py), request bodies checked before they reach GraphQL, and a
-read retried once when the database connection dropped under it.
+statuses (server/graphql_http.py), request bodies checked before they reach GraphQL, a
+read retried once when the database connection dropped under it, and subscriptions over
+graphql-transport-ws websockets (server/live/).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+import re
+from datetime import timedelta
 from typing import Any, Final
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -22,6 +26,7 @@ from strawberry.federation import Schema
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -36,12 +41,15 @@ from server import graphiql, i18n
 from server.auth import authenticate, bearer_token
 from server.client_address import ClientAddresses
 from server.graphql_http import JSON, error_response, negotiate, status_for
+from server.live.runtime import LiveRuntime
+from server.live.transport import DROPPED, LiveHandler, LiveWebSocketAdapter
 from server.settings import Settings
 
 logger = logging.getLogger("quartier.errors")
 GATEWAY_HEADER: Final = "x-quartier-gateway-secret"
 # Deeper JSON than any variable of ours needs; graphql-core's coercion recurses on it.
 MAX_JSON_DEPTH: Final = 64
+LOCAL_ORIGIN: Final = re.compile(r"https?://(localhost|127\.0\.0\.1)(:\d+)?")
 
 
 def _depth(value: Any) -> int:
@@ -95,6 +103,8 @@ def _language(request: Request) -> Language:
 class QuartierGraphQL(GraphQL):
     # The city subgraph loads the caller with fewer columns (server/city_auth.py).
     authenticate = staticmethod(authenticate)
+    websocket_adapter_class = LiveWebSocketAdapter
+    graphql_transport_ws_handler_class = LiveHandler  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -102,6 +112,7 @@ class QuartierGraphQL(GraphQL):
         settings: Settings,
         rate_counter: RateCounter,
         media: Media | None = None,
+        live: LiveRuntime | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -110,13 +121,37 @@ class QuartierGraphQL(GraphQL):
             # Strawberry refuses mutations over GET; queries over GET stay cacheable.
             allow_queries_via_get=True,
             multipart_uploads_enabled=False,
+            # graphql-ws's protocol only, not the abandoned subscriptions-transport-ws.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=settings.ws_max_subscriptions,
+            allowed_origins=settings.cors_origins,
         )
         self.settings = settings
         self.rate_counter = rate_counter
         self.addresses = ClientAddresses(settings.trusted_proxies)
         self.media = media
+        # Subscriptions' hub and the publisher of this process's writes.
+        self.live = live or LiveRuntime(settings)
+
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        # As CORS: the listed origins, or in development without a list any local page.
+        if super().is_websocket_origin_allowed(request, origin):
+            return True
+        unlisted = not self.settings.production and not self.settings.cors_origins
+        return unlisted and LOCAL_ORIGIN.fullmatch(origin) is not None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            try:
+                await super().__call__(scope, receive, send)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                # A connection ended because its client stopped reading: not an error.
+                if task is None or task not in DROPPED:
+                    raise
+                task.uncancel()
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -158,6 +193,7 @@ class QuartierGraphQL(GraphQL):
             rate_counter=self.rate_counter,
             from_gateway=bool(secret and sent and hmac.compare_digest(sent, secret)),
             media=self.media,
+            publisher=self.live.publisher,
         )
 
     async def _authenticate(self, request: Any) -> tuple[Any, Any]:
@@ -250,7 +286,9 @@ class QuartierGraphQL(GraphQL):
         root_value: Any,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        allowed = OperationType.from_http(request_adapter.method)
+        # Over plain HTTP a subscription would run as a query and fail inside: subscriptions
+        # are served over the websocket only.
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         try:
             return await self.schema.execute(
                 request_data.query,
@@ -264,8 +302,11 @@ class QuartierGraphQL(GraphQL):
         except CannotGetOperationTypeError as error:
             raise HTTPException(400, error.as_http_error_reason()) from error
         except InvalidOperationTypeError as error:
+            reason = error.as_http_error_reason(request_adapter.method)
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPException(400, reason) from error
             # The spec: a mutation over GET is 405 Method Not Allowed.
-            raise HTTPException(405, error.as_http_error_reason(request_adapter.method)) from error
+            raise HTTPException(405, reason) from error
         except MissingQueryError as error:
             raise HTTPException(
                 400, tr("La requête ne contient pas de document GraphQL.")

@@ -132,6 +132,14 @@ class Settings:
     rate_limits: tuple[tuple[str, int, int], ...] = ()
     # Photos: their store, the secret that signs their URLs, upload limits.
     media: MediaSettings = field(default_factory=MediaSettings)
+    # Live updates over websockets (server/live/): subscriptions per connection, connections
+    # per account, seconds between keep-alive pings and between session checks, and the
+    # events one subscription may have waiting before its connection is closed.
+    ws_max_subscriptions: int = 20
+    ws_max_connections: int = 10
+    ws_keepalive_seconds: int = 15
+    ws_session_check_seconds: int = 5
+    ws_buffer: int = 32
 
     @property
     def production(self) -> bool:
@@ -188,6 +196,7 @@ class Settings:
             metrics_listen=_listen_address("QUARTIER_METRICS_LISTEN"),
             otlp_endpoint=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip() or None,
             media=media,
+            **_live_settings(cls),
         )
 
 
@@ -247,3 +256,15 @@ def listen_address(raw: str) -> tuple[str, int]:
     """`host:port` (validated by the settings) as a pair; `[::1]:9100` gives `::1`."""
     host, _, port = raw.rpartition(":")
     return host.strip("[]"), int(port)
+
+
+def _live_settings(cls: type[Settings]) -> dict[str, Any]:
+    return {
+        "ws_max_subscriptions": _int("QUARTIER_WS_MAX_SUBSCRIPTIONS", cls.ws_max_subscriptions),
+        "ws_max_connections": _int("QUARTIER_WS_MAX_CONNECTIONS", cls.ws_max_connections),
+        "ws_keepalive_seconds": _int("QUARTIER_WS_KEEPALIVE_SECONDS", cls.ws_keepalive_seconds),
+        "ws_session_check_seconds": _int(
+            "QUARTIER_WS_SESSION_CHECK_SECONDS", cls.ws_session_check_seconds
+        ),
+        "ws_buffer": _int("QUARTIER_WS_BUFFER", cls.ws_buffer),
+    }

@@ -21,6 +21,7 @@ COVERED = {
     "web/city.graphql",
     "city/insights.graphql",
     "moderation/moderation.graphql",
+    "web/live.graphql",
 }
 SHARED = ROOT.parent / "shared" / "contract"
 

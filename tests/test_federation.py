@@ -651,7 +651,11 @@ def _body(document: str, operation: str, variables: dict[str, Any]) -> dict[str,
     return {"query": text, "operationName": operation, "variables": variables}
 
 
-@pytest.mark.parametrize("document", [*sorted(COVERED), "across subgraphs"])
+# Subscriptions go over a websocket: through the gateway in tests/test_live_gateway.py.
+READS = sorted(COVERED - {"web/live.graphql"})
+
+
+@pytest.mark.parametrize("document", [*READS, "across subgraphs"])
 async def test_every_read_answers_every_caller_as_the_monolith_does(api, through_gateway, document):
     state = await build_state(api)
     differences = []

@@ -1,0 +1,195 @@
+"""Subscriptions: what just happened, over `graphql-transport-ws` at /graphql.
+
+Each event goes through the gates a query would: a new post reaches a subscriber only if the
+permission classes of `Neighbourhood.posts` let them read that feed and `post(id)` would give
+them the post; a comment only through those of `Post.comments`; messages and notifications
+only those of the viewer's own `Account.conversations` and `Account.notifications`. The
+fields are then resolved by the same types and permission classes as any query's, so a city
+role gets a post's metadata and null content, exactly as from the feed. The gates are read
+off those fields, not restated here: a rule changed there changes what subscribers get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types import Info
+from strawberry.utils.await_maybe import await_maybe
+
+from permissions import IsAuthenticated, requires
+from permissions.errors import BadInput
+from resolvers import broadcast
+from resolvers import live as deliveries
+from resolvers.loaders import Loaders
+from schema.accounts import Account
+from schema.city import Notification
+from schema.community import Comment, Post
+from schema.geography import Neighbourhood
+from schema.messaging import Conversation, Message
+
+if TYPE_CHECKING:
+    from resolvers.broadcast import Live
+    from resolvers.context import Context
+    from resolvers.live import Prepared
+
+
+def gates(owner: type, name: str) -> list[BasePermission]:
+    """The permission classes a query goes through to read `owner.name`."""
+    definition = owner.__strawberry_definition__  # type: ignore[attr-defined]
+    field = next(f for f in definition.fields if f.python_name == name)
+    return [
+        permission
+        for extension in field.extensions
+        if isinstance(extension, PermissionExtension)
+        for permission in extension.permissions
+    ]
+
+
+FEED = gates(Neighbourhood, "posts")
+COMMENTS = gates(Post, "comments")
+CONVERSATIONS = gates(Account, "conversations")
+INBOX = gates(Account, "notifications")
+
+
+async def passes(permissions: list[BasePermission], source: Any, info: Info) -> bool:
+    for permission in permissions:
+        if not await await_maybe(permission.has_permission(source, info)):
+            return False
+    return True
+
+
+def _live(info: Info) -> Live:
+    live: Live | None = info.context.live
+    if live is None:
+        raise BadInput("Les abonnements passent par un websocket (graphql-transport-ws).")
+    return live
+
+
+def _renew(info: Info, prepared: Prepared) -> Context:
+    """A fresh start for each event: the account as the session last saw it, and loaders
+    of its own primed with the event's rows (nothing cached from an earlier event)."""
+    context: Context = info.context
+    context.viewer = _live(info).viewer
+    context.loaders = Loaders(context.viewer)
+    prepared.prime(context.loaders)
+    return context
+
+
+@strawberry.type(description="A message just sent or received, and its conversation.")
+class MessageEvent:
+    conversation: Conversation = strawberry.field(
+        description="The conversation, as its participant sees it (`unreadCount` is theirs)."
+    )
+    message: Message = strawberry.field(description="The message. Its two participants only.")
+
+
+async def _posts(
+    info: Info, neighbourhood: Neighbourhood, events_: AsyncIterator[Prepared]
+) -> AsyncGenerator[Post, None]:
+    async for prepared in events_:
+        context = _renew(info, prepared)
+        if not await passes(FEED, neighbourhood, info):
+            continue
+        row = await deliveries.post_for(context, prepared)
+        if row is not None:
+            yield Post(row=row)
+
+
+@strawberry.type
+class CommunitySubscription:
+    @strawberry.subscription(
+        description="Each new post of the neighbourhood, as its feed shows it to the caller: "
+        "neighbours and moderators read it whole, the city's accounts its metadata (content "
+        "only if shared with the city); a neighbourhood out of reach is NOT_FOUND.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def post_added(
+        self, info: Info, neighbourhood_id: strawberry.ID
+    ) -> AsyncGenerator[Post, None]:
+        live = _live(info)
+        row = await deliveries.neighbourhood_to_watch(info.context, neighbourhood_id)
+        neighbourhood = Neighbourhood(row=row)
+
+        async def stream() -> AsyncGenerator[Post, None]:
+            async with live.listen(broadcast.posts_topic(row.id)) as incoming:
+                async for post in _posts(info, neighbourhood, incoming):
+                    yield post
+
+        return stream()
+
+    @strawberry.subscription(
+        description="Each new comment under the post, for whoever may read its comments "
+        "(neighbours, moderators; the city's accounts only under a post shared with them); a "
+        "post out of reach is NOT_FOUND.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def comment_added(
+        self, info: Info, post_id: strawberry.ID
+    ) -> AsyncGenerator[Comment, None]:
+        live = _live(info)
+        watched = await deliveries.post_to_watch(info.context, post_id)
+
+        async def stream() -> AsyncGenerator[Comment, None]:
+            async with live.listen(broadcast.comments_topic(watched.id)) as incoming:
+                async for prepared in incoming:
+                    found = await deliveries.comment_for(_renew(info, prepared), prepared)
+                    if found is not None and await passes(COMMENTS, Post(row=found[1]), info):
+                        yield Comment.under(found[1], found[0])
+
+        return stream()
+
+    @strawberry.subscription(
+        description="Every message the caller sends or receives, in any of their "
+        "conversations. Its two participants only.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def message_added(self, info: Info) -> AsyncGenerator[MessageEvent, None]:
+        live = _live(info)
+        assert info.context.viewer is not None
+
+        async def stream() -> AsyncGenerator[MessageEvent, None]:
+            async with live.listen(broadcast.messages_topic(info.context.viewer.id)) as incoming:
+                async for prepared in incoming:
+                    context = _renew(info, prepared)
+                    found = deliveries.message_for(context, prepared)
+                    if found is None or context.viewer is None:
+                        continue
+                    if await passes(CONVERSATIONS, Account(row=context.viewer), info):
+                        message, conversation = found
+                        yield MessageEvent(
+                            conversation=Conversation(row=conversation),
+                            message=Message(row=message),
+                        )
+
+        return stream()
+
+
+@strawberry.type
+class CitySubscription:
+    @strawberry.subscription(
+        description="Each new notification of the caller: an announcement of their city aimed "
+        "at them, a moderation decision about their content. Their own only.",
+        extensions=requires(IsAuthenticated),
+    )
+    async def notification_added(self, info: Info) -> AsyncGenerator[Notification, None]:
+        live = _live(info)
+        viewer = info.context.viewer
+        assert viewer is not None
+        topics = [broadcast.notifications_topic(viewer.id)]
+        if viewer.city_id is not None:
+            topics.append(broadcast.announcements_topic(viewer.city_id))
+
+        async def stream() -> AsyncGenerator[Notification, None]:
+            async with live.listen(*topics) as incoming:
+                async for prepared in incoming:
+                    context = _renew(info, prepared)
+                    row = deliveries.notification_for(context, prepared)
+                    if row is None or context.viewer is None:
+                        continue
+                    if await passes(INBOX, Account(row=context.viewer), info):
+                        yield Notification(row=row)
+
+        return stream()
