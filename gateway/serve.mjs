@@ -15,6 +15,11 @@
 //
 // The Authorization header goes to every subgraph, which authenticates the token itself;
 // X-Forwarded-For carries the client's address on.
+// Subscriptions: clients speak graphql-transport-ws (the graphql-ws package) at /graphql with
+// their token in connection_init's payload ({"Authorization": "Bearer <token>"}); each is
+// forwarded over a websocket to the subgraph that owns its field (posts, comments, messages:
+// community; notifications: city) with that payload, and the other subgraph's fields of each
+// event are fetched with the same token.
 // Nothing is reported anywhere: no usage reporting, no telemetry is configured.
 
 import { createServer } from 'node:http';
@@ -22,7 +27,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
-const { createGatewayRuntime } = await import('@graphql-hive/gateway-runtime');
+const { createGatewayRuntime, getGraphQLWSOptions } = await import('@graphql-hive/gateway-runtime');
+const { WebSocketServer } = await import('ws');
+const { useServer } = await import('graphql-ws/use/ws');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const host = process.env.QUARTIER_GATEWAY_HOST || '127.0.0.1';
@@ -35,13 +42,27 @@ if (production && !secret) {
 }
 
 const transportEntries = {};
-// Identical queries in flight with the same headers (so the same caller) share one subgraph
-// request by default; the benchmark turns that off to measure one request per request.
-if (process.env.QUARTIER_GATEWAY_DEDUPLICATE === '0') {
-  transportEntries['*.http'] = { options: { deduplicateInflightRequests: false } };
-}
 for (const [subgraph, variable] of [['community', 'QUARTIER_COMMUNITY_URL'], ['city', 'QUARTIER_CITY_URL']]) {
-  if (process.env[variable]) transportEntries[subgraph] = { location: process.env[variable] };
+  const options = {
+    // A subscription goes to its subgraph over graphql-transport-ws, with the client's token
+    // in connection_init as the client sent it (one connection per token and subgraph).
+    subscriptions: {
+      kind: 'ws',
+      location: '/graphql',
+      options: { connectionParams: { Authorization: '{context.connectionParams.Authorization}' } },
+    },
+  };
+  // Identical queries in flight with the same headers (so the same caller) share one subgraph
+  // request by default; the benchmark turns that off to measure one request per request.
+  if (process.env.QUARTIER_GATEWAY_DEDUPLICATE === '0') options.deduplicateInflightRequests = false;
+  transportEntries[subgraph] = { options, ...(process.env[variable] ? { location: process.env[variable] } : {}) };
+}
+
+// A websocket client's token is in its connection_init, not in a header: over HTTP to the
+// subgraphs (an event's fields from the other subgraph) it travels as the header.
+function authorization({ request, context }) {
+  const params = context?.connectionParams || {};
+  return request.headers.get('authorization') ?? params.Authorization ?? params.authorization ?? null;
 }
 
 const gateway = createGatewayRuntime({
@@ -55,7 +76,7 @@ const gateway = createGatewayRuntime({
       const peer = context?.req?.socket?.remoteAddress;
       const forwarded = [request.headers.get('x-forwarded-for'), peer].filter(Boolean).join(', ');
       return {
-        authorization: request.headers.get('authorization'),
+        authorization: authorization({ request, context }),
         ...(forwarded ? { 'x-forwarded-for': forwarded } : {}),
         ...(secret ? { 'x-quartier-gateway-secret': secret } : {}),
       };
@@ -71,11 +92,24 @@ const gateway = createGatewayRuntime({
 });
 
 const server = createServer(gateway);
+const sockets = new WebSocketServer({ server, path: '/graphql', maxPayload: 64 * 1024 });
+useServer(
+  getGraphQLWSOptions(gateway, (ctx) => ({
+    req: ctx.extra.request,
+    socket: ctx.extra.socket,
+    request: new gateway.fetchAPI.Request(`http://${host}:${port}${ctx.extra.request.url}`, {
+      headers: Object.entries(ctx.extra.request.headers).filter(([, v]) => typeof v === 'string'),
+    }),
+  })),
+  sockets,
+);
 server.listen(port, host, () => {
   console.log(`Quartier gateway: http://${host}:${port}/graphql`);
 });
 
 function stop() {
+  for (const client of sockets.clients) client.close(1001, 'Going away');
+  sockets.close();
   server.close();
   Promise.resolve(gateway.dispose()).finally(() => process.exit(0));
 }
