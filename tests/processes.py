@@ -66,14 +66,23 @@ def spawn(
 
 
 def uvicorn(
-    name: str, factory: str, env: dict[str, str], log: Path, extra: Sequence[str] = ()
+    name: str,
+    factory: str,
+    env: dict[str, str],
+    log: Path,
+    extra: Sequence[str] = (),
+    *,
+    workers: int = 1,
+    port: int | None = None,
 ) -> Process:
     """`factory` is an app factory such as "server.app:app_from_env"; `extra`, more of
-    uvicorn's options (`--workers 2`). uvicorn's own X-Forwarded-For handling is off, as
-    `quartier serve` runs it (server/client_address.py decides)."""
-    port = free_port()
+    uvicorn's options. uvicorn's own X-Forwarded-For handling is off, as `quartier serve`
+    runs it (server/client_address.py decides)."""
+    port = port or free_port()
     command = [sys.executable, "-m", "uvicorn", factory, "--factory", "--no-proxy-headers"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     command += [*extra, "--no-access-log"]
     return spawn(name, command, env, log, f"http://127.0.0.1:{port}")
 
