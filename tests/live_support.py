@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import secrets
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -294,3 +295,66 @@ async def succeeds(
     payload = next(iter(result["data"].values()))
     assert not payload.get("userErrors"), payload
     return payload
+
+
+class StalledClient:
+    """A client that can stop reading altogether: its socket's receive buffer is small and,
+    unlike the `websockets` client, nothing reads it in the background."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.protocol: Any = None
+
+    @classmethod
+    async def open(cls, url: str) -> StalledClient:
+        from websockets.client import ClientProtocol
+        from websockets.http11 import Response
+        from websockets.uri import parse_uri
+
+        host, port = url.removeprefix("http://").split(":")
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((host, int(port)))
+        reader, writer = await asyncio.open_connection(sock=sock, limit=4096)
+        client = cls(reader, writer)
+        client.protocol = ClientProtocol(
+            parse_uri(url.replace("http://", "ws://") + "/graphql"), subprotocols=[PROTOCOL]
+        )
+        client.protocol.send_request(client.protocol.connect())
+        await client._flush()
+        while not any(isinstance(e, Response) for e in await client._receive()):
+            pass
+        return client
+
+    async def _flush(self) -> None:
+        self.writer.write(b"".join(self.protocol.data_to_send()))
+        await self.writer.drain()
+
+    async def _receive(self) -> list[Any]:
+        data = await self.reader.read(65536)
+        if data:
+            self.protocol.receive_data(data)
+        else:
+            self.protocol.receive_eof()
+        return self.protocol.events_received()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.protocol.send_text(json.dumps(message).encode())
+        await self._flush()
+
+    async def read(self) -> list[str]:
+        """The text messages of the next read; raises Closed at the end."""
+        from websockets.frames import Opcode
+
+        events = await self._receive()
+        texts = [e.data.decode() for e in events if getattr(e, "opcode", None) is Opcode.TEXT]
+        if self.protocol.close_rcvd is not None or self.reader.at_eof():
+            received = self.protocol.close_rcvd
+            raise Closed(received.code if received else None, received.reason if received else "")
+        return texts
+
+    async def close(self) -> None:
+        self.writer.close()
+        with suppress(OSError):
+            await self.writer.wait_closed()

@@ -29,6 +29,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from json import JSONDecodeError
 from typing import TYPE_CHECKING, Any, Final
 
+from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from starlette.websockets import WebSocketDisconnected as StarletteDisconnected
 from strawberry.asgi import ASGIWebSocketAdapter
@@ -319,6 +320,11 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
         except _OperationStreamClosed:
             return
+        except GraphQLError as error:
+            # A document that does not parse: Strawberry's parser cache raises it before the
+            # stream starts. Closed with 4400, as Strawberry does without the cache.
+            self.operations.pop(operation.id, None)
+            await self.websocket.close(BAD_MESSAGE, error.message)
         except Exception as error:
             await self.handle_task_exception(error)
             with contextlib.suppress(Exception):
