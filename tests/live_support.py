@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -19,7 +20,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed
 
 from tests.processes import Process
-from tests.support import RedisTarget, contract_text, missing_in_ci, redis_url
+from tests.support import ROOT, RedisTarget, contract_text, missing_in_ci, redis_url
 
 PROTOCOL = "graphql-transport-ws"
 LIVE = "web/live.graphql"
@@ -358,3 +359,102 @@ class StalledClient:
         self.writer.close()
         with suppress(OSError):
             await self.writer.wait_closed()
+
+
+# --- the graphql-ws client, in Node ------------------------------------------------------
+
+NODE_CLIENT = ROOT / "tests" / "live" / "client.mjs"
+
+
+def require_node_client() -> None:
+    installed = (ROOT / "tests" / "live" / "node_modules" / "graphql-ws").is_dir()
+    if not (installed and shutil.which("node")):
+        missing_in_ci("tests/live/node_modules is missing: run `npm ci --prefix tests/live`")
+
+
+class NodeClient:
+    """The `graphql-ws` package's client (tests/live/client.mjs), retrying as it does."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[dict[str, Any]] = []
+        self.changed = asyncio.Event()
+        self.reader = asyncio.create_task(self._read())
+        self.barriers = 0
+
+    @classmethod
+    async def start(cls, url: str, token: str | None, retry_attempts: int = 1000) -> NodeClient:
+        require_node_client()
+        address = url.replace("http://", "ws://") + "/graphql"
+        process = await asyncio.create_subprocess_exec(
+            "node",
+            str(NODE_CLIENT),
+            address,
+            token or "",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env={**os.environ, "LIVE_RETRY_ATTEMPTS": str(retry_attempts)},
+        )
+        return cls(process)
+
+    async def _read(self) -> None:
+        assert self.process.stdout is not None
+        async for line in self.process.stdout:
+            self.lines.append(json.loads(line))
+            self.changed.set()
+
+    async def send(self, command: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(command) + "\n").encode())
+        await self.process.stdin.drain()
+
+    async def until(self, done: Callable[[], bool], within: float = TIMEOUT) -> None:
+        async with asyncio.timeout(within):
+            while not done():
+                self.changed.clear()
+                await self.changed.wait()
+
+    async def subscribe(
+        self, op_id: str, operation: str, variables: dict[str, Any] | None = None
+    ) -> None:
+        """Subscribes, then runs a query on the same connection: when its answer comes, the
+        subscription listens (the server reads a connection's messages in order)."""
+        await self.send(
+            {
+                "op": "subscribe",
+                "id": op_id,
+                "query": contract_text(LIVE),
+                "operationName": operation,
+                "variables": variables or {},
+            }
+        )
+        await self.barrier()
+
+    async def barrier(self) -> None:
+        self.barriers += 1
+        op_id = f"barrier-{self.barriers}"
+        await self.send({"op": "subscribe", "id": op_id, "query": "query { __typename }"})
+        await self.until(
+            lambda: any(m.get("id") == op_id and m.get("complete") for m in self.lines)
+        )
+
+    def events(self, op_id: str) -> list[dict[str, Any]]:
+        return [m["next"] for m in self.lines if m.get("id") == op_id and "next" in m]
+
+    def kind(self, key: str) -> list[Any]:
+        return [m[key] for m in self.lines if key in m]
+
+    async def wait_for(self, op_id: str, count: int, within: float = TIMEOUT) -> list[dict]:
+        await self.until(lambda: len(self.events(op_id)) >= count, within)
+        return self.events(op_id)
+
+    async def stop(self) -> None:
+        with suppress(OSError, RuntimeError):
+            await self.send({"op": "dispose"})
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                await self.process.wait()
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+        await self.reader
