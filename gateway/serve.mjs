@@ -58,6 +58,9 @@ for (const [subgraph, variable] of [['community', 'QUARTIER_COMMUNITY_URL'], ['c
   transportEntries[subgraph] = { options, ...(process.env[variable] ? { location: process.env[variable] } : {}) };
 }
 
+// The community subgraph, which answers `viewer` for a token.
+const communityUrl = process.env.QUARTIER_COMMUNITY_URL || 'http://127.0.0.1:4001/graphql';
+
 // A websocket client's token is in its connection_init, not in a header: over HTTP to the
 // subgraphs (an event's fields from the other subgraph) it travels as the header.
 function authorization({ request, context }) {
@@ -91,16 +94,37 @@ const gateway = createGatewayRuntime({
   logging: process.env.QUARTIER_GATEWAY_LOG || 'warn',
 });
 
+// connection_init without a token the community subgraph accepts is refused (4403), as each
+// subgraph refuses it: a client learns at once, not when its first subscription fails.
+async function signedIn(params) {
+  const authorization = params?.Authorization ?? params?.authorization;
+  if (typeof authorization !== 'string') return false;
+  try {
+    const response = await fetch(communityUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ query: '{ viewer { id } }' }),
+    });
+    const result = response.ok ? await response.json() : null;
+    return Boolean(result?.data?.viewer?.id);
+  } catch {
+    return false;
+  }
+}
+
 const server = createServer(gateway);
 const sockets = new WebSocketServer({ server, path: '/graphql', maxPayload: 64 * 1024 });
 useServer(
-  getGraphQLWSOptions(gateway, (ctx) => ({
-    req: ctx.extra.request,
-    socket: ctx.extra.socket,
-    request: new gateway.fetchAPI.Request(`http://${host}:${port}${ctx.extra.request.url}`, {
-      headers: Object.entries(ctx.extra.request.headers).filter(([, v]) => typeof v === 'string'),
-    }),
-  })),
+  {
+    ...getGraphQLWSOptions(gateway, (ctx) => ({
+      req: ctx.extra.request,
+      socket: ctx.extra.socket,
+      request: new gateway.fetchAPI.Request(`http://${host}:${port}${ctx.extra.request.url}`, {
+        headers: Object.entries(ctx.extra.request.headers).filter(([, v]) => typeof v === 'string'),
+      }),
+    })),
+    onConnect: (ctx) => signedIn(ctx.connectionParams),
+  },
   sockets,
 );
 server.listen(port, host, () => {
