@@ -75,6 +75,7 @@ VENDORED = (
     "graphiql.min.css",
     "react.production.min.js",
     "react-dom.production.min.js",
+    "graphql-ws.min.js",
 )
 # Only these are served: not the READMEs, licences or page templates beside them.
 ASSETS = {name: _asset(VENDOR, name) for name in VENDORED} | {

@@ -74,6 +74,7 @@ class Seeded:
     moderator_email: str
     resident: Account
     resident_token: str
+    neighbourhood_id: int
 
 
 async def seed() -> Seeded:
@@ -105,7 +106,7 @@ async def seed() -> Seeded:
     moderator.password_hash = await hash_password(PASSWORD)
     await moderator.save(update_fields=["password_hash"])
     assert moderator.email is not None
-    return Seeded(post, moderator.email, author, author_token)
+    return Seeded(post, moderator.email, author, author_token, neighbourhood.id)
 
 
 async def test_a_moderator_hides_a_reported_post_in_graphiql(production_server):
@@ -121,6 +122,8 @@ async def test_a_moderator_hides_a_reported_post_in_graphiql(production_server):
         "QUARTIER_RESIDENT_PASSWORD": PASSWORD,
         "QUARTIER_POST_ID": gid("Post", seeded.post.id),
         "QUARTIER_SCREENSHOT": str(screenshot),
+        "QUARTIER_NEIGHBOURHOOD_ID": gid("Neighbourhood", seeded.neighbourhood_id),
+        "QUARTIER_RESIDENT_TOKEN": seeded.resident_token,
     }
 
     started = time.monotonic()

@@ -262,6 +262,7 @@ async def test_the_pages_load_only_self_hosted_assets_and_no_inline_script(api):
             "react.production.min.js",
             "react-dom.production.min.js",
             "graphiql.min.js",
+            "graphql-ws.min.js",
             "ide.js",
         )
     ]
@@ -276,6 +277,7 @@ async def test_the_pages_load_only_self_hosted_assets_and_no_inline_script(api):
         ("graphiql.min.css", "text/css; charset=utf-8"),
         ("react.production.min.js", "text/javascript; charset=utf-8"),
         ("react-dom.production.min.js", "text/javascript; charset=utf-8"),
+        ("graphql-ws.min.js", "text/javascript; charset=utf-8"),
         ("ide.js", "text/javascript; charset=utf-8"),
         ("sign-in.js", "text/javascript; charset=utf-8"),
         ("ide.css", "text/css; charset=utf-8"),

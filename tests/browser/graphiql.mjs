@@ -1,11 +1,14 @@
 // A moderator's session in the real GraphiQL, in Debian's Chromium driven by playwright-core:
 // a resident is refused first (production), then the moderator signs in, runs ReportQueue
-// from the contract, hides the reported post with Moderate, keeps a screenshot, signs out.
-// Run by tests/test_browser.py, which seeds the data and starts uvicorn.
+// from the contract, hides the reported post with Moderate, keeps a screenshot, watches the
+// neighbourhood's new posts with the contract's PostAdded subscription (over a websocket)
+// while a resident posts, keeps a second screenshot, signs out. Run by tests/test_browser.py,
+// which seeds the data and starts uvicorn.
 //
 // Environment: QUARTIER_URL (the server), QUARTIER_MODERATOR_EMAIL, QUARTIER_MODERATOR_PASSWORD,
 // QUARTIER_RESIDENT_EMAIL, QUARTIER_RESIDENT_PASSWORD, QUARTIER_POST_ID (the reported post's
-// global ID), QUARTIER_SCREENSHOT (a .png path).
+// global ID), QUARTIER_SCREENSHOT (a .png path), QUARTIER_NEIGHBOURHOOD_ID (where the resident
+// posts), QUARTIER_RESIDENT_TOKEN (theirs).
 // Exits 0 when every step passed; otherwise 1, with the failed step on stderr.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,6 +34,7 @@ const STEP_TIMEOUT_MS = 20_000;
 const TOTAL_TIMEOUT_MS = 80_000;
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CONTRACT = join(HERE, "..", "contract", "moderation", "moderation.graphql");
+const LIVE = join(HERE, "..", "contract", "web", "live.graphql");
 const REASON = "Annonce commerciale hors sujet (test navigateur).";
 const NOT_STAFF =
   "GraphiQL est réservé à la modération : ce compte n'a ni le rôle MODERATOR ni le rôle ADMIN.";
@@ -47,12 +51,12 @@ function setting(name) {
   return value;
 }
 
-/** One operation of the contract document, as a moderator would paste it. */
-function contractOperation(name) {
-  const text = readFileSync(CONTRACT, "utf8");
+/** One operation of a contract document, as a moderator would paste it. */
+function contractOperation(name, document = CONTRACT) {
+  const text = readFileSync(document, "utf8");
   const blocks = text.split(/\n(?=(?:query|mutation|subscription) )/);
-  const block = blocks.find((b) => new RegExp(`^(query|mutation) ${name}\\b`).test(b));
-  if (!block) throw new Failure(`no operation ${name} in ${CONTRACT}`);
+  const block = blocks.find((b) => new RegExp(`^(query|mutation|subscription) ${name}\\b`).test(b));
+  if (!block) throw new Failure(`no operation ${name} in ${document}`);
   return block.trim() + "\n";
 }
 
@@ -154,6 +158,60 @@ async function hidePost(page, postId) {
   return hide;
 }
 
+async function createPost(base, token, title) {
+  const response = await fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      query: "mutation($i: CreatePostInput!) { createPost(input: $i) { post { id } userErrors { code } } }",
+      variables: { i: { kind: "ITEM_GIVEAWAY", title, body: "Au 12, à prendre samedi." } },
+    }),
+  });
+  const result = await response.json();
+  const created = result.data?.createPost;
+  if (!created || created.userErrors.length) throw new Error(`createPost: ${JSON.stringify(result)}`);
+  return created.post.id;
+}
+
+/** Runs PostAdded; a resident posts until the event shows in the response pane (the
+ *  subscription starts a moment after the click), then the subscription is stopped. */
+async function watchPosts(page, base, neighbourhoodId, residentToken) {
+  await typeInto(page, QUERY_EDITOR, contractOperation("PostAdded", LIVE));
+  await typeInto(page, VARIABLES_EDITOR, JSON.stringify({ neighbourhoodId }, null, 2));
+  await page.locator(".graphiql-execute-button").click();
+  for (let attempt = 1; attempt <= 40; attempt += 1) {
+    const title = `Vide-grenier n° ${attempt}`;
+    const postId = await createPost(base, residentToken, title);
+    const shown = await page
+      .waitForFunction(
+        ([selector, id]) => {
+          const value = document.querySelector(selector).CodeMirror.getValue();
+          return value.includes(id) ? value : null;
+        },
+        [RESPONSE, postId],
+        { timeout: 500 }
+      )
+      .catch(() => null);
+    if (shown) {
+      const response = JSON.parse(await shown.jsonValue());
+      const added = response.data?.postAdded;
+      expect(added?.title === title, "the event is not the new post", response);
+      expect(added.author?.displayName, "the moderator does not see the author", response);
+      return added;
+    }
+  }
+  throw new Error("no post reached the subscription");
+}
+
+async function stopSubscription(page) {
+  // While a subscription runs, the ▶ button is a ■ that stops it.
+  const button = page.locator(".graphiql-execute-button");
+  const label = await button.getAttribute("aria-label");
+  if (label !== "Stop query (Ctrl-Enter)") throw new Error(`the button says ${label}`);
+  await button.click();
+  await page.locator('.graphiql-execute-button[aria-label="Execute query (Ctrl-Enter)"]').waitFor();
+}
+
 async function signOut(page, base) {
   await page.getByRole("button", { name: "Se déconnecter" }).click();
   await page.waitForURL(`${base}/graphql/sign-in?raison=sortie`);
@@ -169,6 +227,8 @@ async function main() {
   const residentPassword = setting("QUARTIER_RESIDENT_PASSWORD");
   const postId = setting("QUARTIER_POST_ID");
   const screenshot = setting("QUARTIER_SCREENSHOT");
+  const neighbourhoodId = setting("QUARTIER_NEIGHBOURHOOD_ID");
+  const residentToken = setting("QUARTIER_RESIDENT_TOKEN");
 
   const profile = mkdtempSync(join(tmpdir(), "quartier-chromium-"));
   const context = await step("start Chromium", () =>
@@ -206,6 +266,14 @@ async function main() {
     console.log(`     action: ${action.kind} ${action.subjectId} by ${action.moderator?.displayName}`);
     await step("take the screenshot", () => page.screenshot({ path: screenshot }));
     console.log(`     screenshot: ${screenshot}`);
+    const added = await step("watch new posts with PostAdded", () =>
+      watchPosts(page, base, neighbourhoodId, residentToken)
+    );
+    console.log(`     event: ${added.kind} « ${added.title} » by ${added.author.displayName}`);
+    const live = screenshot.replace(/\.png$/, "-subscription.png");
+    await step("take the subscription's screenshot", () => page.screenshot({ path: live }));
+    console.log(`     screenshot: ${live}`);
+    await step("stop the subscription", () => stopSubscription(page));
     await step("sign out", () => signOut(page, base));
     if (problems.length) throw new Failure(`the page reported errors:\n  ${problems.join("\n  ")}`);
   } finally {

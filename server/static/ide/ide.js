@@ -30,9 +30,18 @@
     );
   });
 
+  // Subscriptions go over a websocket (graphql-transport-ws), the token in connection_init:
+  // a browser cannot put headers on a websocket.
+  var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  var wsClient = graphqlWs.createClient({
+    url: scheme + location.host + "/graphql",
+    connectionParams: token ? { Authorization: "Bearer " + token } : {},
+    lazy: true,
+  });
   var fetcher = GraphiQL.createFetcher({
     url: "/graphql",
     headers: token ? { Authorization: "Bearer " + token } : {},
+    wsClient: wsClient,
   });
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   root.render(
