@@ -103,6 +103,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
 def run_uvicorn(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    from server.live.transport import UVICORN_OPTIONS
     from server.observability import listener, registry
     from server.observability.logs import UVICORN_LOG_CONFIG
 
@@ -124,6 +125,7 @@ def run_uvicorn(settings: Settings, args: argparse.Namespace) -> None:
             # The client's address comes from server/client_address.py alone, which trusts
             # X-Forwarded-For from QUARTIER_TRUSTED_PROXIES only (uvicorn trusts 127.0.0.1).
             proxy_headers=False,
+            **UVICORN_OPTIONS,
         )
     finally:
         registry.remove(made)
