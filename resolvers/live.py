@@ -21,6 +21,7 @@ from models.geography import Neighbourhood
 from models.messaging import Conversation, ConversationParticipant, Message
 from permissions.errors import NotFound
 from permissions.roles import is_staff
+from permissions.text import tr
 from resolvers import community, geography
 from resolvers.broadcast import (
     AnnouncementPublished,
@@ -42,14 +43,14 @@ if TYPE_CHECKING:
 async def neighbourhood_to_watch(ctx: Context, raw_id: str) -> Neighbourhood:
     row = await geography.neighbourhood(ctx, raw_id)
     if row is None:
-        raise NotFound("Quartier introuvable.")
+        raise NotFound(tr("Quartier introuvable."))
     return row
 
 
 async def post_to_watch(ctx: Context, raw_id: str) -> Post:
     row = await community.post(ctx, raw_id)
     if row is None:
-        raise NotFound("Publication introuvable.")
+        raise NotFound(tr("Publication introuvable."))
     return row
 
 

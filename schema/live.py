@@ -21,6 +21,7 @@ from strawberry.utils.await_maybe import await_maybe
 
 from permissions import IsAuthenticated, requires
 from permissions.errors import BadInput
+from permissions.text import tr
 from resolvers import broadcast
 from resolvers import live as deliveries
 from resolvers.loaders import Loaders
@@ -64,7 +65,7 @@ async def passes(permissions: list[BasePermission], source: Any, info: Info) -> 
 def _live(info: Info) -> Live:
     live: Live | None = info.context.live
     if live is None:
-        raise BadInput("Les abonnements passent par un websocket (graphql-transport-ws).")
+        raise BadInput(tr("Les abonnements passent par un websocket (graphql-transport-ws)."))
     return live
 
 

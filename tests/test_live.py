@@ -103,7 +103,7 @@ async def test_each_post_reaches_every_subscriber_on_both_workers_exactly_once(s
 
 async def test_the_contract_documents_deliver_what_they_ask_for(server, world):
     centre = gid("Neighbourhood", world.centre.id)
-    alice = {"id": gid("Account", world.alice.id), "displayName": "Alice Dupont"}
+    alice = {"id": gid("Resident", world.alice.id), "displayName": "Alice Dupont"}
     bob = await subscribed(
         server.url, world.bob_token, "posts", "PostAdded", neighbourhoodId=centre
     )

@@ -14,6 +14,7 @@ import pytest
 import websockets
 from redis.asyncio import Redis
 
+from models.accounts import Account
 from resolvers.events import PostAdded
 from resolvers.ids import parse_global_id
 from tests.live_support import (
@@ -315,3 +316,14 @@ async def test_a_subscription_over_plain_http_is_refused(server, world):
         400,
         "subscriptions are not allowed when using POST",
     )
+
+
+async def test_errors_come_in_the_account_s_language(server, world):
+    await Account.filter(id=world.carla.id).update(language="en")
+    client = await connect(server.url)
+    assert await client.init(world.carla_token) == {"type": "connection_ack"}
+
+    await client.subscribe("s", "PostAdded", {"neighbourhoodId": "pas-un-id"})
+
+    assert [e["message"] for e in client.errors["s"]] == ["Neighbourhood not found."]
+    await client.close()

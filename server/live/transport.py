@@ -45,8 +45,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.utils.aio import aclosing
 
+from permissions.text import Text, tr
 from resolvers import tokens
 from resolvers.loaders import Loaders
+from server import i18n
 from server.live.sessions import FORBIDDEN, standings
 
 if TYPE_CHECKING:
@@ -174,6 +176,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
         self.task: asyncio.Task[Any] | None = None
         self.keepalive: asyncio.Task[None] | None = None
         self.ending: asyncio.Task[None] | None = None
+        self.language = i18n.DEFAULT
 
     # --- the session, as the hub and the session checks see it ----------------------------
 
@@ -249,6 +252,11 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
         self.viewer_row = viewer
         self.token_hash = tokens.hash_token(raw or "")
         self.context.viewer, self.context.token = viewer, token
+        # Messages in the account's language, as over HTTP.
+        accepted = self.context.request.headers.get("accept-language")
+        self.language = i18n.language_of(viewer.language, accepted)
+        self.context.language = self.language.value
+        self.context.translate = i18n.translator(self.language)
         self.runtime.sessions.add(self)
         await self.send_message({"type": "connection_ack"})
         self.connection_acknowledged = True
@@ -287,7 +295,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
             return
         if len(self.operations) >= self.runtime.settings.ws_max_subscriptions:
             error = {
-                "message": "Trop d'abonnements sur cette connexion.",
+                "message": self.context.translate(tr("Trop d'abonnements sur cette connexion.")),
                 "extensions": {"code": "TOO_MANY_SUBSCRIPTIONS"},
             }
             await self.send_message({"id": op_id, "type": "error", "payload": [error]})
@@ -303,6 +311,15 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(START_TIMEOUT_SECONDS):
                 await started.wait()
+
+    async def _translated(self, results: AsyncIterator[Any]) -> AsyncGenerator[Any]:
+        """Each result's errors in the reader's language, as HTTP answers do."""
+        async for result in results:
+            for error in getattr(result, "errors", None) or ():
+                original = getattr(error.original_error, "message", None)
+                text = original if isinstance(original, Text) else error.message
+                error.message = i18n.translate(text, self.language)
+            yield result
 
     def _operation_context(self, started: asyncio.Event) -> Context:
         """Each operation has a context of its own: its subscription renews the loaders at
@@ -327,7 +344,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
                 operation_name=operation.operation_name,
             )
             async with aclosing(result_source):
-                await self._send_result_stream(operation, result_source)
+                await self._send_result_stream(operation, self._translated(result_source))
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
         except _OperationStreamClosed:
             return
