@@ -173,6 +173,13 @@ def token_create(settings: Settings, args: argparse.Namespace) -> None:
 def token_revoke(settings: Settings, args: argparse.Namespace) -> None:
     token, revoked = _with_database(settings, lambda: operations.revoke_api_token(args.name))
     assert token.revoked_at is not None
+    if revoked:
+        # Its open websocket connections close now rather than at the next session check.
+        from resolvers.events import SessionChanged
+        from server.live.broker import announce
+
+        changed = SessionChanged(token.account_id)
+        asyncio.run(announce(settings.redis_url, settings.redis_prefix, changed))
     when = token.revoked_at.isoformat(timespec="seconds")
     _print(
         f"Revoked token {token.name!r}."

@@ -9,9 +9,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from redis.asyncio import Redis
 from tortoise.timezone import now
 
 from models.accounts import Account, AuthToken, Role
+from resolvers.events import SessionChanged, decode
 from tests.live_support import (
     LIVE_SETTINGS,
     Client,
@@ -26,6 +28,7 @@ from tests.live_support import (
 )
 from tests.processes import Process, app_env, uvicorn, wait_until_ready
 from tests.support import gid, make_resident, make_staff
+from tests.test_cli import quartier
 
 CREATE = (
     "mutation($i: CreatePostInput!) { createPost(input: $i) { post { id } userErrors { code } } }"
@@ -297,3 +300,20 @@ async def test_the_server_pings_an_idle_connection(server, world):
 
     assert client.pings == 1
     await client.close()
+
+
+async def test_the_command_line_announces_a_revoked_token_to_every_server(database_url, redis):
+    account, _ = await make_staff(Role.CITY_INTEGRATION, "Tableau de bord")
+    await AuthToken.filter(account_id=account.id).update(name="Tableau de bord")
+    listener = Redis.from_url(redis.url).pubsub(ignore_subscribe_messages=True)
+    await listener.subscribe(f"{redis.prefix}live")
+
+    run = await quartier(database_url, "token", "revoke", "Tableau de bord", **redis.env())
+
+    assert run.code == 0, run
+    async with asyncio.timeout(5):
+        # None for the subscription's own confirmation, which it reads first.
+        while (message := await listener.get_message(timeout=1)) is None:
+            pass
+    assert decode(message["data"]) == SessionChanged(account.id)
+    await listener.aclose()

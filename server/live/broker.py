@@ -106,3 +106,14 @@ class RedisBroker:
 
 def broker_for(redis_url: str | None, prefix: str) -> Broker:
     return RedisBroker(redis_url, prefix) if redis_url else LocalBroker()
+
+
+async def announce(redis_url: str | None, prefix: str, *events: Event) -> None:
+    """Publishes from a process that serves no one (the command line): with Redis every
+    server process hears it at once; without, each finds out at its next session check."""
+    broker = broker_for(redis_url, prefix)
+    try:
+        for event in events:
+            await broker.send(event)
+    finally:
+        await broker.stop()
