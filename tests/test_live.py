@@ -14,11 +14,8 @@ from tortoise.timezone import now
 
 from models.accounts import Account, AuthToken, Role
 from resolvers.events import SessionChanged, decode
-from tests.live_support import (
+from tests.live_servers import (
     LIVE_SETTINGS,
-    Client,
-    Closed,
-    connect,
     graphql,
     local_port,
     redis_prefix,
@@ -26,6 +23,7 @@ from tests.live_support import (
     worker_holding,
     workers_of,
 )
+from tests.live_support import Client, Closed, connect
 from tests.processes import Process, app_env, uvicorn, wait_until_ready
 from tests.support import gid, make_resident, make_staff
 from tests.test_cli import quartier

@@ -13,14 +13,9 @@ from collections.abc import Awaitable, Callable, Iterator
 import pytest
 
 from models.accounts import Role
-from tests.live_support import (
-    Client,
-    Closed,
-    connect,
-    redis_prefix,
-    require_node_client,
-    succeeds,
-)
+from tests.live_clients import require_node_client
+from tests.live_servers import redis_prefix, succeeds
+from tests.live_support import Client, Closed, connect
 from tests.processes import STARTUP_SECONDS, Process, app_env, uvicorn, wait_until_ready
 from tests.support import contract_text, gid, make_staff
 from tests.test_federation import _gateway, city_database_url, require_node_modules

@@ -14,15 +14,8 @@ from pathlib import Path
 import pytest
 
 from models.accounts import Role
-from tests.live_support import (
-    LIVE_SETTINGS,
-    NodeClient,
-    redis_prefix,
-    require_node_client,
-    succeeds,
-    worker_holding,
-    workers_of,
-)
+from tests.live_clients import NodeClient, require_node_client
+from tests.live_servers import LIVE_SETTINGS, redis_prefix, succeeds, worker_holding, workers_of
 from tests.processes import Process, app_env, free_port, uvicorn, wait_until_ready
 from tests.support import RedisTarget, gid, make_staff
 from tests.test_live import ANNOUNCE, COMMENT, MESSAGE, post

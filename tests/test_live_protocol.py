@@ -17,15 +17,9 @@ from redis.asyncio import Redis
 from models.accounts import Account
 from resolvers.events import PostAdded
 from resolvers.ids import parse_global_id
-from tests.live_support import (
-    LIVE_SETTINGS,
-    Client,
-    Closed,
-    StalledClient,
-    connect,
-    redis_prefix,
-    succeeds,
-)
+from tests.live_clients import StalledClient
+from tests.live_servers import LIVE_SETTINGS, redis_prefix, succeeds
+from tests.live_support import Client, Closed, connect
 from tests.processes import Process, app_env, uvicorn, wait_until_ready
 from tests.support import RedisTarget, contract_text, gid, make_resident, redis_url
 from tests.test_live import CREATE, MODERATE, post, subscribed
