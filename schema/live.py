@@ -11,8 +11,8 @@ off those fields, not restated here: a rule changed there changes what subscribe
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
 from strawberry.permission import BasePermission, PermissionExtension
@@ -32,6 +32,7 @@ from schema.geography import Neighbourhood
 from schema.messaging import Conversation, Message
 
 if TYPE_CHECKING:
+    from models.accounts import Account as AccountRow
     from resolvers.broadcast import Live
     from resolvers.context import Context
     from resolvers.live import Prepared
@@ -69,16 +70,6 @@ def _live(info: Info) -> Live:
     return live
 
 
-def _renew(info: Info, prepared: Prepared) -> Context:
-    """A fresh start for each event: the account as the session last saw it, and loaders
-    of its own primed with the event's rows (nothing cached from an earlier event)."""
-    context: Context = info.context
-    context.viewer = _live(info).viewer
-    context.loaders = Loaders(context.viewer)
-    prepared.prime(context.loaders)
-    return context
-
-
 @strawberry.type(description="A message just sent or received, and its conversation.")
 class MessageEvent:
     conversation: Conversation = strawberry.field(
@@ -87,16 +78,67 @@ class MessageEvent:
     message: Message = strawberry.field(description="The message. Its two participants only.")
 
 
-async def _posts(
-    info: Info, neighbourhood: Neighbourhood, events_: AsyncIterator[Prepared]
-) -> AsyncGenerator[Post, None]:
-    async for prepared in events_:
-        context = _renew(info, prepared)
+def _viewer(info: Info) -> AccountRow:
+    viewer: AccountRow | None = info.context.viewer
+    assert viewer is not None  # the connection is signed in (server/live/transport.py)
+    return viewer
+
+
+T = TypeVar("T")
+# What a subscriber gets of one event: the object its fields resolve from, or None.
+Pick = Callable[[Info, "Context", "Prepared"], Awaitable[T | None]]
+
+
+def stream(info: Info, topics: list[str], pick: Pick[T]) -> AsyncGenerator[T, None]:
+    """The events of these topics that `pick` gives this subscriber, each with a fresh
+    start: the account as the session last saw it, and loaders of its own primed with the
+    event's rows (nothing cached from an earlier event)."""
+    live = _live(info)
+
+    async def events_for_subscriber() -> AsyncGenerator[T, None]:
+        async with live.listen(*topics) as incoming:
+            async for prepared in incoming:
+                context: Context = info.context
+                context.viewer = live.viewer
+                context.loaders = Loaders(context.viewer)
+                prepared.prime(context.loaders)
+                picked = await pick(info, context, prepared)
+                if picked is not None:
+                    yield picked
+
+    return events_for_subscriber()
+
+
+def new_post(neighbourhood: Neighbourhood) -> Pick[Post]:
+    async def pick(info: Info, context: Context, prepared: Prepared) -> Post | None:
         if not await passes(FEED, neighbourhood, info):
-            continue
+            return None
         row = await deliveries.post_for(context, prepared)
-        if row is not None:
-            yield Post(row=row)
+        return Post(row=row) if row is not None else None
+
+    return pick
+
+
+async def new_comment(info: Info, context: Context, prepared: Prepared) -> Comment | None:
+    found = await deliveries.comment_for(context, prepared)
+    if found is None or not await passes(COMMENTS, Post(row=found[1]), info):
+        return None
+    return Comment.under(found[1], found[0])
+
+
+async def new_message(info: Info, context: Context, prepared: Prepared) -> MessageEvent | None:
+    found = deliveries.message_for(context, prepared)
+    if found is None or not await passes(CONVERSATIONS, Account(row=_viewer(info)), info):
+        return None
+    message, conversation = found
+    return MessageEvent(conversation=Conversation(row=conversation), message=Message(row=message))
+
+
+async def new_notification(info: Info, context: Context, prepared: Prepared) -> Notification | None:
+    row = deliveries.notification_for(context, prepared)
+    if row is None or not await passes(INBOX, Account(row=_viewer(info)), info):
+        return None
+    return Notification(row=row)
 
 
 @strawberry.type
@@ -110,16 +152,9 @@ class CommunitySubscription:
     async def post_added(
         self, info: Info, neighbourhood_id: strawberry.ID
     ) -> AsyncGenerator[Post, None]:
-        live = _live(info)
+        _live(info)
         row = await deliveries.neighbourhood_to_watch(info.context, neighbourhood_id)
-        neighbourhood = Neighbourhood(row=row)
-
-        async def stream() -> AsyncGenerator[Post, None]:
-            async with live.listen(broadcast.posts_topic(row.id)) as incoming:
-                async for post in _posts(info, neighbourhood, incoming):
-                    yield post
-
-        return stream()
+        return stream(info, [broadcast.posts_topic(row.id)], new_post(Neighbourhood(row=row)))
 
     @strawberry.subscription(
         description="Each new comment under the post, for whoever may read its comments "
@@ -130,17 +165,9 @@ class CommunitySubscription:
     async def comment_added(
         self, info: Info, post_id: strawberry.ID
     ) -> AsyncGenerator[Comment, None]:
-        live = _live(info)
+        _live(info)
         watched = await deliveries.post_to_watch(info.context, post_id)
-
-        async def stream() -> AsyncGenerator[Comment, None]:
-            async with live.listen(broadcast.comments_topic(watched.id)) as incoming:
-                async for prepared in incoming:
-                    found = await deliveries.comment_for(_renew(info, prepared), prepared)
-                    if found is not None and await passes(COMMENTS, Post(row=found[1]), info):
-                        yield Comment.under(found[1], found[0])
-
-        return stream()
+        return stream(info, [broadcast.comments_topic(watched.id)], new_comment)
 
     @strawberry.subscription(
         description="Every message the caller sends or receives, in any of their "
@@ -148,24 +175,7 @@ class CommunitySubscription:
         extensions=requires(IsAuthenticated),
     )
     async def message_added(self, info: Info) -> AsyncGenerator[MessageEvent, None]:
-        live = _live(info)
-        assert info.context.viewer is not None
-
-        async def stream() -> AsyncGenerator[MessageEvent, None]:
-            async with live.listen(broadcast.messages_topic(info.context.viewer.id)) as incoming:
-                async for prepared in incoming:
-                    context = _renew(info, prepared)
-                    found = deliveries.message_for(context, prepared)
-                    if found is None or context.viewer is None:
-                        continue
-                    if await passes(CONVERSATIONS, Account(row=context.viewer), info):
-                        message, conversation = found
-                        yield MessageEvent(
-                            conversation=Conversation(row=conversation),
-                            message=Message(row=message),
-                        )
-
-        return stream()
+        return stream(info, [broadcast.messages_topic(_viewer(info).id)], new_message)
 
 
 @strawberry.type
@@ -176,21 +186,8 @@ class CitySubscription:
         extensions=requires(IsAuthenticated),
     )
     async def notification_added(self, info: Info) -> AsyncGenerator[Notification, None]:
-        live = _live(info)
-        viewer = info.context.viewer
-        assert viewer is not None
+        viewer = _viewer(info)
         topics = [broadcast.notifications_topic(viewer.id)]
         if viewer.city_id is not None:
             topics.append(broadcast.announcements_topic(viewer.city_id))
-
-        async def stream() -> AsyncGenerator[Notification, None]:
-            async with live.listen(*topics) as incoming:
-                async for prepared in incoming:
-                    context = _renew(info, prepared)
-                    row = deliveries.notification_for(context, prepared)
-                    if row is None or context.viewer is None:
-                        continue
-                    if await passes(INBOX, Account(row=context.viewer), info):
-                        yield Notification(row=row)
-
-        return stream()
+        return stream(info, topics, new_notification)

@@ -7,12 +7,13 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.live_support import TIMEOUT, Client
-from tests.processes import Process
+from tests.processes import Process, app_env, uvicorn, wait_until_ready
 from tests.support import RedisTarget, missing_in_ci, redis_url
 
 # Small limits and quick checks, so the tests reach each of them in a few steps.
@@ -107,3 +108,17 @@ async def succeeds(
     payload = next(iter(result["data"].values()))
     assert not payload.get("userErrors"), payload
     return payload
+
+
+@contextmanager
+def live_server(log: Path, database_url: str, redis: RedisTarget) -> Iterator[Process]:
+    """`uvicorn server.app:app_from_env --workers 2` with LIVE_SETTINGS and this Redis;
+    its log must hold no traceback once it stops, whatever the clients did."""
+    env = app_env(database_url, **redis.env(), **LIVE_SETTINGS)
+    process = uvicorn("live", "server.app:app_from_env", env, log, workers=2)
+    try:
+        wait_until_ready(process)
+        yield process
+    finally:
+        process.stop()
+    assert "Traceback" not in process.output()

@@ -15,8 +15,8 @@ from tortoise.timezone import now
 from models.accounts import Account, AuthToken, Role
 from resolvers.events import SessionChanged, decode
 from tests.live_servers import (
-    LIVE_SETTINGS,
     graphql,
+    live_server,
     local_port,
     redis_prefix,
     succeeds,
@@ -24,7 +24,7 @@ from tests.live_servers import (
     workers_of,
 )
 from tests.live_support import Client, Closed, connect
-from tests.processes import Process, app_env, uvicorn, wait_until_ready
+from tests.processes import Process
 from tests.support import gid, make_resident, make_staff
 from tests.test_cli import quartier
 
@@ -48,17 +48,9 @@ LOGOUT = "mutation { logout { ok } }"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Process]:
-    with redis_prefix() as redis:
-        env = app_env(database_url, **redis.env(), **LIVE_SETTINGS)
-        log = tmp_path_factory.mktemp("live") / "uvicorn.log"
-        process = uvicorn("live", "server.app:app_from_env", env, log, workers=2)
-        try:
-            wait_until_ready(process)
-            yield process
-        finally:
-            process.stop()
-        # Whatever the clients did, nothing went wrong on the server's side.
-        assert "Traceback" not in process.output()
+    log = tmp_path_factory.mktemp("live") / "uvicorn.log"
+    with redis_prefix() as redis, live_server(log, database_url, redis) as process:
+        yield process
 
 
 def init(token: str) -> dict[str, object]:

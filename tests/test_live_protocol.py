@@ -18,9 +18,9 @@ from models.accounts import Account
 from resolvers.events import PostAdded
 from resolvers.ids import parse_global_id
 from tests.live_clients import StalledClient
-from tests.live_servers import LIVE_SETTINGS, redis_prefix, succeeds
+from tests.live_servers import live_server, redis_prefix, succeeds
 from tests.live_support import Client, Closed, connect
-from tests.processes import Process, app_env, uvicorn, wait_until_ready
+from tests.processes import Process
 from tests.support import RedisTarget, contract_text, gid, make_resident, redis_url
 from tests.test_live import CREATE, MODERATE, post, subscribed
 
@@ -37,15 +37,9 @@ def redis_target() -> Iterator[RedisTarget]:
 def server(
     tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_target: RedisTarget
 ) -> Iterator[Process]:
-    env = app_env(database_url, **redis_target.env(), **LIVE_SETTINGS)
     log = tmp_path_factory.mktemp("live-protocol") / "uvicorn.log"
-    process = uvicorn("live", "server.app:app_from_env", env, log, workers=2)
-    try:
-        wait_until_ready(process)
+    with live_server(log, database_url, redis_target) as process:
         yield process
-    finally:
-        process.stop()
-    assert "Traceback" not in process.output()
 
 
 @pytest.fixture

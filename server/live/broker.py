@@ -28,6 +28,14 @@ RETRY_MAX_SECONDS = 5.0
 START_TIMEOUT_SECONDS = 5.0
 
 
+async def stopped(task: asyncio.Task[None] | None) -> None:
+    """Cancels a background task and waits until it has finished; None: nothing to stop."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class Broker(Protocol):
     async def send(self, event: Event) -> None: ...
 
@@ -75,11 +83,8 @@ class RedisBroker:
                 await self.listening.wait()
 
     async def stop(self) -> None:
-        if self.reader is not None:
-            self.reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.reader
-            self.reader = None
+        await stopped(self.reader)
+        self.reader = None
         await self.client.aclose()
 
     async def _read(self, deliver: Deliver) -> None:

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from resolvers.broadcast import Event, SessionChanged
 from resolvers.live import Prepared, prepare
-from server.live.broker import Broker
+from server.live.broker import Broker, stopped
 
 log = logging.getLogger("quartier.live")
 # Events waiting for dispatch in one process; past it they are dropped (and logged).
@@ -84,11 +84,8 @@ class Hub:
                 await self.broker.start(self.deliver)
 
     async def stop(self) -> None:
-        if self.dispatcher is not None:
-            self.dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.dispatcher
-            self.dispatcher = None
+        await stopped(self.dispatcher)
+        self.dispatcher = None
         await self.broker.stop()
 
     async def send(self, event: Event) -> None:

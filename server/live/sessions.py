@@ -12,7 +12,6 @@ it is lost (Redis unreachable) or when nothing published it (a token that simply
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Protocol
 from tortoise.timezone import now
 
 from models.accounts import Account, AuthToken
+from server.live.broker import stopped
 from server.live.presence import Presence
 
 log = logging.getLogger("quartier.live")
@@ -100,11 +100,8 @@ class Sessions:
         self.open.discard(session)
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-            self.task = None
+        await stopped(self.task)
+        self.task = None
 
     async def account_changed(self, account_id: int) -> None:
         await self.check([s for s in self.open if s.account_id == account_id])
