@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
 from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 from strawberry.utils.await_maybe import await_maybe
 
@@ -36,6 +37,19 @@ if TYPE_CHECKING:
     from resolvers.broadcast import Live
     from resolvers.context import Context
     from resolvers.live import Prepared
+
+
+class PerEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core 3.3.2 copies a subscription's executor for each event but keeps one memo
+    of collected subfields for all of them, keyed by lists made anew at each event: it grew by
+    ~30 objects per event and subscriber for as long as the subscription lived (measured with
+    1,000 subscribers, and the garbage collector's passes over it took 60 % of a fan-out).
+    Each event gets a memo of its own."""
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = super().build_per_event_executor(payload)
+        executor._relevant_sub_fields = {}
+        return executor
 
 
 def gates(owner: type, name: str) -> list[BasePermission]:

@@ -33,7 +33,7 @@ from schema.errors import SERVICE_UNAVAILABLE, MaskUnexpectedErrors, classify, i
 from schema.gates import ProductionGates
 from schema.geography import City, GeographyQuery, Neighbourhood, Street, Topic
 from schema.insights import InsightsQuery
-from schema.live import CitySubscription, CommunitySubscription
+from schema.live import CitySubscription, CommunitySubscription, PerEventExecutionContext
 from schema.messaging import MessagingMutation, MessagingQuery
 from schema.moderation import ModerationMutation, ModerationQuery
 from schema.nodes import NodeQuery
@@ -196,6 +196,7 @@ def build_schema(
         "query": query,
         "mutation": mutation,
         "subscription": subscription,
+        "execution_context_class": PerEventExecutionContext,
         "extensions": extensions,
         "config": StrawberryConfig(disable_field_suggestions=True),
         "scalar_overrides": SCALAR_OVERRIDES,
