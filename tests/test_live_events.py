@@ -1,0 +1,98 @@
+"""Writes are announced after they commit, never before; and a subscription holds no more
+memory after a hundred events than after a few."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+import httpx
+import pytest
+from graphql.execution.collect_fields import CollectedFields
+from tortoise.transactions import in_transaction
+
+from models.community import Post, PostKind
+from resolvers import community
+from resolvers.context import Context
+from resolvers.events import Event, PostAdded, PublishedInTransactionError, Publisher
+from resolvers.ids import to_global_id
+from resolvers.loaders import Loaders
+from server.app import create_app
+from server.settings import Settings
+from tests.live_support import connect_app
+from tests.support import Api
+
+
+class Recorder:
+    """A sink that notes each event, and whether its post could be read when it came."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[Event, bool]] = []
+
+    async def send(self, event: Event) -> None:
+        assert isinstance(event, PostAdded)
+        self.events.append((event, await Post.exists(id=event.post_id)))
+
+
+def context(world, sink: Recorder) -> Context:
+    viewer = world.alice
+    return Context(viewer, None, Loaders(viewer), Settings(), publisher=Publisher(sink))
+
+
+async def create(ctx: Context) -> Post:
+    return await community.create_post(
+        ctx,
+        kind=PostKind.DISCUSSION,
+        title="Réunion de quartier",
+        body="Jeudi à 19 h.",
+        topic_slugs=None,
+        share_with_city=False,
+    )
+
+
+async def test_a_post_is_announced_once_its_transaction_has_committed(world):
+    sink = Recorder()
+
+    post = await create(context(world, sink))
+
+    assert sink.events == [(PostAdded(post.id, world.centre.id), True)]
+
+
+async def test_a_post_whose_transaction_rolls_back_is_never_announced(world):
+    sink = Recorder()
+
+    with pytest.raises(PublishedInTransactionError):
+        async with in_transaction():
+            await create(context(world, sink))
+
+    assert sink.events == []
+    assert await Post.all().count() == 0
+
+
+async def test_a_subscription_holds_no_more_after_a_hundred_events_than_after_five(settings, world):
+    app = create_app(settings, manage_database=False)
+    client = await connect_app(app)
+    await client.init(world.bob_token)
+    await client.subscribe(
+        "p", "PostAdded", {"neighbourhoodId": to_global_id("Neighbourhood", world.centre.id)}
+    )
+    mutation = 'mutation { createPost(input: {kind: DISCUSSION, title: "Vu", body: "Rue Guyaux."}) { post { id } } }'
+
+    async def post_and_count(times: int) -> int:
+        for _ in range(times):
+            await api(mutation, token=world.alice_token)
+        async with asyncio.timeout(10):
+            await app.state.live.hub.settled()
+        gc.collect()
+        return sum(isinstance(o, CollectedFields) for o in gc.get_objects())
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        api = Api(http)
+        after_five = await post_and_count(5)
+        after_a_hundred = await post_and_count(95)
+
+    await client.read_until(lambda: len(client.events("p")) == 100)
+    assert after_a_hundred == after_five
+    await client.close()
