@@ -305,6 +305,8 @@ async def run(args: argparse.Namespace, servers: list[Server]) -> dict[str, Any]
         people = await populate(url, args.subscribers)
         base = {k: v for k, v in os.environ.items() if not k.startswith("QUARTIER_")}
         base |= {"DATABASE_URL": url, "QUARTIER_ENV": "development"}
+        # One neighbour posts every post of both runs: more than a resident's limit.
+        base["QUARTIER_RATE_LIMITS"] = "post.account=10000/600,post.address=10000/600"
         modes = [
             ("one worker", 1, {}),
             ("two workers", 2, {"QUARTIER_REDIS_URL": args.redis, "QUARTIER_REDIS_PREFIX": prefix}),

@@ -211,14 +211,15 @@ class Access(Enum):
     # UNAUTHENTICATED "the connection is refused at connection_init (4403)". The event's
     # fields then answer as their own rows say.
     LIVE_POSTS = (
-        "New posts of a neighbourhood: whoever may read its feed, as the feed shows them; "
+        "New posts of a neighbourhood: whoever may read its feed, as the feed shows them (an "
+        "unverified resident may subscribe to their own, and receives nothing until verified); "
         "NOT_FOUND for a neighbourhood out of reach.",
-        (UA, V, V, NF, V, V, V, V),
+        (UA, H, V, NF, V, V, V, V),
     )
     LIVE_COMMENTS = (
         "New comments under a post: whoever may read its comments; NOT_FOUND for a post out "
-        "of reach.",
-        (UA, V, V, NF, SHARED, SHARED, V, V),
+        "of reach (to an unverified resident, every post is).",
+        (UA, NF, V, NF, SHARED, SHARED, V, V),
     )
     LIVE_OWN = (
         "New messages or notifications of the caller's own: theirs, nobody else's.",

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from tests.live_support import TIMEOUT, Client
-from tests.processes import Process, app_env, uvicorn, wait_until_ready
+from tests.processes import Process, app_env, uvicorn, wait_for_workers, wait_until_ready
 from tests.support import RedisTarget, missing_in_ci, redis_url
 
 # Small limits and quick checks, so the tests reach each of them in a few steps.
@@ -23,6 +23,13 @@ LIVE_SETTINGS = {
     "QUARTIER_WS_MAX_SUBSCRIPTIONS": "5",
     "QUARTIER_WS_MAX_CONNECTIONS": "3",
     "QUARTIER_WS_BUFFER": "4",
+    # A module's server outlives its tests, which post and write more, from one address, than
+    # a person does in ten minutes: the limits are not what these tests are about.
+    "QUARTIER_RATE_LIMITS": ",".join(
+        f"{action}.{per}=100000/600"
+        for action in ("post", "comment", "message", "report")
+        for per in ("account", "address")
+    ),
 }
 
 
@@ -118,6 +125,7 @@ def live_server(log: Path, database_url: str, redis: RedisTarget) -> Iterator[Pr
     process = uvicorn("live", "server.app:app_from_env", env, log, workers=2)
     try:
         wait_until_ready(process)
+        wait_for_workers(process, 2)
         yield process
     finally:
         process.stop()

@@ -4,6 +4,7 @@ memory after a hundred events than after a few."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 
 import httpx
@@ -70,7 +71,9 @@ async def test_a_post_whose_transaction_rolls_back_is_never_announced(world):
 
 
 async def test_a_subscription_holds_no_more_after_a_hundred_events_than_after_five(settings, world):
-    app = create_app(settings, manage_database=False)
+    # Alice posts more than her rate limit lets a resident: not what this test is about.
+    unlimited = dataclasses.replace(settings, rate_limits=(("post.account", 1000, 600),))
+    app = create_app(unlimited, manage_database=False)
     client = await connect_app(app)
     await client.init(world.bob_token)
     await client.subscribe(
@@ -80,7 +83,8 @@ async def test_a_subscription_holds_no_more_after_a_hundred_events_than_after_fi
 
     async def post_and_count(times: int) -> int:
         for _ in range(times):
-            await api(mutation, token=world.alice_token)
+            answer = await api(mutation, token=world.alice_token)
+            assert answer["data"]["createPost"]["post"], answer
         async with asyncio.timeout(10):
             await app.state.live.hub.settled()
         gc.collect()
@@ -96,3 +100,28 @@ async def test_a_subscription_holds_no_more_after_a_hundred_events_than_after_fi
     await client.read_until(lambda: len(client.events("p")) == 100)
     assert after_a_hundred == after_five
     await client.close()
+    await app.state.live.stop()
+
+
+def websocket_gauge(scrape: str) -> float:
+    (line,) = [line for line in scrape.splitlines() if line.startswith("quartier_websocket_")]
+    return float(line.split()[-1])
+
+
+async def test_the_metrics_count_the_open_websocket_connections(settings, world):
+    app = create_app(settings, manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+
+        async def open_now() -> float:
+            return websocket_gauge((await http.get("/metrics")).text)
+
+        before = await open_now()
+        client = await connect_app(app)
+        await client.init(world.bob_token)
+        during = await open_now()
+        await client.close()
+        after = await open_now()
+
+    assert (during - before, after - before) == (1, 0)
+    await app.state.live.stop()

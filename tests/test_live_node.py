@@ -16,7 +16,7 @@ import pytest
 from models.accounts import Role
 from tests.live_clients import NodeClient, require_node_client
 from tests.live_servers import LIVE_SETTINGS, redis_prefix, succeeds, worker_holding, workers_of
-from tests.processes import Process, app_env, free_port, uvicorn, wait_until_ready
+from tests.processes import Process, app_env, free_port, uvicorn, wait_for_workers, wait_until_ready
 from tests.support import RedisTarget, gid, make_staff
 from tests.test_live import ANNOUNCE, COMMENT, MESSAGE, post
 
@@ -45,6 +45,7 @@ class Servers:
             "live", "server.app:app_from_env", self.env, log, workers=2, port=self.port
         )
         wait_until_ready(self.current)
+        wait_for_workers(self.current, 2)
         return self.current
 
     def stop(self) -> None:

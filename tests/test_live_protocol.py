@@ -300,10 +300,15 @@ async def test_a_subscription_over_plain_http_is_refused(server, world):
     async with httpx.AsyncClient(base_url=server.url) as client:
         response = await client.post("/graphql", json=body, headers=headers)
 
-    assert (response.status_code, response.text) == (
-        400,
-        "subscriptions are not allowed when using POST",
-    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "subscriptions are not allowed when using POST",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ]
+    }
 
 
 async def test_errors_come_in_the_account_s_language(server, world):

@@ -29,6 +29,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from json import JSONDecodeError
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
+from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from starlette.websockets import WebSocketDisconnected as StarletteDisconnected
@@ -102,8 +103,9 @@ class LiveWebSocketAdapter(ASGIWebSocketAdapter):
                 if len(text) > MAX_MESSAGE_BYTES:
                     raise MessageTooBigError
                 try:
+                    # The view's decoder refuses bad and too deeply nested JSON (HTTPException).
                     yield self.view.decode_json(text)
-                except (JSONDecodeError, RecursionError) as error:
+                except (JSONDecodeError, RecursionError, HTTPException) as error:
                     raise NonJsonMessageReceived from error
         except KeyError as error:
             raise NonTextMessageReceived from error
