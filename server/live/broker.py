@@ -16,10 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
-from resolvers.broadcast import Event, decode
+from resolvers.broadcast import Event
 
 log = logging.getLogger("quartier.live")
 Deliver = Callable[[Event], None]
@@ -62,55 +59,12 @@ class LocalBroker:
         self.deliver = None
 
 
-class RedisBroker:
-    def __init__(self, url: str, prefix: str) -> None:
-        self.client = Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
-        self.channel = f"{prefix}live"
-        self.reader: asyncio.Task[None] | None = None
-        self.listening = asyncio.Event()
-
-    async def send(self, event: Event) -> None:
-        try:
-            await self.client.publish(self.channel, event.encode())
-        except (RedisError, OSError) as error:
-            log.warning("live event %s not published, Redis unreachable: %s", event.kind, error)
-
-    async def start(self, deliver: Deliver) -> None:
-        if self.reader is None:
-            self.reader = asyncio.create_task(self._read(deliver), name="live-redis-reader")
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(START_TIMEOUT_SECONDS):
-                await self.listening.wait()
-
-    async def stop(self) -> None:
-        await stopped(self.reader)
-        self.reader = None
-        await self.client.aclose()
-
-    async def _read(self, deliver: Deliver) -> None:
-        wait = 0.1
-        while True:
-            pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.subscribe(self.channel)
-                self.listening.set()
-                wait = 0.1
-                async for message in pubsub.listen():
-                    event = decode(message["data"]) if message["type"] == "message" else None
-                    if event is not None:
-                        deliver(event)
-            except (RedisError, OSError) as error:
-                # Subscribers stay registered: they receive again once Redis answers.
-                log.warning("live updates: Redis unreachable, retrying in %.1f s: %s", wait, error)
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, RETRY_MAX_SECONDS)
-            finally:
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()
-
-
 def broker_for(redis_url: str | None, prefix: str) -> Broker:
-    return RedisBroker(redis_url, prefix) if redis_url else LocalBroker()
+    if redis_url is None:
+        return LocalBroker()
+    from server.live.redis_backend import RedisBroker
+
+    return RedisBroker(redis_url, prefix)
 
 
 async def announce(redis_url: str | None, prefix: str, *events: Event) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from resolvers.broadcast import Publisher
-from server.live.broker import RedisBroker, broker_for
+from server.live.broker import broker_for
 from server.live.hub import Hub
-from server.live.presence import LocalPresence, Presence, RedisPresence
+from server.live.presence import LocalPresence, Presence
 from server.live.sessions import Sessions
 
 if TYPE_CHECKING:
@@ -26,7 +26,10 @@ class LiveRuntime:
         broker = broker_for(settings.redis_url, settings.redis_prefix)
         self.hub = Hub(broker, settings.ws_buffer)
         self.presence: Presence
-        if isinstance(broker, RedisBroker):
+        if settings.redis_url is not None:
+            from server.live.redis_backend import RedisBroker, RedisPresence
+
+            assert isinstance(broker, RedisBroker)
             ttl = max(30.0, STALE_AFTER_CHECKS * settings.ws_session_check_seconds)
             self.presence = RedisPresence(
                 broker.client, settings.redis_prefix, settings.ws_max_connections, ttl
