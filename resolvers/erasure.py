@@ -33,6 +33,7 @@ from models.mail import AccountToken, NotificationPreference, OutboxMessage
 from models.moderation import Appeal, ContentType, Report
 from permissions.text import tr
 from resolvers import attendance, passwords, photos
+from resolvers.broadcast import SessionChanged
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, fail
 from resolvers.rate_limits import Action, enforce
@@ -58,6 +59,8 @@ async def delete_account(ctx: Context, *, password: str) -> int:
         raise fail("password", ErrorCode.WRONG_PASSWORD, tr("Mot de passe incorrect."))
     doomed = await erase(viewer.id)
     await photos.purge(ctx.media, doomed)
+    # Its open websocket connections close now (4403), not at the next session check.
+    await ctx.publisher.publish(SessionChanged(viewer.id))
     return viewer.id
 
 

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
 from models.accounts import Account
 from resolvers import erasure, export, photos, purge
+from resolvers.broadcast import SessionChanged
+from server.live.broker import announce
 from server.media import stores
 from server.operations import CommandError
 from server.settings import Settings
@@ -57,6 +60,9 @@ def add_commands(accounts: Any, sub: Any, run: Runner) -> None:
         if not args.yes:
             raise CommandError("erasure cannot be undone: add --yes to confirm")
         pk = run(settings, lambda: delete(args.email, settings))
+        # Its open websocket connections close now rather than at the next session check.
+        changed = SessionChanged(pk)
+        asyncio.run(announce(settings.redis_url, settings.redis_prefix, changed))
         print(f"Erased account #{pk}: its personal data and its posts and comments are gone.")
 
     def purge_content(settings: Settings, args: argparse.Namespace) -> None:

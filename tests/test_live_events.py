@@ -12,8 +12,9 @@ import pytest
 from graphql.execution.collect_fields import CollectedFields
 from tortoise.transactions import in_transaction
 
+from models.accounts import Account, VerificationLetter
 from models.community import Post, PostKind
-from resolvers import community
+from resolvers import community, passwords
 from resolvers.context import Context
 from resolvers.events import Event, PostAdded, PublishedInTransactionError, Publisher
 from resolvers.ids import to_global_id
@@ -21,7 +22,7 @@ from resolvers.loaders import Loaders
 from server.app import create_app
 from server.settings import Settings
 from tests.live_support import connect_app
-from tests.support import Api
+from tests.support import Api, make_resident
 
 
 class Recorder:
@@ -125,3 +126,67 @@ async def test_the_metrics_count_the_open_websocket_connections(settings, world)
 
     assert (during - before, after - before) == (1, 0)
     await app.state.live.stop()
+
+
+@pytest.fixture
+async def live_app(settings):
+    app = create_app(settings, manage_database=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        yield app, Api(http)
+    await app.state.live.stop()
+
+
+CREATE = (
+    'mutation { createPost(input: {kind: DISCUSSION, title: "Vu", body: "Là."}) { post { id } } }'
+)
+
+
+async def test_an_account_erased_through_the_api_has_its_connections_closed_at_once(
+    live_app, world
+):
+    app, api = live_app
+    await Account.filter(id=world.bob.id).update(
+        password_hash=await passwords.hash_password("Terril-Bleu-2026!")
+    )
+    client = await connect_app(app)
+    await client.init(world.bob_token)
+    await client.subscribe("m", "MessageAdded")
+    mutation = (
+        "mutation($i: DeleteAccountInput!) { deleteAccount(input: $i) { userErrors { code } } }"
+    )
+
+    answer = await api(mutation, {"i": {"password": "Terril-Bleu-2026!"}}, world.bob_token)
+
+    assert answer == {"data": {"deleteAccount": {"userErrors": []}}}
+    # Sooner than the session check (every 5 s): the erasure announced it.
+    closed = await client.closed(within=2)
+    assert (closed.code, closed.reason) == (4403, "Forbidden: the account no longer exists")
+
+
+async def test_a_resident_who_verifies_starts_receiving_their_neighbours_posts(live_app, world):
+    app, api = live_app
+    resident, token = await make_resident(world.centre_street, "Ugo Martin", verified=False)
+    client = await connect_app(app)
+    await client.init(token)
+    centre = to_global_id("Neighbourhood", world.centre.id)
+    await client.subscribe("p", "PostAdded", {"neighbourhoodId": centre})
+    before = (await api(CREATE, token=world.alice_token))["data"]["createPost"]["post"]["id"]
+    async with asyncio.timeout(10):
+        await app.state.live.hub.settled()
+    letter = await VerificationLetter.get(account_id=resident.id)
+    verify = (
+        "mutation($i: VerifyAddressInput!) { verifyAddress(input: $i) { userErrors { code } } }"
+    )
+
+    answer = await api(verify, {"i": {"code": letter.code}}, token)
+    async with asyncio.timeout(10):
+        await app.state.live.hub.settled()
+    after = (await api(CREATE, token=world.alice_token))["data"]["createPost"]["post"]["id"]
+
+    assert answer == {"data": {"verifyAddress": {"userErrors": []}}}
+    events = await client.wait_for("p", 1)
+    assert [e["data"]["postAdded"]["id"] for e in events] == [after]
+    assert before != after
+    await client.close()
