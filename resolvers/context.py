@@ -39,7 +39,7 @@ class Context:
     from_gateway: bool = False
     # "query", "mutation" or "subscription", once the operation is known.
     operation_type: str | None = None
-    # Where writes are announced once committed (resolvers/events.py).
+    # Where writes are announced once committed (resolvers/broadcast.py).
     publisher: Publisher = NO_PUBLISHER
     # A subscription's connection (server/live/transport.py); None over HTTP.
     live: Live | None = None

@@ -175,7 +175,7 @@ def token_revoke(settings: Settings, args: argparse.Namespace) -> None:
     assert token.revoked_at is not None
     if revoked:
         # Its open websocket connections close now rather than at the next session check.
-        from resolvers.events import SessionChanged
+        from resolvers.broadcast import SessionChanged
         from server.live.broker import announce
 
         changed = SessionChanged(token.account_id)

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from tortoise.timezone import now
 
 from models.accounts import Account, AuthToken, Role
-from resolvers.events import SessionChanged, decode
+from resolvers.broadcast import SessionChanged, decode
 from tests.live_servers import (
     graphql,
     live_server,

@@ -15,8 +15,8 @@ from tortoise.transactions import in_transaction
 from models.accounts import Account, VerificationLetter
 from models.community import Post, PostKind
 from resolvers import community, passwords
+from resolvers.broadcast import Event, PostAdded, PublishedInTransactionError, Publisher
 from resolvers.context import Context
-from resolvers.events import Event, PostAdded, PublishedInTransactionError, Publisher
 from resolvers.ids import to_global_id
 from resolvers.loaders import Loaders
 from server.app import create_app

@@ -15,7 +15,7 @@ import websockets
 from redis.asyncio import Redis
 
 from models.accounts import Account
-from resolvers.events import PostAdded
+from resolvers.broadcast import PostAdded
 from resolvers.ids import parse_global_id
 from tests.live_clients import StalledClient
 from tests.live_servers import live_server, redis_prefix, succeeds
