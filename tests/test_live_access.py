@@ -29,6 +29,8 @@ from tests.test_field_access import (
     _seen,
     live_fields,
 )
+from tests.test_field_access import _message as message_with_photo
+from tests.test_field_access import _post as event_with_photo
 
 FEED = "web/feed.graphql"
 
@@ -102,10 +104,16 @@ MODERATE = (
 )
 
 
-async def _post(api: Api, token: str, shared: bool) -> str:
-    values = {"kind": "EVENT", "title": "Brocante", "body": "Dimanche.", "shareWithCity": shared}
-    values["topicSlugs"] = ["evenements"]
-    return (await _ok(api, CREATE, {"i": values}, token))["post"]["id"]
+async def _post(api: Api, world, shared: bool) -> str:
+    """Alice's event with a photo and a street: a post with every field a post may have."""
+    street = gid("Street", world.centre_street.id)
+    return await event_with_photo(
+        api,
+        world.alice_token,
+        shareWithCity=shared,
+        placeStreetId=street,
+        topicSlugs=["evenements"],
+    )
 
 
 @dataclass
@@ -150,16 +158,14 @@ async def subscribe_all(app, token: str | None, ids: dict[str, str]) -> Client |
 async def happen(api: Api, world, city_staff: str, moderator: str, ids: dict[str, str]) -> None:
     """A private and a shared post by Alice, Bob's comment under each of her earlier two, her
     message to Bob, an announcement to the centre."""
-    ids["new_post"] = await _post(api, world.alice_token, shared=False)
-    ids["new_shared_post"] = await _post(api, world.alice_token, shared=True)
+    ids["new_post"] = await _post(api, world, shared=False)
+    ids["new_shared_post"] = await _post(api, world, shared=True)
     for key in ("post", "shared_post"):
         comment = {"postId": ids[key], "body": "J'y serai."}
         ids[f"comment_on_{key}"] = (await _ok(api, COMMENT, {"i": comment}, world.bob_token))[
             "comment"
         ]["id"]
-    message = {"recipientId": gid("Account", world.bob.id), "body": "Tu viens ?"}
-    message["aboutPostId"] = ids["post"]
-    await _ok(api, MESSAGE, {"i": message}, world.alice_token)
+    await message_with_photo(api, world, ids["post"], "Tu viens ?")
     announcement = {
         "kind": "INFO",
         "title": "Marché",
@@ -171,7 +177,9 @@ async def happen(api: Api, world, city_staff: str, moderator: str, ids: dict[str
 
 # What a post has none of when it is new: shown or hidden, it answers empty or null alike;
 # the same post read by a query answers the same (same_as_queries).
-NEW_IS_EMPTY = frozenset({"Post.comments", "Post.updatedAt"})
+NEW_IS_EMPTY = frozenset(
+    {"Post.comments", "Post.updatedAt", "Post.attendees", "Post.attendeeCount"}
+)
 
 
 def _empty(value: Any) -> bool:
@@ -258,8 +266,8 @@ async def test_every_subscription_answers_every_caller_as_the_table_says(
 ):
     tokens = await given_callers(world, moderator_token)
     ids = {"centre": gid("Neighbourhood", world.centre.id)}
-    ids["post"] = await _post(live_api, world.alice_token, shared=False)
-    ids["shared_post"] = await _post(live_api, world.alice_token, shared=True)
+    ids["post"] = await _post(live_api, world, shared=False)
+    ids["shared_post"] = await _post(live_api, world, shared=True)
     observed = Observed(caller, ids)
 
     subscribed = await subscribe_all(app, tokens[caller], ids)
@@ -293,8 +301,8 @@ async def test_the_callers_together_see_every_field_subscriptions_reach(
 ):
     tokens = await given_callers(world, moderator_token)
     ids = {"centre": gid("Neighbourhood", world.centre.id)}
-    ids["post"] = await _post(live_api, world.alice_token, shared=False)
-    ids["shared_post"] = await _post(live_api, world.alice_token, shared=True)
+    ids["post"] = await _post(live_api, world, shared=False)
+    ids["shared_post"] = await _post(live_api, world, shared=True)
     clients = {caller: await subscribe_all(app, tokens[caller], ids) for caller in Caller}
     await happen(live_api, world, tokens[Caller.CITY_STAFF], moderator_token, ids)
     async with asyncio.timeout(10):
