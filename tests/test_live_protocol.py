@@ -166,6 +166,7 @@ async def test_a_subscription_id_in_use_closes_the_connection(server, world, bys
         ("CommentAdded", {"postId": "UG9zdDo5OTk5OTk5"}, "NOT_FOUND", "Publication introuvable."),
         ("CommentAdded", {"postId": "carlas_post"}, "NOT_FOUND", "Publication introuvable."),
         ("PostAdded", {"neighbourhoodId": 12}, "NOT_FOUND", "Quartier introuvable."),
+        ("PostAdded", {}, "BAD_USER_INPUT", None),
     ],
     ids=[
         "a malformed id",
@@ -173,6 +174,7 @@ async def test_a_subscription_id_in_use_closes_the_connection(server, world, bys
         "a post that does not exist",
         "another neighbourhood's post",
         "a number for an id",
+        "a missing variable",
     ],
 )
 async def test_a_subscription_to_something_out_of_reach_is_an_error_message(
