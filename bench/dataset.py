@@ -178,8 +178,8 @@ async def _fill(
     city = await City.create(name="La Louvière")
     await Topic.bulk_create(
         [
-            Topic(id=i, city_id=city.id, slug=s, label=label)
-            for i, (s, label) in enumerate(TOPICS, 1)
+            Topic(id=i, city_id=city.id, slug=s, label=fr, label_nl=nl, label_en=en)
+            for i, (s, fr, nl, en) in enumerate(TOPICS, 1)
         ]
     )
     topic_ids = list(range(1, len(TOPICS) + 1))
