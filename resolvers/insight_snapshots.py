@@ -13,7 +13,7 @@ when the day ended is what every reader gets, forever, whatever happens to the c
 Why per day. Weeks, months and whole-month ranges are sums of days, so one frozen grain
 serves every interval, and the suppression rules see the same day tallies as before.
 
-When. The first topicInsights request (or `quartier insights freeze`, or the worker where
+When. The first topicInsights request (or `quartier worker`, every ten minutes, where
 there is one) after a day ends freezes every day not yet frozen for the neighbourhoods it
 reads, in one grouped statement over the live tables, and moves the neighbourhood's
 `insights_frozen_until` mark. Concurrent requests serialise on the neighbourhood rows.
