@@ -9,11 +9,14 @@ empty rows with their deletion date: their words are gone); reactions; every mes
 account's conversations, both sides; reports the account made; consultation answers;
 notifications; e-mails queued or sent to it, e-mail tokens (not their hashes) and
 preferences; moderation actions about the account and by it; appeals; announcements it
-published for a city.
+published for a city; the events it organised (date, place) and those it attends; its photos,
+each with its display-size image inline (base64 JPEG, the only size kept besides the
+thumbnail; the original is never stored), read one at a time.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime
@@ -25,11 +28,14 @@ from tortoise.timezone import now
 from models.accounts import Account, AuthToken, VerificationLetter
 from models.city import Announcement, ConsultationAnswer, Notification
 from models.community import Comment, Post, Reaction
+from models.events import Event, EventAttendee
 from models.geography import Neighbourhood, Street
 from models.mail import AccountToken, NotificationPreference, OutboxMessage
+from models.media import Photo
 from models.messaging import ConversationParticipant, Message
 from models.moderation import Appeal, ModerationAction, Report
 from resolvers.erasure import display_name
+from resolvers.media import MediaStore, file_key
 
 PAGE = 500
 FORMAT = "quartier-export/1"
@@ -154,6 +160,16 @@ SECTIONS: list[Section] = [
         ("kind", "to_address", "language", "announcement_id", "status", "created_at", "sent_at"),
     ),
     (
+        "events",
+        lambda pk: Event.filter(post__author_id=pk),
+        ("post_id", "starts_at", "ends_at", "place", "street_id", "attendee_count"),
+    ),
+    (
+        "eventsAttended",
+        lambda pk: EventAttendee.filter(account_id=pk),
+        ("event_id", "event__post_id", "created_at"),
+    ),
+    (
         "announcementsPublished",
         lambda pk: Announcement.filter(author_id=pk),
         ("kind", "title", "body", "scope", "published_at"),
@@ -201,8 +217,26 @@ async def _partners(account_id: int) -> list[dict[str, Any]]:
     return [{"conversationId": p.conversation_id, "with": display_name(p.account)} for p in others]
 
 
-async def chunks(account: Account) -> AsyncIterator[str]:
-    """The document, in pieces whose concatenation is one JSON object."""
+PHOTO_FIELDS = ("post_id", "message_id", "position", "width", "height", "created_at", "deleted_at")
+
+
+async def _photos(account_id: int, store: MediaStore | None) -> AsyncIterator[str]:
+    """The account's photos, each with its display image when a store is given: one image in
+    memory at a time, however many there are."""
+    separator = ""
+    qs = Photo.filter(owner_id=account_id)
+    async for page in _pages(qs, (*PHOTO_FIELDS, "storage_key")):
+        for row in page:
+            key = row.pop("storage_key")
+            data = await store.get(file_key(key, "display")) if store is not None else None
+            row["displayJpegBase64"] = base64.b64encode(data).decode() if data else None
+            yield separator + encode(row)
+            separator = ", "
+
+
+async def chunks(account: Account, store: MediaStore | None = None) -> AsyncIterator[str]:
+    """The document, in pieces whose concatenation is one JSON object. With `store`, each
+    photo carries its image; without (no media store configured), its metadata only."""
     yield '{"format": ' + encode(FORMAT) + ', "exportedAt": ' + encode(now())
     yield ', "account": ' + encode(await _account(account))
     yield ', "conversations": ' + encode(await _partners(account.id))
@@ -213,4 +247,8 @@ async def chunks(account: Account) -> AsyncIterator[str]:
             yield separator + ", ".join(encode(row) for row in page)
             separator = ", "
         yield "]"
+    yield ', "photos": ['
+    async for piece in _photos(account.id, store):
+        yield piece
+    yield "]"
     yield "}\n"

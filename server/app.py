@@ -104,7 +104,11 @@ def create_app(
             *graphiql.routes(settings),
             *mail_pages.routes(settings),
             # The city subgraph's database role may not read what residents wrote.
-            *(export.routes(settings, rate_counter) if subgraph is not Subgraph.CITY else []),
+            *(
+                export.routes(settings, rate_counter, media.store if media else None)
+                if subgraph is not Subgraph.CITY
+                else []
+            ),
             *(photos.routes() if photos else []),
             Route("/healthz", health.healthz),
             Route("/readyz", readiness.endpoint),

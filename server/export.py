@@ -13,6 +13,7 @@ from resolvers import export, rate_limits
 from resolvers.context import Context
 from resolvers.errors import UserErrors
 from resolvers.loaders import Loaders
+from resolvers.media import MediaStore
 from resolvers.rate_limits import RateCounter
 from server.auth import authenticate, bearer_token
 from server.client_address import ClientAddresses
@@ -23,8 +24,11 @@ class ExportEndpoint:
     """Any signed-in account, its own data only: there is no way to name another. An export
     reads everything the account ever wrote, so it is throttled like a write."""
 
-    def __init__(self, settings: Any, rate_counter: RateCounter | None) -> None:
+    def __init__(
+        self, settings: Any, rate_counter: RateCounter | None, store: MediaStore | None
+    ) -> None:
         self.settings = settings
+        self.store = store
         self.rate_counter = rate_counter
         self.addresses = ClientAddresses(settings.trusted_proxies)
 
@@ -46,7 +50,7 @@ class ExportEndpoint:
             return problem(rate_limited(error), request, viewer)
 
         async def body() -> AsyncIterator[bytes]:
-            async for chunk in export.chunks(viewer):
+            async for chunk in export.chunks(viewer, self.store):
                 yield chunk.encode()
 
         return StreamingResponse(
@@ -59,5 +63,8 @@ class ExportEndpoint:
         )
 
 
-def routes(settings: Any, rate_counter: RateCounter | None) -> list[Route]:
-    return [Route("/me/export", ExportEndpoint(settings, rate_counter).respond, methods=["GET"])]
+def routes(
+    settings: Any, rate_counter: RateCounter | None, store: MediaStore | None
+) -> list[Route]:
+    endpoint = ExportEndpoint(settings, rate_counter, store)
+    return [Route("/me/export", endpoint.respond, methods=["GET"])]

@@ -27,10 +27,14 @@ async def _account(email: str) -> Account:
     return found
 
 
-async def write_export(email: str, out: TextIO) -> None:
+async def write_export(email: str, out: TextIO, settings: Settings) -> None:
     account = await _account(email)
-    async for chunk in export.chunks(account):
-        out.write(chunk)
+    media = stores.build_media(settings.media)
+    try:
+        async for chunk in export.chunks(account, media.store):
+            out.write(chunk)
+    finally:
+        await stores.close(media)
 
 
 async def delete(email: str, settings: Settings) -> int:
@@ -49,11 +53,11 @@ def add_commands(accounts: Any, sub: Any, run: Runner) -> None:
 
     def export_account(settings: Settings, args: argparse.Namespace) -> None:
         if args.out is None:
-            run(settings, lambda: write_export(args.email, sys.stdout))
+            run(settings, lambda: write_export(args.email, sys.stdout, settings))
             sys.stdout.flush()
         else:
             with open(args.out, "w", encoding="utf-8") as out:
-                run(settings, lambda: write_export(args.email, out))
+                run(settings, lambda: write_export(args.email, out, settings))
             print(f"Exported {args.email} to {args.out}.", file=sys.stderr)
 
     def delete_account(settings: Settings, args: argparse.Namespace) -> None:

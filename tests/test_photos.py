@@ -4,6 +4,7 @@ post's and message's visibility, bad input, deletion, the sweep and the upload l
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import subprocess
 import sys
@@ -494,3 +495,36 @@ async def test_erasing_an_account_deletes_its_photo_files_and_its_attendances(
     assert await Photo.filter(owner_id=world.alice.id).count() == 0
     assert len(stored_files(server)) == 2  # Bob's photo, both sizes
     assert (await Event.get(post__author_id=world.bob.id)).attendee_count == 0
+
+
+async def test_the_export_holds_the_accounts_photos_events_and_attendances(client, server, world):
+    on_post = await client.photo(camera_jpeg(), world.alice_token)
+    await post_with_photos(
+        client, world.alice_token, [on_post],
+        kind="EVENT", startsAt="2099-06-20T17:00:00+02:00", place="Kiosque du parc",
+    )  # fmt: skip
+    loose = await client.photo(tiny_png(), world.alice_token)  # uploaded, not attached yet
+    bobs = await post_with_photos(
+        client, world.bob_token, [await client.photo(tiny_png(), world.bob_token)],
+        kind="EVENT", startsAt="2099-07-04T10:00:00+02:00", place="Place Maugrétout",
+    )  # fmt: skip
+    attend = (
+        "mutation($input: AttendEventInput!) { attendEvent(input: $input) { userErrors { code } } }"
+    )
+    await client.gql(attend, {"input": {"postId": bobs}}, world.alice_token)
+
+    response = await client.http.get("/me/export", headers=auth(world.alice_token))
+
+    assert response.status_code == 200
+    document = response.json()
+    photos = document["photos"]
+    assert sorted(p["id"] for p in photos) == sorted(int(_pk(g)) for g in (on_post, loose))
+    images = [Image.open(io.BytesIO(base64.b64decode(p["displayJpegBase64"]))) for p in photos]
+    assert sorted(i.size for i in images) == [(8, 6), (800, 1200)]  # upright: turned a quarter
+    assert all(i.format == "JPEG" and not i.getexif() for i in images)
+    [event] = document["events"]
+    assert (event["place"], event["starts_at"][:16]) == ("Kiosque du parc", "2099-06-20T15:00")
+    [attended] = document["eventsAttended"]
+    assert attended["event__post_id"] == int(_pk(bobs))
+    # Bob's event and photo are his: nothing of them is in Alice's export.
+    assert "Maugrétout" not in response.text
