@@ -64,6 +64,10 @@ OPERATION = "NeighbourhoodFeed"
 HOST = "127.0.0.1"
 SIDES = ("graphql", "bare")
 APPS = {"graphql": "server.app:app_from_env", "bare": "bench.bare:app_from_env"}
+# The feed's statements today (authentication, neighbourhood, page, authors, topics, reactions):
+# a change that adds one fails the run.
+MAX_STATEMENTS = 6
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- statements --------------------------------------------------------------------------
@@ -167,6 +171,13 @@ async def in_process_check(dataset: datasets.Dataset, sizes: list[int]) -> dict[
                 )
                 seen[side] = {"statements": statements, "content": response.content}
             graphql, baseline = seen["graphql"]["statements"], seen["bare"]["statements"]
+            if len(graphql) > MAX_STATEMENTS:
+                lines = [
+                    f"first={first}: {len(graphql)} statements per request, more than "
+                    f"{MAX_STATEMENTS}:"
+                ]
+                lines += [f"    {q}  {v}" for q, v in graphql]
+                raise AssertionError("\n".join(lines))
             # As multisets: the three loaders' statements run concurrently on PostgreSQL.
             same = sorted((normalise(q), _multiset(v)) for q, v in graphql) == sorted(
                 (normalise(q), _multiset(v)) for q, v in baseline
@@ -243,6 +254,18 @@ class Server:
                     pass
                 await asyncio.sleep(0.1)
         raise RuntimeError(f"{self.side} server did not start:\n{self.log_tail()}")
+
+    def cpu_seconds(self) -> float | None:
+        """The server process's CPU time so far (user + system), from /proc/<pid>/stat."""
+        if self.process is None:
+            return None
+        try:
+            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        except OSError:
+            return None
+        # Fields after the command name (which may hold spaces), from field 3 on.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -342,10 +365,18 @@ class Sample:
     ok: int = 0
     errors: int = 0
     latencies: list[float] = field(default_factory=list)
+    # The server process's CPU time over the sample (None when it cannot be read).
+    cpu_seconds: float | None = None
 
     @property
     def rps(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        if self.cpu_seconds is None or not self.ok:
+            return None
+        return self.cpu_seconds * 1000 / self.ok
 
 
 async def load(
@@ -363,6 +394,7 @@ async def load(
     sample = Sample(server.side)
     connect = CLIENTS[client]
     issued = 0
+    cpu_before = server.cpu_seconds()
     started = time.perf_counter()
     deadline = started + seconds
 
@@ -397,6 +429,9 @@ async def load(
         for _ in range(concurrency):
             group.create_task(worker())
     sample.seconds = time.perf_counter() - started
+    cpu_after = server.cpu_seconds()
+    if cpu_before is not None and cpu_after is not None:
+        sample.cpu_seconds = cpu_after - cpu_before
     return sample
 
 
@@ -421,7 +456,16 @@ def summarise(samples: list[Sample]) -> dict[str, Any]:
         "p95_ms": round(percentile(latencies, 95) * 1000, 2),
         "p99_ms": round(percentile(latencies, 99) * 1000, 2),
         "rounds_rps": [round(s.rps, 1) for s in samples],
+        "cpu_ms_per_request": cpu_per_request(samples),
     }
+
+
+def cpu_per_request(samples: list[Sample]) -> float | None:
+    """The server's CPU milliseconds per successful request over the samples."""
+    if any(s.cpu_seconds is None for s in samples):
+        return None
+    ok = sum(s.ok for s in samples)
+    return round(sum(s.cpu_seconds or 0.0 for s in samples) * 1000 / ok, 3) if ok else None
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -576,6 +620,13 @@ async def run(args: argparse.Namespace, servers: list[Server]) -> dict[str, Any]
                 summary["graphql"]["rps"] / summary["bare"]["rps"], 3
             )
             summary["ratio_per_round"] = [round(x, 3) for x in pairs]
+            cpu = {side: summary[side]["cpu_ms_per_request"] for side in SIDES}
+            # bare CPU/request over GraphQL CPU/request: compares with the throughput ratio.
+            summary["cpu_ratio_bare_over_graphql"] = (
+                round(cpu["bare"] / cpu["graphql"], 3)
+                if cpu["bare"] is not None and cpu["graphql"]
+                else None
+            )
             results["runs"][str(first)] = summary
 
         results["machine"]["loadavg_at_end"] = list(os.getloadavg())
@@ -598,14 +649,19 @@ async def run(args: argparse.Namespace, servers: list[Server]) -> dict[str, Any]
 
 def print_table(results: dict[str, Any]) -> None:
     print()
-    header = f"{'db':<9}{'first':>6}  {'side':<8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'requests':>10}{'errors':>8}"
+    header = (
+        f"{'db':<9}{'first':>6}  {'side':<8}{'req/s':>9}{'CPU ms/req':>11}{'p50 ms':>9}"
+        f"{'p95 ms':>9}{'requests':>10}{'errors':>8}"
+    )
     print(header)
     print("-" * len(header))
     for first, run_ in results["runs"].items():
         for side in SIDES:
             s = run_[side]
+            cpu = s["cpu_ms_per_request"]
             print(
-                f"{results['database']:<9}{first:>6}  {side:<8}{s['rps']:>9.1f}{s['p50_ms']:>9.2f}"
+                f"{results['database']:<9}{first:>6}  {side:<8}{s['rps']:>9.1f}"
+                f"{'n/a' if cpu is None else f'{cpu:.2f}':>11}{s['p50_ms']:>9.2f}"
                 f"{s['p95_ms']:>9.2f}{s['requests']:>10}{s['errors']:>8}"
             )
         rounds = run_["ratio_per_round"]
@@ -613,6 +669,9 @@ def print_table(results: dict[str, Any]) -> None:
             f"{'':<9}{'':>6}  ratio graphql/bare = {run_['ratio_graphql_over_bare']:.3f}"
             f"  (per round {min(rounds):.3f} .. {max(rounds):.3f})"
         )
+        cpu_ratio = run_["cpu_ratio_bare_over_graphql"]
+        if cpu_ratio is not None:
+            print(f"{'':<9}{'':>6}  CPU ratio bare/graphql (per request) = {cpu_ratio:.3f}")
     print(f"load generator ceiling: {results['client_ceiling_rps']:.0f} req/s (GET /healthz)")
     load = results["machine"]
     print(
