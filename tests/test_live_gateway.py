@@ -19,7 +19,7 @@ from tests.live_support import Client, Closed, connect
 from tests.processes import STARTUP_SECONDS, Process, app_env, uvicorn, wait_until_ready
 from tests.support import contract_text, gid, make_staff
 from tests.test_federation import _gateway, city_database_url, require_node_modules
-from tests.test_live import ANNOUNCE, MODERATE, post
+from tests.test_live import ANNOUNCE, LOGOUT, MODERATE, post
 
 __all__ = ["city_database_url"]  # a fixture of tests/test_federation.py, used here
 
@@ -163,3 +163,22 @@ async def test_the_gateway_refuses_a_connection_without_a_valid_token(federation
         with pytest.raises(Closed) as closed:
             await client.init(token)
         assert (closed.value.code, closed.value.reason) == (4403, "Forbidden")
+
+
+async def test_logging_out_closes_the_clients_connection_to_the_gateway_within_seconds(
+    federation, world
+):
+    """The community subgraph closes the gateway's upstream connection (4403) when the token is
+    revoked; the gateway closes its client's connection in turn, rather than after graphql-ws
+    has retried upstream for half a minute."""
+    centre = {"neighbourhoodId": gid("Neighbourhood", world.centre.id)}
+    options = {"query": POST_ADDED, "variables": centre}
+    client = await subscribed(federation.gateway.url, world.bob_token, "p", **options)
+    await listening(client, "p", lambda: post(federation.gateway.url, world.alice_token))
+    started = time.monotonic()
+
+    assert await succeeds(federation.gateway.url, LOGOUT, {}, world.bob_token) == {"ok": True}
+
+    closed = await client.closed(within=10)
+    assert (closed.code, closed.reason) == (4403, "Forbidden")
+    assert time.monotonic() - started < 5
