@@ -65,6 +65,8 @@ class _Seeder:
             neighbourhood_id=street.neighbourhood_id,
             house_number=str(3 + (self.serial * 17) % 140),
             verified_at=verified_at,
+            # Confirmed, so the demo shows e-mails: a city alert lands in the mail folder.
+            email_confirmed_at=since,
             created_at=since,
         )
         self.letters.append(
@@ -178,6 +180,7 @@ class _Seeder:
                 display_name=name,
                 role=role,
                 city=city,
+                email_confirmed_at=since,
                 created_at=since,
             )
 

@@ -12,6 +12,7 @@ from models.accounts import Account, LetterStatus, Role, VerificationLetter
 from models.city import Announcement, Notification, TargetScope
 from models.community import Comment, Post, Reaction, Topic
 from models.geography import City, Neighbourhood
+from models.mail import OutboxMessage
 from models.moderation import Report
 from resolvers import passwords, tokens
 from server import demo_data
@@ -125,6 +126,29 @@ async def test_the_city_sees_real_figures_for_its_busy_topics_and_suppressed_one
         ("Strépy-Bracquegnies", "evenements"): (48, 143, 196),
     }
     assert sum(r["suppressed"] for r in monthly["topicInsights"]) == 55
+
+
+async def test_a_city_alert_in_the_demo_writes_an_email_to_every_resident_it_reaches(api):
+    await seed_demo(MOMENT)
+    alert = {"kind": "ALERT", "title": "Coupure d'eau", "body": "Demain, 8 h à 12 h."}
+    published = await support.run_contract(
+        api,
+        "city/announcements.graphql",
+        "PublishAnnouncement",
+        {"input": alert | {"target": {"scope": "CITY"}}},
+        await city_token(),
+    )
+
+    assert published["data"]["publishAnnouncement"]["userErrors"] == []
+    reached = await Account.filter(role=Role.RESIDENT, verified_at__isnull=False).values_list(
+        "id", flat=True
+    )
+    queued = await OutboxMessage.filter(announcement_id__isnull=False).values_list(
+        "account_id", flat=True
+    )
+    # The demo's residents have confirmed addresses and city alerts are on by default.
+    assert sorted(queued) == sorted(reached)
+    assert len(queued) > 50
 
 
 async def city_token() -> str:
