@@ -287,3 +287,24 @@ def test_the_readme_shows_the_cache_configuration_the_clients_run_with():
     shown = readme[readme.index(marker) + len(marker) :].split("```", 1)[0]
 
     assert shown == (CLIENTS_DIR / "cache-config.mjs").read_text()
+
+
+def test_graphql_code_generator_types_every_web_document_and_the_types_compile(tmp_path):
+    """A React team runs GraphQL Code Generator over the web client's documents, live
+    updates included (before subscriptions existed it failed with "Unable to find root schema
+    type for operation type subscription"); what it generates must type-check."""
+    require_client_packages()
+    documents = sorted((CONTRACT / "web").glob("*.graphql"))
+
+    done = subprocess.run(
+        ["node", "codegen.mjs", str(CLIENT_SDL_PATH), str(tmp_path), *map(str, documents)],
+        cwd=CLIENTS_DIR, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    outcome = json.loads(done.stdout)
+
+    assert outcome["generated"] is True, outcome
+    assert outcome["diagnostics"] == []
+    assert {"NeighbourhoodFeedQuery", "CreatePostMutation", "PostAddedSubscription"} <= set(
+        outcome["operations"]
+    )
+    assert "MessageAddedSubscription" in outcome["operations"]
