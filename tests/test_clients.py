@@ -42,9 +42,11 @@ SENDERS = {
 def require_client_packages() -> None:
     if shutil.which("node") is None:
         support.missing_in_ci("node is not installed")
-    if not (CLIENTS_DIR / "node_modules" / "@apollo" / "client").is_dir():
+    modules = CLIENTS_DIR / "node_modules"
+    wanted = ("@apollo/client", "@graphql-codegen/typescript-operations", "typescript")
+    if not all((modules / package).is_dir() for package in wanted):
         support.missing_in_ci(
-            "tests/clients/node_modules is missing: run `npm ci --prefix tests/clients`"
+            "tests/clients/node_modules is missing or stale: run `npm ci --prefix tests/clients`"
         )
 
 
