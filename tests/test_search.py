@@ -69,6 +69,14 @@ async def test_search_matches_french_word_forms_and_ignores_accents(client, worl
     assert await hits(client, world, world.bob_token, "piscine") == []
 
 
+async def test_search_matches_irregular_french_plurals_both_ways(client, world):
+    await post(client, world.alice_token, "Chevaux en liberté", "Trois chevaux rue Keramis.")
+    await post(client, world.alice_token, "Journal perdu", "Un journal oublié sur un banc.")
+
+    assert await hits(client, world, world.bob_token, "cheval") == [("Chevaux en liberté", None)]
+    assert await hits(client, world, world.bob_token, "journaux") == [("Journal perdu", None)]
+
+
 async def test_search_matches_dutch_word_forms(client, world):
     await post(client, world.alice_token, "Lamp kapot", "De lamp in de straat brandt niet.")
 
