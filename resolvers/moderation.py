@@ -26,6 +26,7 @@ from models.moderation import (
     SubjectType,
 )
 from permissions.text import tr
+from resolvers import reasons
 from resolvers.broadcast import Event, NotificationAdded, SessionChanged
 from resolvers.context import Context
 from resolvers.errors import ErrorCode
@@ -35,8 +36,8 @@ from resolvers.validation import Checks
 
 REASON_MIN, REASON_MAX = 5, 1_000
 IDS_MAX = 100
-# Says nothing of how many reported it: with a small neighbourhood, a count names them.
-AUTO_HIDE_REASON = "Masqué en attente de la décision d'un modérateur."
+# Stored in French (the catalogues' msgid); readers get it translated (resolvers/reasons.py).
+AUTO_HIDE_REASON = reasons.AUTO_HIDE
 CONTENT_MODELS: dict[ContentType, type[Post] | type[Comment] | type[Message]] = {
     ContentType.POST: Post,
     ContentType.COMMENT: Comment,
@@ -321,9 +322,10 @@ async def auto_hide(ref: ContentRef, threshold: int) -> ModerationAction | None:
 
 
 def notified_reason(action: ModerationAction) -> str:
-    """What the person an action touched is told. Automatic actions logged before the reason
-    lost its report count keep it in the append-only log; the person gets today's wording."""
-    return AUTO_HIDE_REASON if action.moderator_id is None else action.reason
+    """What the person an action touched is told, as translatable text when the action was
+    automatic. Automatic actions logged before the reason lost its report count keep it in
+    the append-only log; the person gets today's wording."""
+    return reasons.auto_hide() if action.moderator_id is None else action.reason
 
 
 async def moderation_log(first: int | None, after: str | None) -> Page[ModerationAction]:

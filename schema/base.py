@@ -12,6 +12,7 @@ from models.accounts import LetterStatus, Role
 from models.community import PostKind
 from models.moderation import ReportReason, ReportStatus
 from permissions import IsAuthorOrStaff, content
+from resolvers import reasons
 from resolvers.errors import DESCRIPTIONS, ErrorCode, UserErrors
 from resolvers.pagination import Beyond, Page
 
@@ -110,8 +111,8 @@ class Hideable:
         description="Pourquoi le contenu est masqué. Son auteur et les modérateurs seulement.",
         extensions=content(IsAuthorOrStaff),
     )
-    def hidden_reason(self) -> str | None:
-        return self.row.hidden_reason
+    def hidden_reason(self, info: Info) -> str | None:
+        return reasons.shown(self.row.hidden_reason, info.context.translate)
 
 
 @strawberry.type(description="Une erreur que l'utilisateur peut corriger.")

@@ -17,7 +17,14 @@ from permissions import (
     requires,
 )
 from permissions.classes import CanSeeConsultationResults
-from resolvers import announcements, consultations, moderation, notifications, references
+from resolvers import (
+    announcements,
+    consultations,
+    moderation,
+    notifications,
+    reasons,
+    references,
+)
 from resolvers.consultations import Figure
 from resolvers.ids import to_global_id
 from resolvers.validation import Checks
@@ -299,7 +306,9 @@ class Notification(Node):
         if self.row.moderation_action_id is None:
             return None
         action = await info.context.loaders.moderation_action.load(self.row.moderation_action_id)
-        return moderation.notified_reason(action) if action else None
+        if action is None:
+            return None
+        return reasons.say(moderation.notified_reason(action), info.context.translate)
 
 
 @strawberry.type

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from models import moderation as models
 from models.moderation import ContentType
 from permissions import IsAuthenticated, IsResident, IsStaff, content, requires
-from resolvers import moderation, moderation_queue, reports
+from resolvers import moderation, moderation_queue, reasons, reports
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
 from schema.base import Connection, Node, UserError, attempt
@@ -107,8 +107,9 @@ class ModerationAction(Node):
     @strawberry.field(
         description="Motivation envoyée à la personne touchée. Modérateurs et administrateurs seulement."
     )
-    def reason(self) -> str:
-        return self.row.reason
+    def reason(self, info: Info) -> str:
+        # Moderators read the log: an old automatic entry keeps its report count.
+        return reasons.shown(self.row.reason, info.context.translate, with_count=True) or ""
 
     @strawberry.field(description="Modérateurs et administrateurs seulement.")
     def created_at(self) -> datetime:
