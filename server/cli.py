@@ -91,6 +91,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             )
     if not settings.production:
         _print(f"GraphiQL: http://{args.host}:{args.port}/graphql")
+    if not os.environ.get("QUARTIER_PUBLIC_URL", "").strip():
+        # The e-mails' links lead to this server unless the setting says where else.
+        os.environ["QUARTIER_PUBLIC_URL"] = served_url(args.host, args.port)
     with_worker = args.with_worker if args.with_worker is not None else args.demo
     if with_worker:
         # The app factory reads it (uvicorn imports the app in its own way).
@@ -98,6 +101,13 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         where = (settings.smtp_url and _safe_url(settings.smtp_url)) or f"{settings.mail_dir}/*.eml"
         _print(f"E-mail worker: on, sending to {where}")
     run_uvicorn(settings, args)
+
+
+def served_url(host: str, port: int) -> str:
+    """Where a browser on this machine reaches `serve --host HOST --port PORT`: a wildcard
+    address is no place to link to, so it becomes the loopback one."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def run_uvicorn(settings: Settings, args: argparse.Namespace) -> None:
