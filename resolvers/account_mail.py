@@ -65,10 +65,19 @@ async def _token(raw: str, purposes: Sequence[TokenPurpose], *, lock: bool) -> A
     return row
 
 
+CONFIRM_PURPOSES = (TokenPurpose.CONFIRM_EMAIL, TokenPurpose.CHANGE_EMAIL)
+
+
+async def check_confirm_token(raw: str) -> None:
+    """Raises the token's userError, if any, without using it: the link's page asks before
+    the button confirms."""
+    await _token(raw, CONFIRM_PURPOSES, lock=False)
+
+
 async def confirm_email(*, token: str) -> Account:
     """Confirms the address the token was sent to: registration's, or the new one of a
     change of address, which then becomes the account's."""
-    purposes = (TokenPurpose.CONFIRM_EMAIL, TokenPurpose.CHANGE_EMAIL)
+    purposes = CONFIRM_PURPOSES
     try:
         async with in_transaction():
             row = await _token(token, purposes, lock=True)

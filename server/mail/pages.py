@@ -1,6 +1,8 @@
 """The pages the e-mails' links open, without signing in: confirm an address, choose a new
 password, unsubscribe (a page with a button for people; RFC 8058's one-click POST for mail
-clients). Plain HTML forms, no script, in the link's language."""
+clients). Plain HTML forms, no script, in the link's language. A GET never acts: mail
+scanners and link previews follow links; only the page's POST (or RFC 8058's) changes
+anything."""
 
 from __future__ import annotations
 
@@ -61,11 +63,40 @@ async def _form(request: Request) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(body).items()}
 
 
-async def confirm_email(request: Request) -> HTMLResponse:
+def _confirm_form(language: Language, token: str) -> list[str]:
+    e = html.escape
+    button = e(i18n.translate(tr("Confirmer mon adresse"), language))
+    return [
+        _p(language, tr("Pour confirmer cette adresse e-mail, appuyez sur le bouton.")),
+        f'<form method="post"><input type="hidden" name="token" value="{e(token)}">'
+        f'<input type="hidden" name="lang" value="{language.value}">'
+        f'<button type="submit">{button}</button></form>',
+    ]
+
+
+async def confirm_email_page(request: Request) -> HTMLResponse:
+    """The link's page: it confirms nothing by itself (a mail scanner that follows links
+    would), its button does."""
     language = _language(request)
     title = tr("Confirmation de l'adresse e-mail")
+    token = request.query_params.get("token", "")
     try:
-        await account_mail.confirm_email(token=request.query_params.get("token", ""))
+        await account_mail.check_confirm_token(token)
+    except UserErrors as error:
+        return _page(language, title, [_p(language, _first_error(error))], 400)
+    return _page(language, title, _confirm_form(language, token))
+
+
+async def confirm_email(request: Request) -> HTMLResponse:
+    form = await _form(request)
+    language = i18n.language_of(
+        form.get("lang") or request.query_params.get("lang"),
+        request.headers.get("accept-language"),
+    )
+    title = tr("Confirmation de l'adresse e-mail")
+    token = form.get("token") or request.query_params.get("token", "")
+    try:
+        await account_mail.confirm_email(token=token)
     except UserErrors as error:
         return _page(language, title, [_p(language, _first_error(error))], 400)
     return _page(language, title, [_p(language, tr("Merci : votre adresse e-mail est confirmée."))])
@@ -153,7 +184,8 @@ class Unsubscribe:
 def routes(settings: Settings) -> list[Route]:
     unsubscribing = Unsubscribe(settings)
     return [
-        Route(links.CONFIRM_PATH, confirm_email, methods=["GET"]),
+        Route(links.CONFIRM_PATH, confirm_email_page, methods=["GET"]),
+        Route(links.CONFIRM_PATH, confirm_email, methods=["POST"]),
         Route(links.RESET_PATH, reset_password_form, methods=["GET"]),
         Route(links.RESET_PATH, reset_password, methods=["POST"]),
         Route(links.UNSUBSCRIBE_PATH, unsubscribing.unsubscribe_page, methods=["GET"]),
