@@ -19,6 +19,11 @@ class MailKind(StrEnum):
     EMAIL_CHANGE_CONFIRM = "EMAIL_CHANGE_CONFIRM"
     EMAIL_CHANGE_NOTICE = "EMAIL_CHANGE_NOTICE"
     ANNOUNCEMENT = "ANNOUNCEMENT"
+    # A notification's e-mail (opt-in per PreferenceKind): what happened and a link to the
+    # app, never the words someone wrote.
+    MODERATION = "MODERATION"
+    EVENT_CHANGED = "EVENT_CHANGED"
+    PRIVATE_MESSAGE = "PRIVATE_MESSAGE"
 
 
 class MailStatus(StrEnum):
@@ -97,12 +102,18 @@ class AccountToken(Model):
 class PreferenceKind(StrEnum):
     CITY_ALERT = "CITY_ALERT"
     CITY_ANNOUNCEMENT = "CITY_ANNOUNCEMENT"
+    MODERATION = "MODERATION"
+    EVENT_CHANGED = "EVENT_CHANGED"
+    PRIVATE_MESSAGE = "PRIVATE_MESSAGE"
 
 
 # E-mail is opt-in, except city alerts: a resident hears of a water cut unless they said no.
 EMAIL_DEFAULTS: dict[PreferenceKind, bool] = {
     PreferenceKind.CITY_ALERT: True,
     PreferenceKind.CITY_ANNOUNCEMENT: False,
+    PreferenceKind.MODERATION: False,
+    PreferenceKind.EVENT_CHANGED: False,
+    PreferenceKind.PRIVATE_MESSAGE: False,
 }
 
 

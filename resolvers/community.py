@@ -294,7 +294,7 @@ async def delete_post(ctx: Context, *, post_id: str) -> Post:
     async with in_transaction():
         doomed = await purge_post(row.id)
         if row.kind is PostKind.EVENT:
-            await events.notify_attendees(row.id, row.author_id, moment)
+            await events.notify_attendees(row.id, row.author_id, moment, cancelled=True)
     # The files go at once where this process holds the store; the worker's sweep otherwise.
     await photos.purge(ctx.media, doomed)
     return row

@@ -14,7 +14,9 @@ from models.city import Notification, NotificationKind
 from models.community import Post, PostKind
 from models.events import Event, EventAttendee
 from models.geography import Neighbourhood, Street
+from models.mail import MailKind
 from permissions.text import tr
+from resolvers import outbox
 from resolvers.context import Context
 from resolvers.errors import ErrorCode
 from resolvers.pagination import Order, Page, keyset_page
@@ -94,9 +96,11 @@ async def update(post: Post, values: dict[str, Any]) -> None:
     await Event.filter(post_id=post.id).update(**values)
 
 
-async def notify_attendees(post_id: int, editor_id: int, moment: datetime) -> None:
-    """EVENT_CHANGED for everyone who said they come, but the one who changed it; inside
-    the caller's transaction."""
+async def notify_attendees(
+    post_id: int, editor_id: int, moment: datetime, *, cancelled: bool = False
+) -> None:
+    """EVENT_CHANGED for everyone who said they come, but the one who changed it (and an
+    e-mail to those who want one); inside the caller's transaction."""
     attendees = (
         await EventAttendee.filter(event__post_id=post_id)
         .exclude(account_id=editor_id)
@@ -113,6 +117,9 @@ async def notify_attendees(post_id: int, editor_id: int, moment: datetime) -> No
             for account_id in attendees
         ]
     )
+    # Whether it changed or was cancelled; not its title: an e-mail leaves the neighbourhood.
+    readers = [int(a) for a in attendees]  # type: ignore[call-overload]
+    await outbox.enqueue_notices(MailKind.EVENT_CHANGED, readers, {"cancelled": cancelled})
 
 
 async def upcoming(

@@ -15,7 +15,7 @@ from models.messaging import Conversation, ConversationParticipant, Message
 from permissions.errors import BadInput, Unauthenticated
 from permissions.text import tr
 from permissions.visibility import HiddenContent, can_use_private_messages
-from resolvers import photos
+from resolvers import outbox, photos
 from resolvers.broadcast import MessageAdded
 from resolvers.community import can_view_post, require_writer
 from resolvers.context import Context
@@ -126,6 +126,7 @@ async def send_message(
         await ConversationParticipant.filter(
             conversation_id=thread.id, account_id=recipient.id
         ).update(unread_count=F("unread_count") + 1)
+        await outbox.enqueue_message_notice(recipient.id, thread.id, sender.id)
         if photo and not await photos.attach(sender.id, photo, message_id=message.id):
             raise photos.taken("photoId")
     await ctx.publisher.publish(MessageAdded(message.id, thread.id, (sender.id, recipient.id)))

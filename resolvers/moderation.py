@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 from models.accounts import Account, Role
 from models.city import Notification, NotificationKind
 from models.community import Comment, Post
+from models.mail import MailKind
 from models.messaging import Message
 from models.moderation import (
     ContentType,
@@ -26,7 +27,7 @@ from models.moderation import (
     SubjectType,
 )
 from permissions.text import tr
-from resolvers import reasons
+from resolvers import outbox, reasons
 from resolvers.broadcast import Event, NotificationAdded, SessionChanged
 from resolvers.context import Context
 from resolvers.errors import ErrorCode
@@ -134,6 +135,10 @@ async def _log(
             moderation_action_id=action.id,
             created_at=action.created_at,
         )
+        # What was decided, never the reason: moderators' words may quote the content, and
+        # an e-mail leaves the neighbourhood.
+        decision = {"decision": kind.value, "subject": subject.value, "automatic": not moderator}
+        await outbox.enqueue_notices(MailKind.MODERATION, [affected], decision)
     return action
 
 

@@ -16,6 +16,17 @@ strawberry.enum(
     PreferenceKind,
     description="A kind of notification a resident may also receive by e-mail.",
 )
+PREFERENCE_DESCRIPTIONS = {
+    PreferenceKind.CITY_ALERT: "The city's alerts (announcements of kind ALERT).",
+    PreferenceKind.CITY_ANNOUNCEMENT: "The city's other announcements.",
+    PreferenceKind.MODERATION: "A moderator's decision about the resident's content, account "
+    "or appeal; the e-mail says what was decided, the reason stays in the app.",
+    PreferenceKind.EVENT_CHANGED: "An event the resident attends was changed or cancelled.",
+    PreferenceKind.PRIVATE_MESSAGE: "A new private message: one e-mail per conversation "
+    "until it is read (none again within 15 minutes), naming the sender, never the words.",
+}
+for _value in PreferenceKind.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = PREFERENCE_DESCRIPTIONS[PreferenceKind(_value.value)]
 
 
 @strawberry.type(description="Whether one kind of notification also comes by e-mail.")

@@ -98,6 +98,8 @@ class Settings:
     # E-mail (server/mail/): where links point, who sends, and how. Without an SMTP URL the
     # e-mails are written to `mail_dir` as .eml files (development and the demo).
     public_url: str = "http://127.0.0.1:8000"
+    # The residents' web client, where notifications' e-mails lead; None: public_url.
+    app_url: str | None = None
     mail_from: str = "Quartier <no-reply@quartier.localhost>"
     smtp_url: str | None = None
     mail_dir: str = "mail-outbox"
@@ -213,8 +215,12 @@ def _mail_settings(cls: type[Settings]) -> dict[str, Any]:
     public_url = _text("QUARTIER_PUBLIC_URL", cls.public_url).rstrip("/")
     if not public_url.startswith(("http://", "https://")):
         raise SettingsError(f"QUARTIER_PUBLIC_URL must be an http(s) URL, got {public_url!r}")
+    app_url = os.environ.get("QUARTIER_APP_URL", "").strip().rstrip("/") or None
+    if app_url is not None and not app_url.startswith(("http://", "https://")):
+        raise SettingsError(f"QUARTIER_APP_URL must be an http(s) URL, got {app_url!r}")
     return {
         "public_url": public_url,
+        "app_url": app_url,
         "mail_from": _text("QUARTIER_MAIL_FROM", cls.mail_from),
         "smtp_url": smtp_url,
         "mail_dir": _text("QUARTIER_MAIL_DIR", cls.mail_dir),

@@ -7,7 +7,6 @@ from __future__ import annotations
 from tortoise.timezone import now
 
 from models.accounts import Account
-from models.city import AnnouncementKind
 from models.mail import MailKind, OutboxMessage, PreferenceKind
 from resolvers import preferences
 from server.mail import links
@@ -87,7 +86,7 @@ async def test_a_change_of_address_happens_on_the_pages_post_not_on_the_link(api
 
 
 async def test_the_unsubscribe_link_asks_and_the_one_click_post_unsubscribes(api, world, settings):
-    token = links.unsubscribe_token(settings, world.alice.id, AnnouncementKind.ALERT)
+    token = links.unsubscribe_token(settings, world.alice.id, PreferenceKind.CITY_ALERT)
 
     page = await api.client.get(links.UNSUBSCRIBE_PATH, params={"token": token, "lang": "en"})
     assert page.status_code == 200

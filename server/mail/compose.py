@@ -16,6 +16,9 @@ from urllib.parse import urlencode
 from models.accounts import Account, Language
 from models.city import Announcement
 from models.mail import MailKind, OutboxMessage
+from models.moderation import ModerationKind
+from resolvers.ids import to_global_id
+from resolvers.outbox import NOTICE_PREFERENCES, preference_for
 from server.i18n import translate
 from server.mail import links, templates
 from server.mail.templates import Content
@@ -33,6 +36,8 @@ class Recipient:
     account: Account | None
     announcement: Announcement | None = None
     city_name: str = ""
+    # A private message's e-mail names who wrote (read when sending), never what.
+    sender_name: str = ""
 
 
 def _clean_header(value: str) -> str:
@@ -73,14 +78,41 @@ def content(row: OutboxMessage, to: Recipient, settings: Settings) -> Content:
         return templates.password_changed(name)
     if row.kind is MailKind.EMAIL_CHANGE_NOTICE:
         return templates.email_change_notice(name, params["new_email"])
+    if row.kind in NOTICE_PREFERENCES:
+        assert account is not None
+        return _notice(row, account, to.sender_name, settings)
     announcement = to.announcement
     assert announcement is not None
     assert account is not None
-    token = links.unsubscribe_token(settings, account.id, announcement.kind)
+    token = links.unsubscribe_token(settings, account.id, preference_for(announcement.kind))
     url = _link(settings, links.UNSUBSCRIBE_PATH, lang, token=token)
     return templates.announcement(
         name, to.city_name, announcement.kind, announcement.title, announcement.body, url
     )
+
+
+def _app_link(settings: Settings, path: str) -> str:
+    return f"{settings.app_url or settings.public_url}{path}"
+
+
+def _notice(row: OutboxMessage, account: Account, sender: str, settings: Settings) -> Content:
+    """A notification's e-mail: what happened and a link to the app, nothing anyone wrote."""
+    params = row.params or {}
+    name = account.display_name
+    preference = NOTICE_PREFERENCES[row.kind]
+    token = links.unsubscribe_token(settings, account.id, preference)
+    unsubscribe = _link(settings, links.UNSUBSCRIBE_PATH, row.language, token=token)
+    notifications = _app_link(settings, links.APP_NOTIFICATIONS_PATH)
+    if row.kind is MailKind.MODERATION:
+        decision = ModerationKind(params["decision"])
+        automatic = bool(params.get("automatic"))
+        return templates.moderation(name, decision, automatic, notifications, unsubscribe)
+    if row.kind is MailKind.EVENT_CHANGED:
+        cancelled = bool(params.get("cancelled"))
+        return templates.event_changed(name, cancelled, notifications, unsubscribe)
+    conversation = to_global_id("Conversation", int(params["conversation"]))
+    url = _app_link(settings, links.APP_CONVERSATION_PATH.format(id=conversation))
+    return templates.private_message(name, sender, url, unsubscribe)
 
 
 def _text_part(c: Content, say: Callable[[str], str]) -> str:

@@ -10,14 +10,15 @@ import base64
 import hashlib
 import hmac
 
-from models.city import AnnouncementKind
 from models.mail import PreferenceKind
-from resolvers.outbox import preference_for
 from server.settings import Settings
 
 CONFIRM_PATH = "/account/confirm-email"
 RESET_PATH = "/account/reset-password"
 UNSUBSCRIBE_PATH = "/mail/unsubscribe"
+# In the residents' web client (QUARTIER_APP_URL): where notifications' e-mails lead.
+APP_NOTIFICATIONS_PATH = "/notifications"
+APP_CONVERSATION_PATH = "/conversations/{id}"
 # Development only: production refuses to send e-mail without QUARTIER_SECRET_KEY.
 DEVELOPMENT_KEY = "quartier-development-key"
 
@@ -31,8 +32,8 @@ def _mac(settings: Settings, payload: str) -> str:
     return base64.urlsafe_b64encode(digest.digest()[:18]).decode()
 
 
-def unsubscribe_token(settings: Settings, account_id: int, kind: AnnouncementKind) -> str:
-    payload = f"{account_id}.{preference_for(kind).value}"
+def unsubscribe_token(settings: Settings, account_id: int, kind: PreferenceKind) -> str:
+    payload = f"{account_id}.{kind.value}"
     return f"{payload}.{_mac(settings, payload)}"
 
 

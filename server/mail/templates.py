@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from models.city import AnnouncementKind
 from models.mail import MailKind
+from models.moderation import ModerationKind
 from permissions.text import Text, tr
 
 
@@ -138,6 +139,87 @@ def announcement(
             ),
             tr("Ne plus recevoir ce type d'e-mails : {url}", url=unsubscribe),
         ],
+        unsubscribe=unsubscribe,
+    )
+
+
+# What a moderation decision is, told to the person it touched; the reason stays in the app.
+DECISIONS: dict[ModerationKind, Text] = {
+    ModerationKind.HIDE_CONTENT: tr("Un modérateur a masqué un de vos contenus."),
+    ModerationKind.RESTORE_CONTENT: tr("Un modérateur a rétabli un de vos contenus."),
+    ModerationKind.DISMISS_REPORTS: tr(
+        "Un modérateur a classé sans suite les signalements visant un de vos contenus."
+    ),
+    ModerationKind.SUSPEND_ACCOUNT: tr("Un modérateur a suspendu votre compte."),
+    ModerationKind.REINSTATE_ACCOUNT: tr("Un modérateur a levé la suspension de votre compte."),
+    ModerationKind.APPEAL_ACCEPTED: tr("Votre recours a été accepté."),
+    ModerationKind.APPEAL_REJECTED: tr("Votre recours a été rejeté."),
+}
+AUTO_HIDDEN = tr(
+    "Un de vos contenus a été masqué après plusieurs signalements, en attendant la décision "
+    "d'un modérateur."
+)
+SEE_IN_APP = tr("Voir dans Quartier")
+
+
+def _notice_footer(unsubscribe: str) -> list[Text]:
+    return [
+        tr(
+            "Vous recevez cet e-mail parce que vous avez choisi de recevoir ce type de "
+            "notifications par e-mail."
+        ),
+        tr("Ne plus recevoir ce type d'e-mails : {url}", url=unsubscribe),
+    ]
+
+
+def moderation(
+    name: str, decision: ModerationKind, automatic: bool, url: str, unsubscribe: str
+) -> Content:
+    return Content(
+        subject=tr("Une décision de modération vous concerne"),
+        paragraphs=[
+            tr("Bonjour {name},", name=name),
+            AUTO_HIDDEN if automatic else DECISIONS[decision],
+            tr("Le détail et la motivation de la décision sont dans Quartier."),
+        ],
+        action=Action(SEE_IN_APP, url),
+        footer=_notice_footer(unsubscribe),
+        unsubscribe=unsubscribe,
+    )
+
+
+def event_changed(name: str, cancelled: bool, url: str, unsubscribe: str) -> Content:
+    if cancelled:
+        subject = tr("Un événement auquel vous participez est annulé")
+        what = tr("Son organisateur a supprimé un événement auquel vous avez dit participer.")
+    else:
+        subject = tr("Un événement auquel vous participez a changé")
+        what = tr("Son organisateur a modifié un événement auquel vous avez dit participer.")
+    return Content(
+        subject=subject,
+        paragraphs=[tr("Bonjour {name},", name=name), what],
+        action=Action(SEE_IN_APP, url),
+        footer=_notice_footer(unsubscribe),
+        unsubscribe=unsubscribe,
+    )
+
+
+def private_message(name: str, sender: str, url: str, unsubscribe: str) -> Content:
+    return Content(
+        subject=tr("{sender} vous a écrit sur Quartier", sender=sender),
+        paragraphs=[
+            tr("Bonjour {name},", name=name),
+            tr(
+                "{sender} vous a envoyé un message privé. Lisez-le et répondez dans Quartier.",
+                sender=sender,
+            ),
+            tr(
+                "Les messages suivants de cette conversation ne donnent pas d'autre e-mail "
+                "tant que vous ne l'avez pas lue."
+            ),
+        ],
+        action=Action(tr("Lire la conversation"), url),
+        footer=_notice_footer(unsubscribe),
         unsubscribe=unsubscribe,
     )
 

@@ -26,8 +26,14 @@ from tortoise.timezone import now
 from models.accounts import Account
 from models.city import Announcement
 from models.geography import City
-from models.mail import MailKind, MailStatus, NotificationPreference, OutboxMessage
-from resolvers.outbox import preference_for
+from models.mail import (
+    MailKind,
+    MailStatus,
+    NotificationPreference,
+    OutboxMessage,
+    PreferenceKind,
+)
+from resolvers.outbox import NOTICE_PREFERENCES, preference_of
 from server.mail import compose
 from server.mail.transport import (
     FolderTransport,
@@ -42,6 +48,10 @@ ERROR_MAX = 500
 # SMTP servers name the recipient in their refusals ("550 <bob@example.be>: unknown"): the log
 # says which outbox row failed, never whose address.
 _ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+
+
+def _sender(row: OutboxMessage) -> int | None:
+    return (row.params or {}).get("sender")
 
 
 def redacted(error: str) -> str:
@@ -98,37 +108,49 @@ class Worker:
             c.id: c.name
             for c in await City.filter(id__in={a.city_id for a in announcements.values()})
         }
+        senders = {_sender(r) for r in rows if r.kind is MailKind.PRIVATE_MESSAGE}
+        names: dict[int | None, str] = (
+            dict(await Account.filter(id__in=senders).values_list("id", "display_name"))
+            if senders
+            else {}
+        )
         result = {}
         for row in rows:
             account = accounts.get(row.account_id) if row.account_id else None
             announcement = announcements.get(row.announcement_id) if row.announcement_id else None
             city = cities.get(announcement.city_id, "") if announcement else ""
-            result[row.id] = compose.Recipient(account, announcement, city)
+            sender = names.get(_sender(row), "") if row.kind is MailKind.PRIVATE_MESSAGE else ""
+            result[row.id] = compose.Recipient(account, announcement, city, sender)
         return result
 
     async def _still_wanted(
         self, rows: list[OutboxMessage], to: dict[int, compose.Recipient]
     ) -> set[int]:
-        """Bulk rows whose reader unsubscribed or lost their confirmed address since."""
-        bulk = [r for r in rows if r.kind is MailKind.ANNOUNCEMENT]
-        if not bulk:
+        """Announcements' and notifications' rows whose reader unsubscribed or lost their
+        confirmed address since they were queued."""
+        depends: dict[int, PreferenceKind | None] = {}
+        for row in rows:
+            if row.kind is MailKind.ANNOUNCEMENT or row.kind in NOTICE_PREFERENCES:
+                announcement = to[row.id].announcement
+                kind = announcement.kind if announcement is not None else None
+                depends[row.id] = preference_of(row.kind, kind)
+        if not depends:
             return set()
         refused = set(
             await NotificationPreference.filter(
-                account_id__in={r.account_id for r in bulk}, email=False
+                account_id__in={r.account_id for r in rows if r.id in depends}, email=False
             ).values_list("account_id", "kind")
         )
         cancelled = set()
-        for row in bulk:
-            recipient = to[row.id]
-            account, announcement = recipient.account, recipient.announcement
+        for row_id, preference in depends.items():
+            account = to[row_id].account
             if (
                 account is None
-                or announcement is None
+                or preference is None
                 or not account.email_confirmed
-                or (account.id, preference_for(announcement.kind).value) in refused
+                or (account.id, preference.value) in refused
             ):
-                cancelled.add(row.id)
+                cancelled.add(row_id)
         return cancelled
 
     async def run_once(self) -> BatchResult:
@@ -177,7 +199,10 @@ class Worker:
             else:
                 await self._retry_or_fail(claim, row, str(error), result)
             return
-        await self._mark(claim, row.id, MailStatus.SENT)
+        # A message's e-mail keeps its conversation's id (no secret): the next message of
+        # the burst finds it (resolvers/outbox.enqueue_message_notice).
+        keep = row.kind is MailKind.PRIVATE_MESSAGE
+        await self._mark(claim, row.id, MailStatus.SENT, keep_params=keep)
         result.sent.append(row.id)
 
     async def _retry_or_fail(
@@ -205,13 +230,21 @@ class Worker:
         )
 
     async def _mark(
-        self, claim: str, row_id: int, status: MailStatus, *, error: str | None = None
+        self,
+        claim: str,
+        row_id: int,
+        status: MailStatus,
+        *,
+        error: str | None = None,
+        keep_params: bool = False,
     ) -> None:
         moment = now()
         values: dict[str, object] = {"status": status, "locked_until": None, "claimed_by": None}
         if status is MailStatus.SENT:
-            # The link's token has done its job in the e-mail: it leaves the database.
-            values.update(sent_at=moment, params=None, last_error=None)
+            values.update(sent_at=moment, last_error=None)
+            if not keep_params:
+                # The link's token has done its job in the e-mail: it leaves the database.
+                values.update(params=None)
         else:
             values.update(last_error=(error or "")[:ERROR_MAX])
             if status is MailStatus.FAILED:
