@@ -272,6 +272,9 @@ async def test_preferences_set_the_language_of_messages_and_refuse_an_unknown_on
             "notificationPreferences": [
                 {"kind": "CITY_ALERT", "inApp": True, "email": True},
                 {"kind": "CITY_ANNOUNCEMENT", "inApp": True, "email": True},
+                {"kind": "MODERATION", "inApp": True, "email": False},
+                {"kind": "EVENT_CHANGED", "inApp": True, "email": False},
+                {"kind": "PRIVATE_MESSAGE", "inApp": True, "email": False},
             ],
         },
         "userErrors": [],
