@@ -55,6 +55,8 @@ class OutboxMessage(Model):
     )
     announcement_id: int | None
     # What the template needs (a link's token); emptied once sent: no secret outlives its use.
+    # A private message's e-mail keeps its ids (conversation, sender; no secret): the next
+    # message's e-mail waits for the quiet time after it (resolvers/outbox.py).
     params: Any = fields.JSONField(null=True)
     status = fields.CharEnumField(MailStatus, max_length=10, default=MailStatus.PENDING)
     attempts = fields.IntField(default=0)
