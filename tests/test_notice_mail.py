@@ -254,6 +254,17 @@ async def test_private_messages_send_one_email_per_burst_naming_the_sender_only(
     assert await OutboxMessage.filter(account_id=world.alice.id).count() == 0
 
 
+async def test_a_sender_erased_before_the_email_goes_is_not_named(api, world, mail_settings, smtp):
+    await _wants(world.bob, PreferenceKind.PRIVATE_MESSAGE, "en")
+    await send(api, world.alice_token, gid("Resident", world.bob.id), "Bonsoir")
+    await Account.filter(id=world.alice.id).update(erased_at=now())
+
+    [message] = await _send_all(mail_settings, smtp)
+
+    assert message["Subject"] == "Former neighbour wrote to you on Quartier"
+    assert "Alice" not in text_part(message)
+
+
 async def test_an_opt_out_after_queueing_cancels_the_email(api, world, mail_settings, smtp):
     await _wants(world.bob, PreferenceKind.PRIVATE_MESSAGE)
     await send(api, world.alice_token, gid("Resident", world.bob.id))

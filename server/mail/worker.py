@@ -33,6 +33,8 @@ from models.mail import (
     OutboxMessage,
     PreferenceKind,
 )
+from permissions.text import tr
+from resolvers import erasure
 from resolvers.outbox import NOTICE_PREFERENCES, preference_of
 from server.mail import compose
 from server.mail.transport import (
@@ -109,8 +111,9 @@ class Worker:
             for c in await City.filter(id__in={a.city_id for a in announcements.values()})
         }
         senders = {_sender(r) for r in rows if r.kind is MailKind.PRIVATE_MESSAGE}
+        # An account erased since it wrote is no longer named (resolvers/erasure.py).
         names: dict[int | None, str] = (
-            dict(await Account.filter(id__in=senders).values_list("id", "display_name"))
+            {a.id: erasure.display_name(a) for a in await Account.filter(id__in=senders)}
             if senders
             else {}
         )
@@ -119,7 +122,9 @@ class Worker:
             account = accounts.get(row.account_id) if row.account_id else None
             announcement = announcements.get(row.announcement_id) if row.announcement_id else None
             city = cities.get(announcement.city_id, "") if announcement else ""
-            sender = names.get(_sender(row), "") if row.kind is MailKind.PRIVATE_MESSAGE else ""
+            sender = ""
+            if row.kind is MailKind.PRIVATE_MESSAGE:
+                sender = names.get(_sender(row)) or tr("Ancien voisin")
             result[row.id] = compose.Recipient(account, announcement, city, sender)
         return result
 
