@@ -11,4 +11,5 @@ MODEL_MODULES = [
     "models.insights",
     "models.media",
     "models.events",
+    "models.trusted",
 ]

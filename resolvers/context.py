@@ -43,6 +43,9 @@ class Context:
     publisher: Publisher = NO_PUBLISHER
     # A subscription's connection (server/live/transport.py); None over HTTP.
     live: Live | None = None
+    # The trusted document the request runs (server/trusted/documents.py), parsed and
+    # validated once; None for a document sent as text.
+    trusted: Any = None
 
     # Strawberry's ASGI integration reads the context like a mapping.
     def __getitem__(self, key: str) -> Any:

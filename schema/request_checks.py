@@ -78,6 +78,13 @@ def _validate(
     return errors
 
 
+def validation_errors(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    """The document's validation errors under `rules` and ours (cached), each with its code."""
+    return _validate(schema, document, rules)
+
+
 def parse_document(query: str) -> DocumentNode:
     """The document, or a GRAPHQL_PARSE_FAILED error (too many tokens included)."""
     try:
@@ -193,12 +200,24 @@ def limit_errors(
     return errors
 
 
+def _trusted(request: Any) -> Any:
+    """The trusted document the request runs, checked once under the strictest rules (so
+    valid under any caller's), or None for a text to check now."""
+    return getattr(request, "trusted", None)
+
+
 class RequestChecks(SchemaExtension):
-    """Parses (cached), chooses the operation, measures it, validates it (cached)."""
+    """Parses (cached), chooses the operation, measures it, validates it (cached). A trusted
+    document is neither parsed nor validated again: its variables are checked and it is
+    measured, as every request is."""
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is None and context.query:
+        trusted = _trusted(context.context)
+        if trusted is not None:
+            # Parsed and validated once, when the process first met it (server/trusted/).
+            context.graphql_document = trusted.document
+        elif context.graphql_document is None and context.query:
             context.graphql_document = parse_document(context.query)
         yield
 
@@ -219,7 +238,7 @@ class RequestChecks(SchemaExtension):
             errors = variable_errors(context.variables) or limit_errors(
                 schema, document, operation, context.variables
             )
-        if not errors:
+        if not errors and _trusted(context.context) is None:
             errors = _validate(schema, document, tuple(context.validation_rules))
         context.pre_execution_errors = errors
         yield

@@ -53,6 +53,8 @@ READS: Final[dict[str, tuple[str, ...] | None]] = {
     "tortoise_migrations": ("app", "name"),
     # topicInsights' frozen day counts (resolvers/insight_snapshots.py).
     "insight_day": ALL,
+    # Requests that name a trusted document by its id (server/trusted/).
+    "trusted_document": ALL,
 }
 # Table: what the city's side writes (publishing, answers to consultations, reading one's
 # notifications).

@@ -1,5 +1,5 @@
 """The operator command line: `quartier serve | migrate | account | token | streets |
-neighbourhoods | letters | schema | db | worker | mail`."""
+neighbourhoods | letters | schema | db | worker | mail | documents`."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from server.mail import cli as mail_cli
 from server.media import cli as media_cli
 from server.operations import CommandError
 from server.settings import Settings, SettingsError
+from server.trusted import cli as trusted_cli
 
 T = TypeVar("T")
 
@@ -325,6 +326,7 @@ def _commands(parser: argparse.ArgumentParser) -> None:
     federation_cli.add_commands(sub)
     mail_cli.add_commands(sub)
     media_cli.add_commands(sub)
+    trusted_cli.add_commands(sub, _with_database)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -75,7 +75,14 @@ def require_existing(database_url: str) -> None:
 
 
 async def migrate(database_url: str) -> None:
+    """The migrations, then the built-in trusted documents, which follow the contract."""
+    from server.trusted.manifests import store_builtin
+
     await migrate_api(config=tortoise_config(database_url))
+    # The migrations' start of Tortoise leaves the models unable to filter: a full one.
+    await Tortoise.close_connections()
+    await start(database_url)
+    await store_builtin()
 
 
 async def start(database_url: str, pool_max: int = 10) -> None:

@@ -12,10 +12,12 @@ import hmac
 import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -44,6 +46,8 @@ from server.graphql_http import JSON, error_response, negotiate, status_for
 from server.live.runtime import LiveRuntime
 from server.live.transport import DROPPED, LiveHandler, LiveWebSocketAdapter
 from server.settings import Settings
+from server.trusted.admission import Admission
+from server.trusted.registry import TrustedDocuments
 
 logger = logging.getLogger("quartier.errors")
 GATEWAY_HEADER: Final = "x-quartier-gateway-secret"
@@ -70,7 +74,14 @@ PARAMETERS: Final = {
     "operationName": (str, tr("`operationName` doit être une chaîne (ou null).")),
     "variables": (dict, tr("`variables` doit être un objet (ou null).")),
     "extensions": (dict, tr("`extensions` doit être un objet (ou null).")),
+    "documentId": (str, tr("`documentId` doit être une chaîne (ou null).")),
 }
+
+
+@dataclass
+class RequestData(GraphQLRequestData):
+    # A trusted document's id (GraphQL over HTTP's persisted documents), server/trusted/.
+    document_id: str | None = None
 
 
 def _parameter(data: dict[str, Any], key: str) -> Any:
@@ -131,6 +142,9 @@ class QuartierGraphQL(GraphQL):
         self.rate_counter = rate_counter
         self.addresses = ClientAddresses(settings.trusted_proxies)
         self.media = media
+        # Documents named by id instead of sent (server/trusted/), and who may send text.
+        self.trusted = TrustedDocuments(schema._schema)
+        self.admission = Admission(settings.trusted_documents, self.trusted)
         # Subscriptions' hub and the publisher of this process's writes.
         self.live = live or LiveRuntime(settings)
 
@@ -165,6 +179,11 @@ class QuartierGraphQL(GraphQL):
                 request.headers, error.status_code, message, extra.get(error.status_code)
             )
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET that names a trusted document is a query, not a visit to the IDE.
+        named = any(request.query_params.get(k) for k in ("documentId", "extensions"))
+        return not named and super().should_render_graphql_ide(request)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return await graphiql.ide_response(request, self.settings)
@@ -241,7 +260,10 @@ class QuartierGraphQL(GraphQL):
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         if request.method != "POST":
-            return await super().parse_http_body(request)
+            data = await super().parse_http_body(request)
+            assert isinstance(data, GraphQLRequestData)
+            named = request.query_params.get("documentId")
+            return RequestData(**vars(data), document_id=named or None)
         content_type, _ = parse_content_type(request.content_type or "")
         if content_type != JSON:
             raise HTTPException(415, tr("Envoyez la requête en application/json."))
@@ -253,12 +275,13 @@ class QuartierGraphQL(GraphQL):
         if not isinstance(data, dict):
             raise HTTPException(400, tr("Le corps de la requête doit être un objet JSON."))
         transport = self._get_stream_transport_from_headers(request.headers)
-        return GraphQLRequestData(
+        return RequestData(
             query=_parameter(data, "query"),
             variables=_parameter(data, "variables"),
             operation_name=_parameter(data, "operationName"),
             extensions=_parameter(data, "extensions"),
             protocol=transport.protocol if transport else "http",
+            document_id=_parameter(data, "documentId"),
         )
 
     # --- execution ---------------------------------------------------------------------
@@ -290,8 +313,19 @@ class QuartierGraphQL(GraphQL):
         # are served over the websocket only.
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         try:
-            return await self.schema.execute(
+            context.trusted = await self.admission.admit(
                 request_data.query,
+                getattr(request_data, "document_id", None),
+                request_data.extensions,
+                context.viewer,
+                from_gateway=context.from_gateway,
+            )
+        except GraphQLError as refusal:
+            return ExecutionResult(data=None, errors=[refusal])
+        query = context.trusted.text if context.trusted else request_data.query
+        try:
+            return await self.schema.execute(
+                query,
                 root_value=root_value,
                 variable_values=request_data.variables,
                 context_value=context,

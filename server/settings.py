@@ -20,6 +20,18 @@ class Environment(StrEnum):
 SMTP_SCHEMES = ("smtp://", "smtp+starttls://", "smtps://")
 
 
+class TrustedDocumentsMode(StrEnum):
+    """What requests may send instead of, or besides, a document's text (server/trusted/)."""
+
+    # Only text: `documentId` and Apollo's persisted-query hash are refused.
+    OFF = "off"
+    # Text from anyone, or the id of a trusted document.
+    ALLOW = "allow"
+    # Anonymous callers and residents send trusted documents only; staff, city roles and
+    # API tokens may still send text.
+    REQUIRE = "require"
+
+
 class SettingsError(ValueError):
     """The environment describes a configuration the service refuses to run with."""
 
@@ -142,6 +154,8 @@ class Settings:
     ws_keepalive_seconds: int = 15
     ws_session_check_seconds: int = 5
     ws_buffer: int = 32
+    # Trusted documents (server/trusted/): off, allow or require.
+    trusted_documents: TrustedDocumentsMode = TrustedDocumentsMode.ALLOW
 
     @property
     def production(self) -> bool:
@@ -199,7 +213,18 @@ class Settings:
             otlp_endpoint=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip() or None,
             media=media,
             **_live_settings(cls),
+            trusted_documents=_trusted_documents(),
         )
+
+
+def _trusted_documents() -> TrustedDocumentsMode:
+    raw = os.environ.get("QUARTIER_TRUSTED_DOCUMENTS", "").strip().lower()
+    try:
+        return TrustedDocumentsMode(raw or Settings.trusted_documents)
+    except ValueError:
+        raise SettingsError(
+            f"QUARTIER_TRUSTED_DOCUMENTS must be 'off', 'allow' or 'require', got {raw!r}"
+        ) from None
 
 
 def _text(name: str, default: str) -> str:
