@@ -12,6 +12,7 @@
 //                                                  gateway call `_entities` and `_service`
 //                                                  in production (required there)
 //   QUARTIER_GATEWAY_DEDUPLICATE=0                 one subgraph request per client request
+//   QUARTIER_TRUSTED_DOCUMENTS=off|allow|require   trusted documents at the edge (allow)
 //
 // The Authorization header goes to every subgraph, which authenticates the token itself;
 // X-Forwarded-For carries the client's address on.
@@ -23,6 +24,12 @@
 // 4403 (the token was revoked or expired, the account suspended or erased), every client
 // connection that signed in with that token is closed with 4403 at once, rather than when
 // graphql-ws would have given up reconnecting upstream (five retries, about 30 s).
+// Trusted documents: a request may name a document by `documentId` (sha256:<hex>) or Apollo's
+// `extensions.persistedQuery.sha256Hash`; the gateway reads its text from the community
+// subgraph (GET /trusted-documents/<id>, with the secret) and keeps it. With `require`, only
+// staff and city accounts (asked of the community subgraph: `viewer { roles }`) may send
+// text; residents and anonymous callers send ids. The subgraphs leave the requests that carry
+// the secret to the gateway: it is the edge that sees the client's document.
 // Nothing is reported anywhere: no usage reporting, no telemetry is configured.
 
 import { createServer } from 'node:http';
@@ -104,6 +111,71 @@ const revocationAwareWs = {
 // The community subgraph, which answers `viewer` for a token.
 const communityUrl = process.env.QUARTIER_COMMUNITY_URL || 'http://127.0.0.1:4001/graphql';
 
+const secretHeader = secret ? { 'x-quartier-gateway-secret': secret } : {};
+const trustedMode = process.env.QUARTIER_TRUSTED_DOCUMENTS || 'allow';
+if (!['off', 'allow', 'require'].includes(trustedMode)) {
+  console.error(`QUARTIER_TRUSTED_DOCUMENTS must be off, allow or require, got ${trustedMode}`);
+  process.exit(1);
+}
+const SHA256 = /^[0-9a-f]{64}$/;
+// Texts of the trusted documents met so far, by id (bounded: ids are the clients' to choose).
+const trustedTexts = new Map();
+
+function documentIdOf(params) {
+  if (typeof params.documentId === 'string') return params.documentId;
+  const hash = params.extensions?.persistedQuery?.sha256Hash;
+  return typeof hash === 'string' ? `sha256:${hash.toLowerCase()}` : null;
+}
+
+async function trustedText(id) {
+  if (!id.startsWith('sha256:') || !SHA256.test(id.slice(7))) return null;
+  if (trustedTexts.has(id)) return trustedTexts.get(id);
+  const response = await fetch(new URL(`/trusted-documents/${id}`, communityUrl), { headers: secretHeader });
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`trusted document ${id}: HTTP ${response.status}`);
+  const text = await response.text();
+  if (trustedTexts.size >= 4096) trustedTexts.clear();
+  trustedTexts.set(id, text);
+  return text;
+}
+
+// Whether the caller may send a document's text: staff and city accounts, under `require`.
+async function freeTextAllowed(request) {
+  if (trustedMode !== 'require') return true;
+  const authorization = request.headers.get('authorization');
+  if (!authorization) return false;
+  try {
+    const response = await fetch(communityUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization, ...secretHeader },
+      body: JSON.stringify({ query: '{ viewer { roles } }' }),
+    });
+    const roles = response.ok ? (await response.json())?.data?.viewer?.roles : null;
+    return Array.isArray(roles) && roles.some((role) => role !== 'RESIDENT');
+  } catch {
+    return false;
+  }
+}
+
+const persistedDocuments = trustedMode === 'off' ? {} : {
+  persistedDocuments: {
+    extractPersistedOperationId: documentIdOf,
+    getPersistedOperation: trustedText,
+    allowArbitraryDocuments: freeTextAllowed,
+    customErrors: {
+      notFound: { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } },
+      persistedQueryOnly: {
+        message: "This server runs only its clients' trusted documents: send the `documentId` of a known document.",
+        extensions: { code: 'TRUSTED_DOCUMENT_REQUIRED' },
+      },
+      keyNotFound: {
+        message: 'Send a document: its text (`query`) or its `documentId`.',
+        extensions: { code: 'BAD_REQUEST' },
+      },
+    },
+  },
+};
+
 // A websocket client's token is in its connection_init, not in a header: over HTTP to the
 // subgraphs (an event's fields from the other subgraph) it travels as the header.
 function authorization({ request, context }) {
@@ -136,6 +208,7 @@ const gateway = createGatewayRuntime({
   graphiql: false,
   ...(production ? { disableIntrospection: true } : {}),
   logging: process.env.QUARTIER_GATEWAY_LOG || 'warn',
+  ...persistedDocuments,
 });
 
 // connection_init without a token the community subgraph accepts is refused (4403), as each
@@ -146,7 +219,8 @@ async function signedIn(params) {
   try {
     const response = await fetch(communityUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization },
+      // With the secret: the gateway's own document, not a client's (trusted documents).
+      headers: { 'content-type': 'application/json', authorization, ...secretHeader },
       body: JSON.stringify({ query: '{ viewer { id } }' }),
     });
     const result = response.ok ? await response.json() : null;

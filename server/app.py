@@ -28,6 +28,7 @@ from server.observability.extension import OperationRecorder
 from server.observability.middleware import RequestObserver
 from server.rate_counter import RedisCounter, counter_for
 from server.settings import Settings, SettingsError
+from server.trusted import route as trusted_route
 
 if TYPE_CHECKING:
     from server.observability.tracing import Tracing
@@ -110,6 +111,7 @@ def create_app(
                 else []
             ),
             *(photos.routes() if photos else []),
+            *trusted_route.routes(settings),
             Route("/healthz", health.healthz),
             Route("/readyz", readiness.endpoint),
             Route("/metrics", metrics.endpoint(settings)),
