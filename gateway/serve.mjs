@@ -61,7 +61,13 @@ for (const [subgraph, variable] of [['community', 'QUARTIER_COMMUNITY_URL'], ['c
     subscriptions: {
       kind: 'ws',
       location: '/graphql',
-      options: { connectionParams: { Authorization: '{context.connectionParams.Authorization}' } },
+      // With the secret, which the subgraphs' websockets read as they read the header.
+      options: {
+        connectionParams: {
+          Authorization: '{context.connectionParams.Authorization}',
+          ...(secret ? { 'x-quartier-gateway-secret': secret } : {}),
+        },
+      },
     },
   };
   // Identical queries in flight with the same headers (so the same caller) share one subgraph
@@ -238,7 +244,16 @@ useServer(
       req: ctx.extra.request,
       socket: ctx.extra.socket,
       request: new gateway.fetchAPI.Request(`http://${host}:${port}${ctx.extra.request.url}`, {
-        headers: Object.entries(ctx.extra.request.headers).filter(([, v]) => typeof v === 'string'),
+        // The token is connection_init's, whatever the upgrade request's headers say: the
+        // trusted documents' rule asks who it is (freeTextAllowed).
+        headers: [
+          ...Object.entries(ctx.extra.request.headers).filter(
+            ([k, v]) => typeof v === 'string' && k !== 'authorization',
+          ),
+          ...(typeof ctx.connectionParams?.Authorization === 'string'
+            ? [['authorization', ctx.connectionParams.Authorization]]
+            : []),
+        ],
       }),
     })),
     onConnect: async (ctx) => {

@@ -16,6 +16,7 @@ from models.accounts import Role
 from models.trusted import TrustedDocument
 from resolvers.ids import to_global_id
 from schema import request_checks
+from server.settings import Settings, SettingsError, TrustedDocumentsMode
 from server.trusted.manifests import BUILTIN, BUILTIN_SOURCE, contract_manifest, dumps
 from tests import support
 from tests.trusted_support import GRAPHQL_RESPONSE, bearer, builtin, client, errors
@@ -350,3 +351,27 @@ async def test_a_get_without_a_query_but_with_an_id_is_not_the_ide_page(settings
         )
     assert page.headers["content-type"].startswith("text/html")
     assert "mobilite" in slugs(named)
+
+
+# --- the setting -----------------------------------------------------------------------------
+
+
+def test_the_setting_reads_off_allow_or_require(monkeypatch):
+    monkeypatch.delenv("QUARTIER_TRUSTED_DOCUMENTS", raising=False)
+    assert Settings.from_env().trusted_documents is TrustedDocumentsMode.ALLOW
+    monkeypatch.setenv("QUARTIER_TRUSTED_DOCUMENTS", " Require ")
+    assert Settings.from_env().trusted_documents is TrustedDocumentsMode.REQUIRE
+    monkeypatch.setenv("QUARTIER_TRUSTED_DOCUMENTS", "strict")
+    with pytest.raises(SettingsError, match="must be 'off', 'allow' or 'require', got 'strict'"):
+        Settings.from_env()
+
+
+def test_production_compose_requires_trusted_documents_at_the_subgraphs_and_the_gateway(
+    monkeypatch,
+):
+    from tests.test_compose import environment, settings_from
+
+    for service in ("community", "city"):
+        settings = settings_from(environment(service), monkeypatch)
+        assert settings.trusted_documents is TrustedDocumentsMode.REQUIRE
+    assert environment("gateway")["QUARTIER_TRUSTED_DOCUMENTS"] == "require"

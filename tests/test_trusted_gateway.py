@@ -5,6 +5,7 @@ that reach them directly."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
@@ -13,7 +14,9 @@ import pytest
 
 from models.accounts import Role
 from tests import support
+from tests.live_support import connect
 from tests.processes import STARTUP_SECONDS, Process, wait_until_ready
+from tests.support import gid
 from tests.test_federation import _gateway, _subgraph, require_node_modules
 from tests.test_gateway_secret import PRODUCTION, SECRET, Federation
 from tests.trusted_support import builtin
@@ -21,6 +24,7 @@ from tests.trusted_support import builtin
 REQUIRE = {"QUARTIER_TRUSTED_DOCUMENTS": "require"}
 TOPICS_ID, TOPICS = builtin("Topics")
 FREE = "{ viewer { id } }"
+FREE_LIVE = "subscription { notificationAdded { id } }"
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +101,47 @@ def test_only_the_gateway_reads_a_trusted_documents_text(federation):
     assert refused.status_code == 403
     assert (read.status_code, read.text) == (200, TOPICS)
     assert unknown.status_code == 404
+
+
+async def test_through_the_gateway_a_resident_subscribes_by_document_id(federation, world):
+    post_added, _ = builtin("PostAdded")
+    create_post, _ = builtin("CreatePost")
+    client = await connect(federation.gateway.url)
+    assert await client.init(world.bob_token) == {"type": "connection_ack"}
+    centre = gid("Neighbourhood", world.centre.id)
+    # graphql-ws wants a `query` string: empty, the id names the document.
+    await client.send(
+        {
+            "id": "named",
+            "type": "subscribe",
+            "payload": {
+                "query": "",
+                "documentId": post_added,
+                "variables": {"neighbourhoodId": centre},
+            },
+        }
+    )
+    await client.barrier()
+    # The gateway answers the ping before its own subscription to the subgraph listens.
+    await asyncio.sleep(1)
+    created = _post(
+        federation.gateway,
+        {
+            "documentId": create_post,
+            "variables": {"input": {"kind": "DISCUSSION", "title": "Vélos", "body": "Piste ?"}},
+        },
+        world.alice_token,
+    )
+    post_id = created["data"]["createPost"]["post"]["id"]
+    events = await client.wait_for("named", 1)
+
+    assert [e["data"]["postAdded"]["id"] for e in events] == [post_id]
+    # Text is refused at the edge; Hive Gateway's websocket server closes the connection,
+    # saying why.
+    await client.send({"id": "free", "type": "subscribe", "payload": {"query": FREE_LIVE}})
+    closed = await client.closed()
+    assert (closed.code, closed.reason) == (
+        4500,
+        "This server runs only its clients' trusted documents: send the `documentId` of a "
+        "known document.",
+    )

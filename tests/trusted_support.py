@@ -12,9 +12,16 @@ import httpx
 
 from server.app import create_app
 from server.settings import Settings, TrustedDocumentsMode
+from server.trusted.documents import document_id
 from server.trusted.manifests import BUILTIN
 
+__all__ = ["document_id"]
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+REQUIRED_MESSAGE = (
+    "Ce serveur n'exécute que les documents de confiance de ses clients : envoyez le "
+    "`documentId` d'un document connu."
+)
 
 
 def builtin(name: str) -> tuple[str, str]:

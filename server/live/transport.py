@@ -15,6 +15,11 @@ Close codes (graphql-ws's where the protocol has one):
   or a send blocked for 10 s): retry later and refetch. A restart closes with 1012.
 A subscription past `QUARTIER_WS_MAX_SUBSCRIPTIONS` on one connection gets an `error` message
 (extensions.code TOO_MANY_SUBSCRIPTIONS); the connection stays.
+
+A `subscribe` payload may name a trusted document (`documentId`, or Apollo's
+`extensions.persistedQuery`) instead of its `query` (absent or ""); QUARTIER_TRUSTED_DOCUMENTS
+applies to it as over HTTP (server/trusted/admission.py), a refusal being an `error` message.
+The gateway proves itself with its secret in `connection_init`'s payload.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hmac
 import logging
 import secrets
 import weakref
@@ -60,6 +66,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("quartier.live")
 
 MAX_MESSAGE_BYTES: Final = 64 * 1024
+# The gateway's secret, in `connection_init`'s payload (gateway/serve.mjs).
+GATEWAY_PARAMETER: Final = "x-quartier-gateway-secret"
 TOO_BIG: Final = 1009
 TOO_SLOW: Final = 1013
 TOO_MANY: Final = 4429
@@ -138,9 +146,12 @@ def _protocol_error(message: object) -> str | None:
     if kind != "subscribe":
         return None
     payload = message.get("payload")
-    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+    if not isinstance(payload, dict):
+        return "Invalid subscribe payload: an object is expected"
+    named = payload.get("documentId") is not None or payload.get("extensions") is not None
+    if not isinstance(payload.get("query"), str) and not (named and payload.get("query") is None):
         return "Invalid subscribe payload: `query` must be a string"
-    expected = {"variables": dict, "operationName": str, "extensions": dict}
+    expected = {"variables": dict, "operationName": str, "extensions": dict, "documentId": str}
     for key, kind_of in expected.items():
         if payload.get(key) is not None and not isinstance(payload[key], kind_of):
             return f"Invalid subscribe payload: bad `{key}`"
@@ -175,6 +186,8 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
         self.viewer_row: Account | None = None
         self.claimed = False
         self.started: dict[str, asyncio.Event] = {}
+        # Each operation's trusted document (server/trusted/), until it starts.
+        self.trusted: dict[str, Any] = {}
         self.task: asyncio.Task[Any] | None = None
         self.keepalive: asyncio.Task[None] | None = None
         self.ending: asyncio.Task[None] | None = None
@@ -242,7 +255,8 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
             await self.websocket.close(TOO_MANY, "Too many initialisation requests")
             return
         self.connection_init_received = True
-        raw = bearer(message.get("payload") or {})
+        payload = message.get("payload") or {}
+        raw = bearer(payload)
         viewer, token = await self.view.authenticate(raw) if raw else (None, None)  # type: ignore[attr-defined]
         if viewer is None:
             await self.websocket.close(FORBIDDEN, await self._refusal(raw))
@@ -252,6 +266,9 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
             return
         self.claimed = True
         self.viewer_row = viewer
+        secret, sent = self.runtime.settings.gateway_secret, payload.get(GATEWAY_PARAMETER)
+        if secret and isinstance(sent, str) and hmac.compare_digest(sent, secret):
+            self.context.from_gateway = True
         self.token_hash = tokens.hash_token(raw or "")
         self.context.viewer, self.context.token = viewer, token
         # Messages in the account's language, as over HTTP.
@@ -303,8 +320,25 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
             await self.send_message({"id": op_id, "type": "error", "payload": [error]})
             return
         payload = message["payload"]
+        try:
+            trusted = await self.view.admission.admit(  # type: ignore[attr-defined]
+                payload.get("query") or None,
+                payload.get("documentId"),
+                payload.get("extensions"),
+                self.viewer_row,
+                from_gateway=self.context.from_gateway,
+            )
+        except GraphQLError as refusal:
+            refused: dict[str, Any] = {
+                "message": self.context.translate(refusal.message),
+                "extensions": refusal.extensions,
+            }
+            await self.send_message({"id": op_id, "type": "error", "payload": [refused]})
+            return
+        query = trusted.text if trusted is not None else payload["query"]
+        self.trusted[op_id] = trusted
         operation: Operation[Context, None] = Operation(
-            self, op_id, payload["query"], payload.get("variables"), payload.get("operationName")
+            self, op_id, query, payload.get("variables"), payload.get("operationName")
         )
         started = self.started[op_id] = asyncio.Event()
         operation.task = asyncio.create_task(self.run_operation(operation))
@@ -323,7 +357,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
                 error.message = i18n.translate(text, self.language)
             yield result
 
-    def _operation_context(self, started: asyncio.Event) -> Context:
+    def _operation_context(self, started: asyncio.Event, trusted: Any) -> Context:
         """Each operation has a context of its own: its subscription renews the loaders at
         every event, and another operation's must not change under it."""
         return dataclasses.replace(
@@ -332,6 +366,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
             loaders=Loaders(self.viewer_row),
             live=OperationLive(self, started),
             extra={},
+            trusted=trusted,
         )
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
@@ -341,7 +376,9 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
             result_source = await self.schema.stream(
                 operation.query,
                 variable_values=operation.variables,
-                context_value=self._operation_context(started),
+                context_value=self._operation_context(
+                    started, self.trusted.pop(operation.id, None)
+                ),
                 root_value=self.root_value,
                 operation_name=operation.operation_name,
             )
