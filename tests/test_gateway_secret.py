@@ -7,7 +7,9 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -37,20 +39,19 @@ class Federation:
     gateway: Process
 
 
-@pytest.fixture(scope="module")
-def federation(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Federation]:
-    require_node_modules()
-    directory = tmp_path_factory.mktemp("secret")
+@contextmanager
+def production_federation(
+    directory: Path, database_url: str, community: dict[str, str], **extra: str
+) -> Iterator[Federation]:
+    """Both subgraphs and the gateway in production, with `extra` settings for all three and
+    `community`'s for the community subgraph."""
     started: list[Process] = []
     try:
-        # Trusts the gateway's X-Forwarded-For; three sign-ins per address, to test it.
-        community = {
-            "QUARTIER_TRUSTED_PROXIES": "127.0.0.1",
-            "QUARTIER_RATE_LIMITS": "login.address=3/60",
-        }
-        started.append(_subgraph("community", database_url, directory, **PRODUCTION, **community))
-        started.append(_subgraph("city", database_url, directory, **PRODUCTION))
-        settings = {"QUARTIER_ENV": "production", "QUARTIER_GATEWAY_SECRET": SECRET}
+        started.append(
+            _subgraph("community", database_url, directory, **PRODUCTION, **community, **extra)
+        )
+        started.append(_subgraph("city", database_url, directory, **PRODUCTION, **extra))
+        settings = {"QUARTIER_ENV": "production", "QUARTIER_GATEWAY_SECRET": SECRET, **extra}
         started.append(_gateway(started[0], started[1], directory, **settings))
         deadline = time.monotonic() + STARTUP_SECONDS
         wait_until_ready(started[0], deadline=deadline)
@@ -60,6 +61,19 @@ def federation(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> I
     finally:
         for process in started:
             process.stop()
+
+
+@pytest.fixture(scope="module")
+def federation(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Federation]:
+    require_node_modules()
+    # Trusts the gateway's X-Forwarded-For; three sign-ins per address, to test it.
+    community = {
+        "QUARTIER_TRUSTED_PROXIES": "127.0.0.1",
+        "QUARTIER_RATE_LIMITS": "login.address=3/60",
+    }
+    directory = tmp_path_factory.mktemp("secret")
+    with production_federation(directory, database_url, community) as federation:
+        yield federation
 
 
 def _post(url: str, query: str, token: str | None = None, secret: str | None = None) -> dict:

@@ -3,11 +3,8 @@ against the schema, all or nothing, through the real script."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,7 +13,7 @@ import pytest
 from models.trusted import TrustedDocument
 from server.trusted import manifests
 from server.trusted.manifests import BUILTIN_SOURCE
-from tests import support
+from tests.test_cli import quartier
 
 SLUGS = "query Slugs { topics { slug } }"
 VIEWER = "query Me { viewer { id displayName } }"
@@ -25,22 +22,6 @@ BROKEN = "query Broken { topics { nope } }"
 
 def hex_of(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-async def quartier(database_url: str, *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server.cli",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=support.ROOT,
-        env={**os.environ, "DATABASE_URL": database_url, "QUARTIER_ENV": "development"},
-    )
-    out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 @pytest.fixture(autouse=True)
@@ -89,14 +70,18 @@ async def test_import_stores_a_manifest_once_and_list_shows_it(database_url, tmp
     again = await quartier(database_url, "documents", "import", path, "--source", "web 2.1")
     listed = await quartier(database_url, "documents", "list")
 
-    assert first == (0, f"{path}: 2 document(s) added, 0 already trusted.\n", "")
-    assert again == (0, f"{path}: 0 document(s) added, 2 already trusted.\n", "")
+    assert (first.code, first.out, first.err) == (
+        0,
+        f"{path}: 2 document(s) added, 0 already trusted.\n",
+        "",
+    )
+    assert (again.code, again.out) == (0, f"{path}: 0 document(s) added, 2 already trusted.\n")
     rows = await TrustedDocument.exclude(origin=BUILTIN_SOURCE).order_by("operation_names")
     assert [(r.id, r.body, r.operation_names, r.origin) for r in rows] == [
         (f"sha256:{hex_of(VIEWER)}", VIEWER, "Me", name),
         (f"sha256:{hex_of(SLUGS)}", SLUGS, "Slugs", name),
     ]
-    lines = listed[1].splitlines()
+    lines = listed.out.splitlines()
     assert f"sha256:{hex_of(SLUGS)}\tSlugs\t{name}" in lines
     assert sum(line.endswith(f"\t{BUILTIN_SOURCE}") for line in lines) == 26
 
@@ -122,12 +107,12 @@ async def test_import_refuses_the_whole_file_for_one_bad_document(database_url, 
     )
     mismatched = write(tmp_path, "mismatch.json", {wrong_hash: SLUGS})
 
-    code, out, err = await quartier(database_url, "documents", "import", path)
+    run = await quartier(database_url, "documents", "import", path)
     mismatch = await quartier(database_url, "documents", "import", mismatched)
     not_json = await quartier(database_url, "documents", "import", __file__)
 
-    assert (code, out) == (1, "")
-    assert err.splitlines() == [
+    assert (run.code, run.out) == (1, "")
+    assert run.err.splitlines() == [
         f"quartier: {path}: 4 document(s) refused, nothing imported:",
         f"sha256:{hex_of(BROKEN)}: does not validate: Cannot query field 'nope' on type 'Topic'.",
         f"sha256:{hex_of(costly)}: over the limits (cost limit 10000): 'Costly' coûterait "
@@ -136,14 +121,14 @@ async def test_import_refuses_the_whole_file_for_one_bad_document(database_url, 
         "disabled, but the requested query contained the field '__schema'.",
         f"sha256:{hex_of('{')}: does not parse: Syntax Error: Expected Name, found <EOF>.",
     ]
-    assert mismatch == (
+    assert (mismatch.code, mismatch.out, mismatch.err) == (
         1,
         "",
         f"quartier: {mismatched}: sha256:{wrong_hash}: the id is not the SHA-256 of the "
         "document's text; nothing imported\n",
     )
-    assert not_json[0] == 1
-    assert "the file is not JSON" in not_json[2]
+    assert not_json.code == 1
+    assert "the file is not JSON" in not_json.err
     assert not await TrustedDocument.exclude(origin=BUILTIN_SOURCE).exists()
 
 
@@ -154,7 +139,7 @@ async def test_documents_commands_refuse_a_database_that_does_not_exist(tmp_path
     listed = await quartier(f"sqlite://{missing}", "documents", "list")
     imported = await quartier(f"sqlite://{missing}", "documents", "import", path)
 
-    for code, out, err in (listed, imported):
-        assert (code, out) == (1, "")
-        assert err.startswith(f"quartier: no database at {missing} ")
+    for run in (listed, imported):
+        assert (run.code, run.out) == (1, "")
+        assert run.err.startswith(f"quartier: no database at {missing} ")
     assert not missing.exists()

@@ -6,7 +6,6 @@ that reach them directly."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -15,10 +14,10 @@ import pytest
 from models.accounts import Role
 from tests import support
 from tests.live_support import connect
-from tests.processes import STARTUP_SECONDS, Process, wait_until_ready
+from tests.processes import Process
 from tests.support import gid
-from tests.test_federation import _gateway, _subgraph, require_node_modules
-from tests.test_gateway_secret import PRODUCTION, SECRET, Federation
+from tests.test_federation import require_node_modules
+from tests.test_gateway_secret import SECRET, Federation, production_federation
 from tests.trusted_support import builtin
 
 REQUIRE = {"QUARTIER_TRUSTED_DOCUMENTS": "require"}
@@ -31,20 +30,8 @@ FREE_LIVE = "subscription { notificationAdded { id } }"
 def federation(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Federation]:
     require_node_modules()
     directory = tmp_path_factory.mktemp("trusted")
-    started: list[Process] = []
-    try:
-        started.append(_subgraph("community", database_url, directory, **PRODUCTION, **REQUIRE))
-        started.append(_subgraph("city", database_url, directory, **PRODUCTION, **REQUIRE))
-        gateway = {"QUARTIER_ENV": "production", "QUARTIER_GATEWAY_SECRET": SECRET, **REQUIRE}
-        started.append(_gateway(started[0], started[1], directory, **gateway))
-        deadline = time.monotonic() + STARTUP_SECONDS
-        wait_until_ready(started[0], deadline=deadline)
-        wait_until_ready(started[1], deadline=deadline)
-        wait_until_ready(started[2], "/readiness", deadline)
-        yield Federation(*started)
-    finally:
-        for process in started:
-            process.stop()
+    with production_federation(directory, database_url, {}, **REQUIRE) as federation:
+        yield federation
 
 
 def _post(process: Process, body: dict, token: str | None = None) -> dict:
