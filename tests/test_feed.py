@@ -332,6 +332,26 @@ async def test_the_feed_pages_by_keyset_newest_first_without_gaps_or_repeats(api
     assert titles == [f"Publication {i:02d}" for i in reversed(range(25))]
 
 
+async def test_posts_of_one_instant_page_by_id_across_page_ends(api, world):
+    for i in range(7):
+        await create_post(api, world.alice_token, title=f"Publication {i}")
+    # Posts 1 to 5 share one instant: the cursor's bound on created_at must keep them all, and
+    # the id tie-break orders them, also where a page ends among them.
+    ids = [p.id async for p in Post.filter(title__startswith="Publication").order_by("id")]
+    instant = (await Post.get(id=ids[1])).created_at
+    await Post.filter(id__in=ids[1:6]).update(created_at=instant)
+
+    titles, after = [], None
+    while True:
+        page = (await feed(api, world, world.bob_token, first=2, after=after))["posts"]
+        titles += [e["node"]["title"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+
+    assert titles == [f"Publication {i}" for i in (6, 5, 4, 3, 2, 1, 0)]
+
+
 async def test_the_feed_filters_by_kind_and_topic(api, world):
     await create_post(
         api,
