@@ -156,15 +156,20 @@ async def populate(
     other_posts: int = 300,
     days: int = 120,
     seed: int = 1,
+    social: bool = True,
 ) -> Dataset:
-    """Migrate the empty database at `url` and fill it. Leaves Tortoise closed."""
+    """Migrate the empty database at `url` and fill it. Leaves Tortoise closed.
+
+    Without `social`, the posts have no comments and only the viewer's reactions: a large
+    neighbourhood in seconds rather than minutes, for what reads posts alone (bench.deep_page).
+    """
     started = time.perf_counter()
     rng = random.Random(seed)
     await db.migrate(url)
     await Tortoise.close_connections()
     await db.start(url)
     try:
-        dataset = await _fill(url, rng, posts, residents, other_posts, days)
+        dataset = await _fill(url, rng, posts, residents, other_posts, days, social)
     finally:
         await db.stop()
     dataset.seconds = round(time.perf_counter() - started, 2)
@@ -172,7 +177,13 @@ async def populate(
 
 
 async def _fill(
-    url: str, rng: random.Random, n_posts: int, n_residents: int, n_other_posts: int, days: int
+    url: str,
+    rng: random.Random,
+    n_posts: int,
+    n_residents: int,
+    n_other_posts: int,
+    days: int,
+    social: bool = True,
 ) -> Dataset:
     base = datetime.now(UTC).replace(microsecond=0)
     city = await City.create(name="La Louvière")
@@ -265,7 +276,7 @@ async def _fill(
         )
         for topic_id in rng.sample(topic_ids, rng.randint(0, 3)):
             links.append(PostTopic(id=len(links) + 1, post_id=pk, topic_id=topic_id))
-        n_comments = rng.choice([0, 0, 0, 1, 1, 2, 3, 5, 8, 13])
+        n_comments = rng.choice([0, 0, 0, 1, 1, 2, 3, 5, 8, 13]) if social else 0
         for _ in range(n_comments):
             comments.append(
                 Comment(
@@ -276,7 +287,11 @@ async def _fill(
                     created_at=created + timedelta(minutes=rng.randint(1, 10_000)),
                 )
             )
-        reactors = {a.id for a in rng.sample(neighbours, min(len(neighbours), rng.randint(0, 12)))}
+        reactors = (
+            {a.id for a in rng.sample(neighbours, min(len(neighbours), rng.randint(0, 12)))}
+            if social
+            else set()
+        )
         if neighbourhood_id == centre.id and rng.random() < 0.35:
             reactors.add(viewer.id)
         for account_id in sorted(reactors):

@@ -124,9 +124,14 @@ def abbreviate(query: str) -> str:
 # --- requests ----------------------------------------------------------------------------
 
 
-def request_body(neighbourhood_id: int, first: int) -> bytes:
+def request_body(neighbourhood_id: int, first: int, after: str | None = None) -> bytes:
     """The contract document with its operationName, as the web client sends it."""
-    variables = {"id": to_global_id("Neighbourhood", neighbourhood_id), "first": first}
+    variables: dict[str, Any] = {
+        "id": to_global_id("Neighbourhood", neighbourhood_id),
+        "first": first,
+    }
+    if after is not None:
+        variables["after"] = after
     payload = {"query": CONTRACT.read_text(), "operationName": OPERATION, "variables": variables}
     return json.dumps(payload).encode()
 
