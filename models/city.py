@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tortoise import fields
-from tortoise.models import Model
 
 from models.accounts import Account
+from models.base import Model
 from models.community import Post
 from models.geography import City, Neighbourhood, Street
 from models.moderation import ModerationAction

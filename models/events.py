@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
 
 from models.accounts import Account
+from models.base import Model
 from models.community import Post
 from models.geography import Neighbourhood, Street
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 from tortoise import fields
-from tortoise.models import Model
+
+from models.base import Model
 
 
 def fold(text: str) -> str:

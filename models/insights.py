@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
 
+from models.base import Model
 from models.community import Topic
 from models.geography import Neighbourhood
 

@@ -6,9 +6,9 @@ from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
-from tortoise.models import Model
 
 from models.accounts import Account
+from models.base import Model
 from models.city import Announcement
 
 

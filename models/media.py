@@ -4,9 +4,9 @@ store (a directory or an S3 bucket); a row says where, and what the photo is att
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
 
 from models.accounts import Account
+from models.base import Model
 from models.community import Post
 from models.messaging import Message
 

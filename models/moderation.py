@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tortoise import fields
-from tortoise.models import Model
 
 from models.accounts import Account
+from models.base import Model
 
 
 class ContentType(StrEnum):

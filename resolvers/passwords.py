@@ -7,7 +7,6 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from permissions.text import tr
 from resolvers.errors import ErrorCode
@@ -27,7 +26,10 @@ def _dummy_hash() -> str:
 
 @cache
 def _common_passwords() -> frozenset[str]:
-    # zxcvbn ships the 30,000 most common passwords of public leaks.
+    # zxcvbn ships the 30,000 most common passwords of public leaks. Imported on first use:
+    # its lists cost CPU at every process start (bench.startup).
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 

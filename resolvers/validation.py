@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
-
 from permissions.text import tr
 from resolvers.errors import ErrorCode, FieldError, UserErrors
 from resolvers.ids import decode_id
@@ -127,6 +125,9 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 def is_email(address: str) -> bool:
     if not EMAIL_PATTERN.match(address):
         return False
+    # Imported on first use: its tables cost CPU at every process start (bench.startup).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(
             address,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from icalendar import Calendar
-from icalendar import Event as VEvent
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -57,6 +55,10 @@ async def event_ics(request: Request) -> Response:
 
 
 def calendar(post: Post, event: Event, street: Street | None, host: str) -> bytes:
+    # Imported on first use: icalendar (and dateutil) cost CPU at every process start.
+    from icalendar import Calendar
+    from icalendar import Event as VEvent
+
     cal = Calendar()
     cal.add("prodid", PRODUCT)
     cal.add("version", "2.0")

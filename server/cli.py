@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import importlib
 import os
 import re
 import shlex
@@ -114,9 +115,15 @@ def served_url(host: str, port: int) -> str:
 def run_uvicorn(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    from server.launch import collector_paused
     from server.live.transport import UVICORN_OPTIONS
     from server.observability import listener, registry
     from server.observability.logs import UVICORN_LOG_CONFIG
+
+    module = "server.subgraphs" if args.subgraph else "server.app"
+    # Loaded here rather than by uvicorn: with the collector paused (server/launch.py).
+    with collector_paused():
+        importlib.import_module(module)
 
     # Each worker counts its own requests: with several, they share a directory of metric
     # files (prometheus-client's multiprocess mode) that a scrape of any of them adds up.
@@ -125,7 +132,7 @@ def run_uvicorn(settings: Settings, args: argparse.Namespace) -> None:
         if settings.metrics_listen:
             listener.start(settings.metrics_listen)
         uvicorn.run(
-            f"server.subgraphs:{args.subgraph}_app" if args.subgraph else "server.app:app_from_env",
+            f"{module}:{args.subgraph}_app" if args.subgraph else f"{module}:app_from_env",
             factory=True,
             host=args.host,
             port=args.port,
