@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from aiodataloader import DataLoader
@@ -31,13 +31,24 @@ from models.messaging import ConversationParticipant, Message
 from models.moderation import ContentType, ModerationAction, Report
 from permissions.visibility import HiddenContent
 from resolvers.pagination import OLDEST_FIRST, Page, keyset_page
+from resolvers.statements import fetch_column, fetch_models
+
+
+@cache
+def _by_ids(model: type[Model]) -> Any:
+    """The query of rows of `model` by id (resolvers/statements.py builds it once a size)."""
+
+    def build(ids: list[int]) -> Any:
+        return model.filter(id__in=ids)
+
+    return build
 
 
 class _ByIdLoader(DataLoader):
     model: type[Model]
 
     async def batch_load_fn(self, keys: list[int]) -> list[Any]:
-        rows = await self.model.filter(id__in=set(keys))
+        rows = await fetch_models(self.model, _by_ids(self.model), list(dict.fromkeys(keys)))
         by_id = {row.pk: row for row in rows}
         return [by_id.get(key) for key in keys]
 
@@ -103,12 +114,25 @@ class _ViewerHasLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[bool]:
         if self.viewer_id is None:
             return [False for _ in keys]
-        found = set(
-            await self.model.filter(
-                **{f"{self.key}__in": set(keys), "account_id": self.viewer_id}
-            ).values_list(self.key, flat=True)
-        )
+        values = [*dict.fromkeys(keys), self.viewer_id]
+        found = set(await fetch_column(self.model, _viewer_has(self.model, self.key), values))
         return [key in found for key in keys]
+
+
+@cache
+def _viewer_has(model: type[Model], key: str) -> Any:
+    """The query of the `key`s among [*keys, viewer id] the viewer has a row of `model` for."""
+
+    def build(values: list[int]) -> Any:
+        return model.filter(**{f"{key}__in": values[:-1], "account_id": values[-1]}).values_list(
+            key, flat=True
+        )
+
+    return build
+
+
+def _topic_links(post_ids: list[int]) -> Any:
+    return PostTopic.filter(post_id__in=post_ids).select_related("topic")
 
 
 class NotifiedByAnnouncementIdLoader(_ViewerHasLoader):
@@ -146,7 +170,7 @@ class ResidentCountsByNeighbourhoodIdLoader(DataLoader):
 
 class TopicsByPostIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[list[Topic]]:
-        links = await PostTopic.filter(post_id__in=set(keys)).select_related("topic")
+        links = await fetch_models(PostTopic, _topic_links, list(dict.fromkeys(keys)))
         by_post: dict[int, list[Topic]] = defaultdict(list)
         for link in links:
             by_post[link.post_id].append(link.topic)
