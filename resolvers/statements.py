@@ -25,60 +25,61 @@ _STAND_IN = -(10**15)
 @dataclass(frozen=True)
 class Statement:
     sql: str
-    # For each placeholder of `sql`, the index of its value among the call's values.
-    slots: tuple[int, ...]
+    # For each placeholder of `sql`: the index of its value among the call's values, or the
+    # constant the query itself binds (a LIMIT), as (False, value).
+    slots: tuple[tuple[bool, Any], ...]
     # Tortoise's bookkeeping for select_related (None without).
     select_related_idx: Any
 
     def bind(self, values: Sequence[Any]) -> list[Any]:
-        return [values[i] for i in self.slots]
+        return [values[slot] if given else slot for given, slot in self.slots]
 
 
-def stand_ins(count: int) -> list[int]:
+def stand_ins(count: int, kind: type = int) -> list[Any]:
+    if kind is str:
+        return [f"\x00stand-in {i}" for i in range(count)]
     return [_STAND_IN - i for i in range(count)]
 
 
-def prepare(query: AwaitableQuery[Any], count: int) -> Statement:
-    """`query`, built with `stand_ins(count)` as its values, as a reusable statement."""
+def prepare(query: AwaitableQuery[Any], count: int, kind: type = int) -> Statement:
+    """`query`, built with `stand_ins(count, kind)` as its values, as a reusable statement."""
     query._choose_db_if_not_chosen()
     query._make_query()
     sql, values = query.query.get_parameterized_sql()
-    where = {value: i for i, value in enumerate(stand_ins(count))}
-    # A value that is no stand-in would be bound for good: refused.
-    slots = tuple(where[value] for value in values)
+    where = {value: i for i, value in enumerate(stand_ins(count, kind))}
+    slots = tuple((True, where[v]) if v in where else (False, v) for v in values)
+    if sorted(i for given, i in slots if given) != list(range(count)):
+        raise ValueError(f"the query does not bind each of its {count} values once: {sql}")
     return Statement(sql, slots, getattr(query, "_select_related_idx", None) or None)
 
 
+Build = Callable[[list[Any]], AwaitableQuery[Any]]
+
+
 @lru_cache(maxsize=1024)
-def _statement(
-    build: Callable[[list[int]], AwaitableQuery[Any]], count: int, dialect: str
-) -> Statement:
-    return prepare(build(stand_ins(count)), count)
+def _statement(build: Build, count: int, kind: type, dialect: str) -> Statement:
+    return prepare(build(stand_ins(count, kind)), count, kind)
 
 
-def statement(
-    model: type[Model], build: Callable[[list[int]], AwaitableQuery[Any]], count: int
-) -> Statement:
-    """The statement `build` makes for `count` values on the model's current database.
-    `build` must be a module-level function (it is part of the cache's key)."""
-    return _statement(build, count, model._meta.db.capabilities.dialect)
+def statement(model: type[Model], build: Build, values: list[Any]) -> Statement:
+    """The statement `build` makes for as many values as `values` (all ints, or all strings)
+    on the model's current database. `build` is part of the cache's key: a module-level
+    function, or one made once per model (functools.cache)."""
+    kind = str if values and isinstance(values[0], str) else int
+    return _statement(build, len(values), kind, model._meta.db.capabilities.dialect)
 
 
-async def fetch_models(
-    model: type[Model], build: Callable[[list[int]], AwaitableQuery[Any]], values: list[Any]
-) -> list[Any]:
+async def fetch_models(model: type[Model], build: Build, values: list[Any]) -> list[Any]:
     """The model instances `build(values)` would return (its select_related included)."""
     db = model._meta.db
-    prepared = statement(model, build, len(values))
+    prepared = statement(model, build, values)
     executor = db.executor_class(model=model, db=db, select_related_idx=prepared.select_related_idx)
     return list(await executor.execute_select(prepared.sql, prepared.bind(values)))
 
 
-async def fetch_column(
-    model: type[Model], build: Callable[[list[int]], AwaitableQuery[Any]], values: list[Any]
-) -> list[Any]:
+async def fetch_column(model: type[Model], build: Build, values: list[Any]) -> list[Any]:
     """The first column of the rows `build(values)` selects, as the database returns it."""
     db = model._meta.db
-    prepared = statement(model, build, len(values))
+    prepared = statement(model, build, values)
     _, rows = await db.execute_query(prepared.sql, prepared.bind(values))
     return [row[0] for row in rows]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise.timezone import now
 
 from models.accounts import Account, AuthToken
+from resolvers.statements import fetch_models
 
 PREFIX = "qrt_"
 
@@ -33,18 +35,21 @@ async def issue(
     return raw, token
 
 
+def _by_hash(values: list[str]) -> Any:
+    """The live token of a hash with its account (resolvers/statements.py builds it once)."""
+    (digest,) = values
+    return AuthToken.filter(token_hash=digest, revoked_at=None).select_related("account").first()
+
+
 async def authenticate(raw: str) -> tuple[Account, AuthToken] | None:
     """The account behind a bearer token, in one statement; None when unknown, revoked,
     expired, or the account is suspended."""
     if not raw.startswith(PREFIX) or len(raw) > 200:
         return None
-    token = (
-        await AuthToken.filter(token_hash=hash_token(raw), revoked_at=None)
-        .select_related("account")
-        .first()
-    )
-    if token is None:
+    found = await fetch_models(AuthToken, _by_hash, [hash_token(raw)])
+    if not found:
         return None
+    token = found[0]
     moment = now()
     if token.expires_at is not None and token.expires_at <= moment:
         return None

@@ -1,0 +1,77 @@
+"""Loader statements built once per shape (resolvers/statements.py): the SQL Tortoise writes
+for the same query, the same rows, and refused when the query does not bind each value once."""
+
+from __future__ import annotations
+
+import pytest
+from tortoise.timezone import now
+
+from models.accounts import Account, AuthToken
+from models.community import Post, PostKind, PostTopic, Reaction, Topic
+from resolvers import loaders, statements
+from resolvers.tokens import _by_hash, authenticate, hash_token
+from tests.support import count_statements
+
+
+async def test_a_prepared_statement_is_the_one_tortoise_writes_and_reads_the_same_rows(world):
+    ids = [world.bob.id, world.alice.id]
+    build = loaders._by_ids(Account)
+
+    with count_statements() as prepared_sql:
+        prepared = await statements.fetch_models(Account, build, ids)
+    with count_statements() as tortoise_sql:
+        direct = await Account.filter(id__in=ids)
+
+    assert prepared_sql == tortoise_sql
+    assert sorted((a.id, a.display_name, a.role) for a in prepared) == sorted(
+        (a.id, a.display_name, a.role) for a in direct
+    )
+    # Same size, other values: the same statement, bound anew.
+    again = await statements.fetch_models(Account, build, [world.alice.id, 10**9])
+    assert [a.id for a in again] == [world.alice.id]
+
+
+async def test_the_column_and_select_related_forms_read_what_the_queryset_reads(world):
+    post = await Post.create(
+        neighbourhood_id=world.centre.id,
+        author_id=world.alice.id,
+        kind=PostKind.DISCUSSION,
+        title="Titre",
+        body="Texte",
+        created_at=now(),
+    )
+    topics = await Topic.filter(city_id=world.city.id).order_by("slug").limit(2)
+    await PostTopic.bulk_create([PostTopic(post_id=post.id, topic_id=t.id) for t in topics])
+    await Reaction.create(post_id=post.id, account_id=world.bob.id)
+
+    links = await statements.fetch_models(PostTopic, loaders._topic_links, [post.id])
+    reacted = await statements.fetch_column(
+        Reaction, loaders._viewer_has(Reaction, "post_id"), [post.id, world.bob.id]
+    )
+    not_reacted = await statements.fetch_column(
+        Reaction, loaders._viewer_has(Reaction, "post_id"), [post.id, world.alice.id]
+    )
+
+    assert sorted(link.topic.slug for link in links) == [t.slug for t in topics]
+    assert reacted == [post.id]
+    assert not_reacted == []
+
+
+async def test_a_token_authenticates_through_its_prepared_statement(world):
+    token = await AuthToken.filter(account_id=world.alice.id).first()
+    assert token is not None
+    found = await statements.fetch_models(AuthToken, _by_hash, [token.token_hash])
+
+    assert [t.account.id for t in found] == [world.alice.id]
+    assert (await authenticate(world.alice_token))[0].id == world.alice.id  # type: ignore[index]
+    assert await authenticate("qrt_" + "x" * 43) is None
+    assert hash_token(world.alice_token) == token.token_hash
+
+
+def _binds_twice(values: list[int]):
+    return Account.filter(id__in=values, neighbourhood_id__in=values)
+
+
+async def test_a_query_that_does_not_bind_each_value_once_is_refused(world):
+    with pytest.raises(ValueError, match="does not bind each"):
+        await statements.fetch_models(Account, _binds_twice, [1])
