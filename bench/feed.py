@@ -261,16 +261,13 @@ class Server:
         raise RuntimeError(f"{self.side} server did not start:\n{self.log_tail()}")
 
     def cpu_seconds(self) -> float | None:
-        """The server process's CPU time so far (user + system), from /proc/<pid>/stat."""
+        """The server process's CPU time so far (user + system)."""
         if self.process is None:
             return None
         try:
-            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+            return process_cpu_seconds(self.process.pid)
         except OSError:
             return None
-        # Fields after the command name (which may hold spaces), from field 3 on.
-        fields = stat[stat.rindex(")") + 2 :].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -281,14 +278,28 @@ class Server:
     def stop(self) -> None:
         """Terminate this server's own process (by its pid), then kill it if it lingers."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        if process is not None:
+            terminate(process)
+
+
+def terminate(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a process this run started (by its pid), then kill it if it lingers."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + system), from /proc/<pid>/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # Fields after the command name (which may hold spaces), from field 3 on.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 # --- load --------------------------------------------------------------------------------

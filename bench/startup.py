@@ -33,16 +33,19 @@ from typing import Any
 import httpx
 
 from bench import dataset as datasets
-from bench.feed import CLOCK_TICKS, HOST, RESULTS, ROOT, free_port, headers_for, request_body
+from bench.feed import (
+    HOST,
+    RESULTS,
+    ROOT,
+    free_port,
+    headers_for,
+    process_cpu_seconds,
+    request_body,
+    terminate,
+)
 
 GOAL_SECONDS = 3.0
 MODES = {"serve": [], "serve --demo": ["--demo"]}
-
-
-def cpu_seconds(pid: int) -> float:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def spawn(extra: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -79,7 +82,7 @@ async def first_answer(
                     await asyncio.sleep(0.02)
                     continue
                 seconds = time.perf_counter() - started
-                cpu = cpu_seconds(process.pid)
+                cpu = process_cpu_seconds(process.pid)
                 data = response.json()
                 assert response.status_code == 200, response.text[:500]
                 assert "errors" not in data, data["errors"]
@@ -87,12 +90,7 @@ async def first_answer(
                 return {"seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3)}
         raise RuntimeError(f"no answer within {within} s:\n{tail(log)}")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        terminate(process)
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
