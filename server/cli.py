@@ -121,9 +121,12 @@ def run_uvicorn(settings: Settings, args: argparse.Namespace) -> None:
     from server.observability.logs import UVICORN_LOG_CONFIG
 
     module = "server.subgraphs" if args.subgraph else "server.app"
-    # Loaded here rather than by uvicorn: with the collector paused (server/launch.py).
-    with collector_paused():
-        importlib.import_module(module)
+    if args.workers == 1:
+        # Loaded here rather than by uvicorn: with the collector paused (server/launch.py).
+        # Not with several workers: each loads the app itself, and the parent must not
+        # create its metrics before their shared directory is prepared below.
+        with collector_paused():
+            importlib.import_module(module)
 
     # Each worker counts its own requests: with several, they share a directory of metric
     # files (prometheus-client's multiprocess mode) that a scrape of any of them adds up.
