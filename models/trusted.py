@@ -5,7 +5,8 @@ sending them (server/trusted/)."""
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from models.base import Model
 
 
 class TrustedDocument(Model):
