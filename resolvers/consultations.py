@@ -22,7 +22,7 @@ from models.city import (
     TargetScope,
 )
 from models.geography import Neighbourhood, Street
-from permissions.roles import is_city_role, is_resident, is_staff
+from permissions.roles import is_city_role, is_staff
 from permissions.text import tr
 from resolvers import consultation_suppression as suppression
 from resolvers.announcements import can_view_announcement
@@ -101,11 +101,6 @@ async def _verified_resident(ctx: Context) -> Account:
             tr("Vérifiez votre adresse avec le code reçu par courrier."),
         )
     return viewer
-
-
-def results_visible_to(ctx: Context, row: Consultation) -> bool:
-    """City roles and moderators always; residents once it has closed."""
-    return not is_resident(ctx.viewer) or is_closed(row)
 
 
 def sees_table(ctx: Context, row: Consultation) -> bool:

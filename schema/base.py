@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -152,7 +152,3 @@ async def attempt(
     except UserErrors as error:
         return failed(user_errors(error))
     return payload(result)
-
-
-def wrap_all(rows: Iterable[Any], wrap: Callable[[Any], T]) -> list[T]:
-    return [wrap(row) for row in rows]

@@ -159,8 +159,9 @@ class Appeal(Node):
     @strawberry.field(
         description="La décision contestée. " + STAFF_ONLY, extensions=content(IsStaff)
     )
-    async def action(self) -> ModerationAction | None:
-        return ModerationAction(row=await models.ModerationAction.get(id=self.row.action_id))
+    async def action(self, info: Info) -> ModerationAction | None:
+        row = await info.context.loaders.moderation_action.load(self.row.action_id)
+        return ModerationAction(row=row) if row is not None else None
 
 
 @strawberry.input

@@ -1,4 +1,4 @@
-"""Every field of the served schema, for every kind of caller, against permissions/table.py.
+"""Every field of the served schema, for every kind of caller, against tests/access_table.py.
 
 One world holds an instance of every type. A probe reaches one instance of a type from a root
 field, and the type's fields are asked together: each comes back as a value, hidden (null or
@@ -28,9 +28,9 @@ from tortoise.timezone import now
 
 from models.accounts import Role
 from models.city import Consultation, ConsultationAnswer
-from permissions.table import FIELDS, Access, Caller, Outcome
 from resolvers.ids import parse_global_id
 from schema.schemas import build_schema
+from tests.access_table import FIELDS, Access, Caller, Outcome
 from tests.support import gid, make_resident, make_staff, run_contract, tiny_png
 
 SCHEMA = build_schema(production=False)

@@ -1,4 +1,4 @@
-"""Every subscription, for every kind of caller, against permissions/table.py, over the
+"""Every subscription, for every kind of caller, against tests/access_table.py, over the
 `graphql-transport-ws` protocol into the app: each caller subscribes to all four, asking for
 every field of what they deliver; then posts, comments, a message, an announcement and a
 moderation decision happen, and what each caller received is checked field by field against
@@ -16,8 +16,8 @@ import pytest
 from graphql import GraphQLObjectType
 
 from models.accounts import Role
-from permissions.table import FIELDS, Caller, Outcome
 from server.app import create_app
+from tests.access_table import FIELDS, Caller, Outcome
 from tests.live_support import Client, Closed, connect_app
 from tests.support import Api, gid, make_resident, make_staff
 from tests.test_field_access import (

@@ -25,11 +25,11 @@ from models.accounts import Account, Role
 from models.city import Announcement, AnnouncementKind, Consultation, TargetScope
 from models.community import Post, PostKind
 from models.moderation import Report
-from permissions.table import Caller
 from resolvers import nodes
 from resolvers.ids import parse_global_id
 from schema.schemas import build_schema
 from schema.subgraphs import Subgraph
+from tests.access_table import Caller
 from tests.support import count_statements, gid, make_staff, run_contract
 from tests.test_federation import entities
 from tests.test_field_access import Given, given_a_world

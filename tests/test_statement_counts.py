@@ -9,6 +9,7 @@ import pytest
 from tortoise.timezone import now
 
 from models.community import Comment, Post, PostKind, PostTopic, Reaction, Topic
+from models.moderation import Appeal, ModerationAction, ModerationKind, SubjectType
 from tests.support import count_statements, gid, make_resident, run_contract
 
 MAX_FEED_STATEMENTS = 6
@@ -85,3 +86,35 @@ async def test_comment_previews_of_a_page_of_posts_cost_one_statement(api, world
     assert [len(e["node"]["comments"]["edges"]) for e in edges] == [1] * 30
     # token, neighbourhood, posts page, comments of all 30 posts
     assert len(statements) == 4, statements
+
+
+async def test_the_actions_of_a_page_of_appeals_cost_one_statement(api, world, moderator_token):
+    for i in range(10):
+        post = await Post.create(
+            neighbourhood_id=world.centre.id,
+            author_id=world.alice.id,
+            kind=PostKind.DISCUSSION,
+            title=f"Publication {i}",
+            body="Texte",
+            created_at=now(),
+        )
+        action = await ModerationAction.create(
+            kind=ModerationKind.HIDE_CONTENT,
+            subject_type=SubjectType.POST,
+            subject_id=post.id,
+            affected_account_id=world.alice.id,
+            reason=f"Raison {i}",
+            created_at=now(),
+        )
+        await Appeal.create(
+            action_id=action.id, account_id=world.alice.id, message="Non", created_at=now()
+        )
+    query = "{ appeals(first: 10) { edges { node { action { reason } } } } }"
+
+    with count_statements() as statements:
+        result = await api(query, {}, moderator_token)
+
+    reasons = [e["node"]["action"]["reason"] for e in result["data"]["appeals"]["edges"]]
+    assert sorted(reasons) == sorted(f"Raison {i}" for i in range(10))
+    # token, appeals page, the actions of all 10 appeals
+    assert len(statements) == 3, statements

@@ -4,7 +4,9 @@
 field answers once the caller holds its parent object (for a root field: always). Whether a
 caller can hold an object at all follows from the rules of the fields that lead to it: a
 comment is out of the city's reach because `Post.comments` is hidden from it (unless shared). The table
-follows `../shared/contract/README.md`; tests/test_field_access.py runs it against the API.
+follows `../shared/contract/README.md`; tests/test_field_access.py runs it against the API. It is
+the tests' oracle, written by hand apart from the permission classes it checks, and no part
+of the running server.
 """
 
 from __future__ import annotations
