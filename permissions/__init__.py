@@ -12,9 +12,8 @@ from permissions.classes import (
     IsCityStaff,
     IsResident,
     IsStaff,
-    content,
-    requires,
 )
+from permissions.extensions import content, requires
 from permissions.roles import CITY_ROLES, STAFF_ROLES, Role
 
 __all__ = [

@@ -1,18 +1,16 @@
 """Permission classes, named as predicates and declared beside the fields they guard.
 
-Every class is a pure predicate. `requires(...)` puts IsAuthenticated first, so a caller
-without an account gets UNAUTHENTICATED and one without the role FORBIDDEN. `content(...)`
-uses the same classes with `fail_silently`: a caller who may not read a field gets null or an
-empty list, with no error, so a city integration can fetch metadata in one query.
+Every class is a pure predicate on the caller and the parent object, asking the rules of
+permissions/visibility.py, and says in `description` who passes it: permissions/extensions.py
+puts that text in the description of every field the class guards, so the SDL states the rule
+from the same declaration that enforces it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from strawberry.extensions.field_extension import FieldExtension
-from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.permission import BasePermission
 from tortoise.timezone import now
 
 from permissions.roles import Role, is_city_role, is_resident, is_staff
@@ -35,7 +33,14 @@ def _viewer(info: Info) -> Account | None:
     return info.context.viewer
 
 
-class IsAuthenticated(BasePermission):
+class Permission(BasePermission):
+    """A permission class that says who passes it, in English, for the SDL."""
+
+    description: ClassVar[str]
+
+
+class IsAuthenticated(Permission):
+    description = "any signed-in account"
     message = tr("Connectez-vous pour continuer.")
     error_extensions = {"code": "UNAUTHENTICATED"}
 
@@ -43,7 +48,8 @@ class IsAuthenticated(BasePermission):
         return _viewer(info) is not None
 
 
-class IsResident(BasePermission):
+class IsResident(Permission):
+    description = "residents"
     message = tr("Réservé aux habitants.")
     error_extensions = {"code": "FORBIDDEN"}
 
@@ -51,7 +57,8 @@ class IsResident(BasePermission):
         return is_resident(_viewer(info))
 
 
-class IsStaff(BasePermission):
+class IsStaff(Permission):
+    description = "moderators and administrators"
     message = tr("Réservé à l'équipe de modération.")
     error_extensions = {"code": "FORBIDDEN"}
 
@@ -59,9 +66,10 @@ class IsStaff(BasePermission):
         return is_staff(_viewer(info))
 
 
-class IsCityStaff(BasePermission):
-    """The city's communication team. Integrations are read-only: FORBIDDEN here."""
+class IsCityStaff(Permission):
+    """Integrations are read-only: FORBIDDEN here."""
 
+    description = "the city's communication team (CITY_STAFF)"
     message = tr("Réservé à l'équipe communication de la ville.")
     error_extensions = {"code": "FORBIDDEN"}
 
@@ -70,9 +78,10 @@ class IsCityStaff(BasePermission):
         return viewer is not None and viewer.role is Role.CITY_STAFF
 
 
-class CanReadCityAggregates(BasePermission):
-    """Aggregates and metadata of a city: its staff, its integrations, and moderators."""
+class CanReadCityAggregates(Permission):
+    """Aggregates and metadata of a city."""
 
+    description = "the city's accounts (CITY_STAFF, CITY_INTEGRATION) and moderators"
     message = tr("Réservé aux comptes de la ville et aux modérateurs.")
     error_extensions = {"code": "FORBIDDEN"}
 
@@ -81,39 +90,49 @@ class CanReadCityAggregates(BasePermission):
         return is_city_role(viewer) or is_staff(viewer)
 
 
-class CanReadResidentContent(BasePermission):
-    """What residents wrote and who they are: never for the city's accounts, except on a
-    post its author shared with the city (the type then carries `shared_with_city`)."""
+class CanReadResidentContent(Permission):
+    """What residents wrote and who they are. The type carries `shared_with_city` when it was
+    reached under a post its author shares with the city."""
 
+    description = (
+        "everyone who holds it but the city's accounts, who read it only under a post its "
+        "author shares with the city"
+    )
     message = tr("Contenu non visible pour les comptes de la ville.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return not is_city_role(_viewer(info)) or bool(getattr(source, "shared_with_city", False))
 
 
-class CanReadPostContent(BasePermission):
-    """Title, body, author and comments of a post: its verified neighbours and moderators;
-    the city only while the author shares the post with it."""
-
+class CanReadPostContent(Permission):
+    description = (
+        "the post's verified neighbours and moderators; the city's accounts only while "
+        "its author shares the post with the city"
+    )
     message = tr("Contenu non visible pour ce compte.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return can_read_post_content(_viewer(info), source.row)
 
 
-class CanSeePreciseTimes(BasePermission):
-    """A post's `updatedAt` and `version`: not for the city's roles, unless shared."""
+class CanSeePreciseTimes(Permission):
+    """A post's `updatedAt` and `version` (its `createdAt` shows the city the day alone)."""
 
+    description = (
+        "everyone who holds the post but the city's accounts, who read it only while its "
+        "author shares the post with the city"
+    )
     message = tr("Non visible pour les comptes de la ville.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return sees_precise_times(_viewer(info), source.row)
 
 
-class CanNameCommenter(BasePermission):
-    """Who wrote a comment: the city's roles only when it is the post's author (the comment
-    carries its post as `post`)."""
+class CanNameCommenter(Permission):
+    """Who wrote a comment (the comment carries its post as `post`): the post's author is
+    the one person who consented to being named to the city."""
 
+    description = "for the city's accounts, only when the commenter is the post's author"
     message = tr("Auteur non visible pour les comptes de la ville.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
@@ -123,10 +142,10 @@ class CanNameCommenter(BasePermission):
         return can_name_writer(viewer, source.post, source.row.author_id)
 
 
-class IsVerifiedNeighbourOrStaff(BasePermission):
-    """A neighbourhood's own verified residents, and moderators. Search is never for city
-    roles (it would reveal content by probing) nor for unverified accounts."""
+class IsVerifiedNeighbourOrStaff(Permission):
+    """Search is never for city roles: it would reveal content by probing."""
 
+    description = "the neighbourhood's verified residents and moderators"
     message = tr("Réservé aux habitants vérifiés du quartier.")
     error_extensions = {"code": "FORBIDDEN"}
 
@@ -135,9 +154,8 @@ class IsVerifiedNeighbourOrStaff(BasePermission):
         return is_staff(viewer) or is_verified_resident_of(viewer, source.row.id)
 
 
-class CanSeeAttendees(BasePermission):
-    """An event's attendees see each other's names, and so do its organiser and moderators."""
-
+class CanSeeAttendees(Permission):
+    description = "the event's attendees, its organiser and moderators"
     message = tr("Visible des participants à l'événement.")
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
@@ -150,18 +168,16 @@ class CanSeeAttendees(BasePermission):
         return bool(await info.context.loaders.viewer_attends.load(row.id))
 
 
-class CanReadNeighbourhoodPosts(BasePermission):
-    """The feed of a neighbourhood: its verified residents, its city's accounts, moderators."""
-
+class CanReadNeighbourhoodPosts(Permission):
+    description = "the neighbourhood's verified residents, its city's accounts and moderators"
     message = tr("Fil non visible pour ce compte.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return can_read_feed(_viewer(info), source.row)
 
 
-class CanSeeConsultationResults(BasePermission):
-    """City roles and moderators; residents once the consultation has closed."""
-
+class CanSeeConsultationResults(Permission):
+    description = "the city's accounts and moderators; residents once the consultation has closed"
     message = tr("Résultats visibles à la clôture.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
@@ -174,9 +190,10 @@ class CanSeeConsultationResults(BasePermission):
         return closes_at is not None and closes_at <= now()
 
 
-class IsAuthorOrStaff(BasePermission):
-    """Moderation notes on content: its author and moderators."""
+class IsAuthorOrStaff(Permission):
+    """Moderation notes on content."""
 
+    description = "its author and moderators"
     message = tr("Réservé à l'auteur et aux modérateurs.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
@@ -186,31 +203,3 @@ class IsAuthorOrStaff(BasePermission):
         row = source.row
         author = row.sender_id if hasattr(row, "sender_id") else row.author_id
         return is_staff(viewer) or author == viewer.id
-
-
-def requires(*permissions: type[BasePermission]) -> list[FieldExtension]:
-    """Extensions for a field only some callers may use at all: errors, no silence."""
-    checks = [IsAuthenticated(), *(p() for p in permissions if p is not IsAuthenticated)]
-    return [PermissionExtension(permissions=checks, use_directives=False)]
-
-
-class _HiddenAs(PermissionExtension):
-    """Fails silently with a value of the field's own type (an empty connection, say)."""
-
-    def __init__(self, permissions: list[BasePermission], hidden: Callable[[], Any]) -> None:
-        super().__init__(permissions=permissions, fail_silently=True, use_directives=False)
-        self.hidden = hidden
-
-    def _on_unauthorized(self, permission: BasePermission) -> Any:
-        return self.hidden()
-
-
-def content(
-    *permissions: type[BasePermission], hidden: Callable[[], Any] | None = None
-) -> list[FieldExtension]:
-    """Extensions for a content field: hidden without an error: null, an empty list, or what
-    `hidden` makes (an empty connection, where the contract promises one)."""
-    checks = [p() for p in permissions]
-    if hidden is not None:
-        return [_HiddenAs(checks, hidden)]
-    return [PermissionExtension(permissions=checks, fail_silently=True, use_directives=False)]

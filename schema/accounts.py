@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from schema.messaging import Conversation
 
 
-@strawberry.type(description="Un habitant, tel que ses voisins le voient : son nom affiché seul.")
+@strawberry.type(description="A resident as their neighbours meet them: their display name alone.")
 class Resident(Node):
     row: strawberry.Private[models.Account]
     # True when reached through a post its author shared with the city.
@@ -45,9 +45,7 @@ class Resident(Node):
         return strawberry.ID(to_global_id("Resident", self.row.id))
 
     @strawberry.field(
-        description="Visible des voisins et des modérateurs ; null pour les comptes de la ville, "
-        "sauf pour l'auteur d'une publication partagée avec elle.",
-        extensions=content(CanReadResidentContent),
+        description="The name given at registration.", extensions=content(CanReadResidentContent)
     )
     def display_name(self, info: Info) -> str | None:
         # An erased account's name is "a former neighbour", in the reader's language.
@@ -55,7 +53,8 @@ class Resident(Node):
 
 
 @strawberry.federation.type(
-    keys=["id"], description="Le compte connecté, avec ses données personnelles."
+    keys=["id"],
+    description="The signed-in account, with its personal data: only its owner holds it.",
 )
 class Account(Node):
     row: strawberry.Private[models.Account]
@@ -73,7 +72,7 @@ class Account(Node):
     def display_name(self) -> str:
         return self.row.display_name
 
-    @strawberry.field(description="Visible de son titulaire seul.")
+    @strawberry.field
     def email(self) -> str | None:
         return self.row.email
 
@@ -88,17 +87,17 @@ class Account(Node):
     def resident(self) -> Resident:
         return Resident(row=self.row)
 
-    @strawberry.field(description="Vrai une fois le code du courrier saisi.")
+    @strawberry.field(description="True once the code of the letter was entered.")
     def is_verified(self) -> bool:
         return self.row.is_verified
 
-    @strawberry.field(description="Visible de son titulaire seul.")
+    @strawberry.field
     async def street(self, info: Info) -> Street | None:
         if self.row.street_id is None:
             return None
         return Street(row=await info.context.loaders.street.load(self.row.street_id))
 
-    @strawberry.field(description="Visible de son titulaire seul.")
+    @strawberry.field
     def house_number(self) -> str | None:
         return self.row.house_number
 
@@ -111,7 +110,7 @@ class Account(Node):
             home=True,
         )
 
-    @strawberry.field(description="Conversations privées, la plus récemment active d'abord.")
+    @strawberry.field(description="Private conversations, the most recently active first.")
     async def conversations(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Annotated[Conversation, strawberry.lazy("schema.messaging")]]:
@@ -121,7 +120,7 @@ class Account(Node):
         return Connection.of(page, Conversation.from_model)
 
     @strawberry.field(
-        description="Les annonces de la ville adressées à l'habitant, la plus récente d'abord."
+        description="The city's announcements sent to the resident, the most recent first."
     )
     async def announcements(
         self, info: Info, first: int | None = 20, after: str | None = None
@@ -131,7 +130,7 @@ class Account(Node):
         page = await city_resolvers.viewer_announcements(info.context, first, after)
         return Connection.of(page, Announcement.from_model)
 
-    @strawberry.field(description="Notifications, la plus récente d'abord.")
+    @strawberry.field(description="Notifications, the most recent first.")
     async def notifications(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Annotated[Notification, strawberry.lazy("schema.city")]]:
@@ -161,7 +160,9 @@ class Account(Node):
         return await notification_preferences(self.row.id)
 
 
-@strawberry.type(description="Un courrier de vérification, à imprimer et poster à l'adresse.")
+@strawberry.type(
+    description="A verification letter, to print and post to the address. Reached through `verificationLetters` and `issueVerificationLetter` only."
+)
 class VerificationLetter(Node):
     row: strawberry.Private[models.VerificationLetter]
 
@@ -173,47 +174,40 @@ class VerificationLetter(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("VerificationLetter", self.row.id))
 
-    @strawberry.field(description="Le code à imprimer, en deux groupes de 4 caractères.")
+    @strawberry.field(description="The code to print, in two groups of 4 characters.")
     def code(self) -> str:
         return accounts.format_code(self.row.code)
 
-    @strawberry.field(description="Modérateurs et administrateurs seulement.")
+    @strawberry.field
     def status(self) -> models.LetterStatus:
         return self.row.status
 
-    @strawberry.field(
-        description="Codes erronés saisis ; 5 verrouillent le courrier. Modérateurs et administrateurs seulement."
-    )
+    @strawberry.field(description="Wrong codes entered; 5 lock the letter.")
     def failed_attempts(self) -> int:
         return self.row.failed_attempts
 
     @strawberry.field(
-        description="The resident to post it to, whose id `issueVerificationLetter` takes. "
-        "Moderators and administrators only."
+        description="The resident to post it to, whose id `issueVerificationLetter` takes."
     )
     async def recipient(self, info: Info) -> Resident:
         return Resident(row=await info.context.loaders.account.load(self.row.account_id))
 
-    @strawberry.field(description="Le nom affiché donné à l'inscription.")
+    @strawberry.field(description="The display name given at registration.")
     async def recipient_name(self, info: Info) -> str:
         return (await info.context.loaders.account.load(self.row.account_id)).display_name
 
-    @strawberry.field(
-        description="L'adresse où poster le courrier. Modérateurs et administrateurs seulement."
-    )
+    @strawberry.field(description="The address to post the letter to.")
     async def street(self, info: Info) -> Street | None:
         account = await info.context.loaders.account.load(self.row.account_id)
         if account.street_id is None:
             return None
         return Street(row=await info.context.loaders.street.load(account.street_id))
 
-    @strawberry.field(
-        description="L'adresse où poster le courrier. Modérateurs et administrateurs seulement."
-    )
+    @strawberry.field(description="The address to post the letter to.")
     async def house_number(self, info: Info) -> str | None:
         return (await info.context.loaders.account.load(self.row.account_id)).house_number
 
-    @strawberry.field(description="Modérateurs et administrateurs seulement.")
+    @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
 
@@ -285,14 +279,13 @@ def _signed_in(result: tuple[str, models.Account]) -> AuthPayload:
 
 @strawberry.type
 class AccountQuery:
-    @strawberry.field(description="Le compte connecté ; null sans jeton valide.")
+    @strawberry.field(description="The signed-in account; null without a valid token.")
     def viewer(self, info: Info) -> Account | None:
         viewer = info.context.viewer
         return Account(row=viewer) if viewer else None
 
     @strawberry.field(
-        description="Courriers de vérification, le plus récent d'abord. Modérateurs et "
-        "administrateurs seulement.",
+        description="Verification letters, the most recent first.",
         extensions=requires(IsStaff),
     )
     async def verification_letters(
@@ -307,9 +300,7 @@ class AccountQuery:
 
 @strawberry.type
 class AccountMutation:
-    @strawberry.mutation(
-        description="Inscription d'un habitant ; un courrier de vérification part."
-    )
+    @strawberry.mutation(description="Registers a resident; a verification letter is sent.")
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
         action = accounts.register(
             info.context,
@@ -327,7 +318,7 @@ class AccountMutation:
         return await attempt(action, _signed_in, lambda errors: AuthPayload(user_errors=errors))
 
     @strawberry.mutation(
-        description="Révoque le jeton de la requête.", extensions=requires(IsAuthenticated)
+        description="Revokes the request's token.", extensions=requires(IsAuthenticated)
     )
     async def logout(self, info: Info) -> LogoutPayload:
         return LogoutPayload(ok=await accounts.logout(info.context))
@@ -349,7 +340,7 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="Saisir le code du courrier reçu ; 5 codes erronés le verrouillent. Habitants.",
+        description="Enter the code of the letter received; 5 wrong codes lock it.",
         extensions=requires(IsResident),
     )
     async def verify_address(self, info: Info, input: VerifyAddressInput) -> VerifyAddressPayload:
@@ -360,8 +351,7 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="Nouveau courrier pour un habitant (après 5 codes erronés, par exemple). "
-        "Modérateurs et administrateurs.",
+        description="A new letter for a resident (after 5 wrong codes, for instance).",
         extensions=requires(IsStaff),
     )
     async def issue_verification_letter(

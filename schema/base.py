@@ -19,11 +19,11 @@ from resolvers.pagination import Beyond, Page
 T = TypeVar("T")
 R = TypeVar("R")
 
-strawberry.enum(Role, description="Le rôle d'un compte.")
-strawberry.enum(PostKind, description="La nature d'une publication.")
-strawberry.enum(ReportReason, description="Le motif d'un signalement.")
-strawberry.enum(ReportStatus, description="Où en est un signalement.")
-strawberry.enum(LetterStatus, description="Où en est un courrier de vérification.")
+strawberry.enum(Role, description="An account's role.")
+strawberry.enum(PostKind, description="What kind of post it is.")
+strawberry.enum(ReportReason, description="Why content is reported.")
+strawberry.enum(ReportStatus, description="Where a report stands.")
+strawberry.enum(LetterStatus, description="Where a verification letter stands.")
 strawberry.enum(
     ErrorCode,
     name="UserErrorCode",
@@ -33,7 +33,7 @@ for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-d
     _value.description = DESCRIPTIONS[ErrorCode(_value.value)]
 
 
-@strawberry.type(description="Pagination d'une liste (Relay).")
+@strawberry.type(description="Where a page of a list stands (Relay).")
 class PageInfo:
     next: strawberry.Private[Beyond]
     previous: strawberry.Private[Beyond]
@@ -66,7 +66,7 @@ class Edge(Generic[T]):
     node: T
 
 
-@strawberry.type(description="Une page d'une liste, ordonnée par un curseur (Relay).")
+@strawberry.type(description="A page of a list, ordered by a cursor (Relay).")
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
@@ -99,28 +99,26 @@ class Node:
         raise NotImplementedError
 
 
-@strawberry.interface(description="Un contenu que la modération peut masquer.")
+@strawberry.interface(description="Content that moderation can hide.")
 class Hideable:
     row: strawberry.Private[Any]
 
-    @strawberry.field(description="Vrai si un modérateur (ou assez de signalements) l'a masqué.")
+    @strawberry.field(description="True when a moderator (or enough reports) hid it.")
     def hidden(self) -> bool:
         return self.row.hidden_at is not None
 
     @strawberry.field(
-        description="Pourquoi le contenu est masqué. Son auteur et les modérateurs seulement.",
+        description="Why the content is hidden.",
         extensions=content(IsAuthorOrStaff),
     )
     def hidden_reason(self, info: Info) -> str | None:
         return reasons.shown(self.row.hidden_reason, info.context.translate)
 
 
-@strawberry.type(description="Une erreur que l'utilisateur peut corriger.")
+@strawberry.type(description="An error the user can fix.")
 class UserError:
-    field: str | None = strawberry.field(
-        description="Le champ de l'input en cause, s'il y en a un."
-    )
-    code: ErrorCode = strawberry.field(description="Code stable, pour le client.")
+    field: str | None = strawberry.field(description="The input field at fault, if there is one.")
+    code: ErrorCode = strawberry.field(description="A stable code, for the client to switch on.")
     # The resolver's message, in French with its values (permissions/text.py).
     text: strawberry.Private[str]
     retry_after: int | None = strawberry.field(

@@ -31,14 +31,12 @@ from resolvers.validation import Checks
 from schema.base import Node, UserError, attempt
 from schema.geography import Neighbourhood, Street
 
-strawberry.enum(models.AnnouncementKind, description="La nature d'une annonce de la ville.")
-strawberry.enum(models.TargetScope, description="À qui s'adresse une annonce.")
-strawberry.enum(models.NotificationKind, description="La nature d'une notification.")
-
-CITY_ONLY = "Comptes de la ville et modérateurs ; null pour les habitants."
+strawberry.enum(models.AnnouncementKind, description="What kind of announcement the city sends.")
+strawberry.enum(models.TargetScope, description="Whom an announcement is for.")
+strawberry.enum(models.NotificationKind, description="What kind of notification it is.")
 
 
-@strawberry.type(description="Les destinataires d'une annonce.")
+@strawberry.type(description="Whom an announcement is sent to.")
 class AnnouncementTarget:
     row: strawberry.Private[models.Announcement]
 
@@ -56,7 +54,7 @@ class AnnouncementTarget:
         return [Street(row=r) for r in await info.context.loaders.target_streets.load(self.row.id)]
 
 
-@strawberry.federation.type(keys=["id"], description="Une réponse possible à une consultation.")
+@strawberry.federation.type(keys=["id"], description="One possible answer to a consultation.")
 class ConsultationOption(Node):
     row: strawberry.Private[models.ConsultationOption]
 
@@ -75,7 +73,7 @@ class ConsultationOption(Node):
 
 
 @strawberry.type(
-    description="Le nombre de réponses pour une option ; null (suppressed) s'il est trop petit."
+    description="The number of answers for an option; null (suppressed) when too small."
 )
 class ConsultationResult:
     option: ConsultationOption
@@ -83,7 +81,7 @@ class ConsultationResult:
     suppressed: bool
 
 
-@strawberry.type(description="Le nombre de réponses d'un quartier pour une option.")
+@strawberry.type(description="The number of answers of one neighbourhood for an option.")
 class NeighbourhoodConsultationResult:
     neighbourhood: Neighbourhood
     option: ConsultationOption
@@ -92,7 +90,7 @@ class NeighbourhoodConsultationResult:
 
 
 @strawberry.federation.type(
-    keys=["id"], description="Une question posée aux habitants visés par une annonce."
+    keys=["id"], description="A question put to the residents an announcement targets."
 )
 class Consultation(Node):
     row: strawberry.Private[models.Consultation]
@@ -110,7 +108,7 @@ class Consultation(Node):
     def question(self) -> str:
         return self.row.question
 
-    @strawberry.field(description="Après cette date, les réponses ne changent plus.")
+    @strawberry.field(description="After this date, answers no longer change.")
     def closes_at(self) -> datetime | None:
         return self.row.closes_at
 
@@ -123,23 +121,21 @@ class Consultation(Node):
         rows = await info.context.loaders.consultation_options.load(self.row.id)
         return [ConsultationOption(row=r) for r in rows]
 
-    @strawberry.field(description="La réponse de l'habitant connecté, s'il a répondu.")
+    @strawberry.field(description="The signed-in resident's answer, if they answered.")
     async def viewer_answer(self, info: Info) -> ConsultationOption | None:
         chosen = await info.context.loaders.consultation_answer.load(self.row.id)
         options = await info.context.loaders.consultation_options.load(self.row.id)
         return next((ConsultationOption(row=o) for o in options if o.id == chosen), None)
 
     @strawberry.field(
-        description="Nombre de réponses ; null s'il est trop petit. Ville et modérateurs ; "
-        "les habitants une fois la consultation close.",
+        description="The number of answers; null when too small.",
         extensions=content(CanSeeConsultationResults),
     )
     async def response_count(self, info: Info) -> int | None:
         return (await consultations.results(info.context, self.row)).response_count.value
 
     @strawberry.field(
-        description="Réponses par option, petits nombres supprimés. Ville et modérateurs ; "
-        "les habitants une fois la consultation close.",
+        description="Answers per option, small counts suppressed.",
         extensions=content(CanSeeConsultationResults),
     )
     async def results(self, info: Info) -> list[ConsultationResult]:
@@ -148,7 +144,8 @@ class Consultation(Node):
         return [_result(ConsultationOption(row=o), computed.by_option[o.id]) for o in options]
 
     @strawberry.field(
-        description="Réponses par quartier et option, petits nombres supprimés. " + CITY_ONLY,
+        description="Answers per neighbourhood and option, small counts suppressed. The "
+        "city's roles get an empty list while the consultation is open; moderators do not.",
         extensions=content(CanReadCityAggregates),
     )
     async def results_by_neighbourhood(self, info: Info) -> list[NeighbourhoodConsultationResult]:
@@ -178,7 +175,7 @@ def _result(option: ConsultationOption, figure: Figure) -> ConsultationResult:
 
 @strawberry.federation.type(
     keys=["id"],
-    description="Une annonce de la ville : alerte, travaux, mobilité, projet, consultation.",
+    description="An announcement of the city: alert, works, mobility, project, consultation.",
 )
 class Announcement(Node):
     row: strawberry.Private[models.Announcement]
@@ -217,7 +214,7 @@ class Announcement(Node):
         return AnnouncementTarget(row=self.row)
 
     @strawberry.field(
-        description="Habitants notifiés à la publication. " + CITY_ONLY + " Null as well "
+        description="Residents notified at publication. Null as well "
         "(recipientCountSuppressed) when it would single out fewer residents than the "
         "suppression threshold; publishing to a small audience stays allowed.",
         extensions=content(CanReadCityAggregates),
@@ -226,7 +223,7 @@ class Announcement(Node):
         return announcements.recipient_figure(self.row, info.context.settings.suppression_threshold)
 
     @strawberry.field(
-        description="True when recipientCount is suppressed. " + CITY_ONLY,
+        description="True when recipientCount is suppressed.",
         extensions=content(CanReadCityAggregates),
     )
     def recipient_count_suppressed(self, info: Info) -> bool | None:
@@ -234,7 +231,7 @@ class Announcement(Node):
         return announcements.recipient_figure(self.row, threshold) is None
 
     @strawberry.field(
-        description="Destinataires qui ont lu l'annonce. " + CITY_ONLY + " Null as well "
+        description="Recipients who read the announcement. Null as well "
         "(readCountSuppressed) with the recipients, or when the readers or the recipients "
         "who have not read are fewer than the suppression threshold.",
         extensions=content(CanReadCityAggregates),
@@ -243,7 +240,7 @@ class Announcement(Node):
         return announcements.read_figure(self.row, info.context.settings.suppression_threshold)
 
     @strawberry.field(
-        description="True when readCount is suppressed. " + CITY_ONLY,
+        description="True when readCount is suppressed.",
         extensions=content(CanReadCityAggregates),
     )
     def read_count_suppressed(self, info: Info) -> bool | None:
@@ -257,7 +254,7 @@ class Announcement(Node):
 
 
 @strawberry.federation.type(
-    keys=["id"], description="Une notification adressée au compte connecté."
+    keys=["id"], description="A notification sent to the signed-in account."
 )
 class Notification(Node):
     row: strawberry.Private[models.Notification]
@@ -288,9 +285,8 @@ class Notification(Node):
         return self.row.created_at
 
     @strawberry.field(
-        description="Ce dont parle la notification : une annonce, une décision de modération "
-        "(l'identifiant à donner à `appealModeration`), ou l'événement (Post) modifié ou "
-        "supprimé."
+        description="What the notification is about: an announcement, a moderation decision "
+        "(the id to give `appealModeration`), or the event (Post) changed or deleted."
     )
     def subject_id(self) -> strawberry.ID | None:
         if self.row.announcement_id is not None:
@@ -301,7 +297,7 @@ class Notification(Node):
             return strawberry.ID(to_global_id("Post", self.row.post_id))
         return None
 
-    @strawberry.field(description="Pour une décision de modération : sa motivation.")
+    @strawberry.field(description="For a moderation decision: its reasons.")
     async def reason(self, info: Info) -> str | None:
         if self.row.moderation_action_id is None:
             return None
@@ -314,7 +310,7 @@ class Notification(Node):
 @strawberry.type
 class AnnouncementAudience:
     recipient_count: int | None = strawberry.field(
-        description="Habitants vérifiés de la cible, aujourd'hui. Comptes de la ville. Null "
+        description="Verified residents of the target, today. Null "
         "(recipientCountSuppressed) when it would single out fewer residents than the "
         "suppression threshold, directly or against other targets' figures."
     )
@@ -378,7 +374,7 @@ class MarkNotificationsReadPayload:
 @strawberry.type
 class CityQuery:
     @strawberry.field(
-        description="Le nombre d'habitants vérifiés que toucherait une annonce (small counts "
+        description="How many verified residents an announcement would reach (small counts "
         "suppressed).",
         extensions=requires(CanReadCityAggregates),
     )
@@ -391,7 +387,7 @@ class CityQuery:
         return AnnouncementAudience(recipient_count=count, recipient_count_suppressed=count is None)
 
     @strawberry.field(
-        description="Une consultation que le compte peut voir ; null sinon.",
+        description="A consultation the account may see; null otherwise.",
         extensions=requires(IsAuthenticated),
     )
     async def consultation(self, info: Info, id: strawberry.ID) -> Consultation | None:
@@ -402,7 +398,7 @@ class CityQuery:
 @strawberry.type
 class CityMutation:
     @strawberry.mutation(
-        description="Publier une annonce (et sa consultation) ; une notification par destinataire.",
+        description="Publish an announcement (and its consultation); one notification per recipient.",
         extensions=requires(IsCityStaff),
     )
     async def publish_announcement(
@@ -433,7 +429,7 @@ class CityMutation:
         )
 
     @strawberry.mutation(
-        description="Répondre (ou changer sa réponse) tant que la consultation est ouverte.",
+        description="Answer (or change one's answer) while the consultation is open.",
         extensions=requires(IsResident),
     )
     async def answer_consultation(
@@ -449,7 +445,7 @@ class CityMutation:
         )
 
     @strawberry.mutation(
-        description="Marquer lues ses notifications (toutes, sans `ids`). Compte connecté.",
+        description="Mark one's notifications read (all of them, without `ids`).",
         extensions=requires(IsAuthenticated),
     )
     async def mark_notifications_read(

@@ -26,14 +26,8 @@ from schema.events import PostEventFields, post_content
 from schema.geography import Neighbourhood, Topic
 from schema.media import Photo
 
-CONTENT = "Visible des voisins et des modérateurs ; null pour les comptes de la ville, sauf si l'auteur a partagé la publication avec elle."
-PRECISE = (
-    "Verified neighbours and moderators; null for the city's roles unless the author shares "
-    "the post with the city."
-)
 
-
-@strawberry.federation.type(keys=["id"], description="Une publication du fil d'un quartier.")
+@strawberry.federation.type(keys=["id"], description="A post in a neighbourhood's feed.")
 class Post(Hideable, PostEventFields, Node):
     row: strawberry.Private[models.Post]
 
@@ -50,70 +44,66 @@ class Post(Hideable, PostEventFields, Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Post", self.row.id))
 
-    @strawberry.field(description="Voisins, comptes de la ville et modérateurs (métadonnée).")
+    @strawberry.field
     def kind(self) -> models.PostKind:
         return self.row.kind
 
-    @strawberry.field(description=CONTENT, extensions=content(CanReadPostContent))
+    @strawberry.field(extensions=content(CanReadPostContent))
     def title(self) -> str | None:
         return self.row.title
 
-    @strawberry.field(description=CONTENT, extensions=content(CanReadPostContent))
+    @strawberry.field(extensions=content(CanReadPostContent))
     def body(self) -> str | None:
         return self.row.body
 
-    @strawberry.field(description=CONTENT, extensions=content(CanReadPostContent))
+    @strawberry.field(extensions=content(CanReadPostContent))
     async def author(self, info: Info) -> Resident | None:
         row = await info.context.loaders.account.load(self.row.author_id)
         return Resident(row=row, shared_with_city=self.row.share_with_city)
 
     @strawberry.field(
-        description="Its photos, in order (up to four). As the title and body (never an "
-        "unverified account): an empty list for whoever may not read them.",
+        description="Its photos, in order (up to four).",
         extensions=post_content(),
     )
     async def photos(self, info: Info) -> list[Photo]:
         return [Photo(row=p) for p in await info.context.loaders.photos_by_post.load(self.row.id)]
 
     @strawberry.field(
-        description="Verified neighbours, the city's roles and moderators (metadata). The "
-        "city's roles get the day alone, at midnight in the city's time zone, unless the "
-        "author shares the post with the city."
+        description="The city's roles get the day alone, at midnight in the city's time zone, "
+        "unless the author shares the post with the city."
     )
     async def created_at(self, info: Info) -> datetime:
         row = self.row
         return await community.shown_time(info.context, row, row.created_at, row.author_id)
 
-    @strawberry.field(description="Last edit. " + PRECISE, extensions=content(CanSeePreciseTimes))
+    @strawberry.field(description="Last edit.", extensions=content(CanSeePreciseTimes))
     def updated_at(self) -> datetime | None:
         return self.row.updated_at
 
     @strawberry.field(
-        description="Incremented by each edit; `editPost` takes it back. " + PRECISE,
+        description="Incremented by each edit; `editPost` takes it back.",
         extensions=content(CanSeePreciseTimes),
     )
     def version(self) -> int | None:
         return self.row.version
 
-    @strawberry.field(description="Vrai si l'auteur a rendu le contenu visible de la ville.")
+    @strawberry.field(description="True when the author shares the post with the city.")
     def shared_with_city(self) -> bool:
         return self.row.share_with_city
 
-    @strawberry.field(description="Voisins, comptes de la ville et modérateurs (métadonnée).")
+    @strawberry.field
     async def topics(self, info: Info) -> list[Topic]:
         return [Topic(row=t) for t in await info.context.loaders.topics_by_post.load(self.row.id)]
 
-    @strawberry.field(
-        description="Commentaires visibles. Voisins, comptes de la ville et modérateurs (métadonnée)."
-    )
+    @strawberry.field(description="Comments not hidden nor deleted.")
     def comment_count(self) -> int:
         return self.row.comment_count
 
-    @strawberry.field(description="Voisins, comptes de la ville et modérateurs (métadonnée).")
+    @strawberry.field
     def reaction_count(self) -> int:
         return self.row.reaction_count
 
-    @strawberry.field(description="Vrai si le compte connecté a réagi à la publication.")
+    @strawberry.field(description="True when the signed-in account reacted to the post.")
     async def viewer_has_reacted(self, info: Info) -> bool:
         return await info.context.loaders.viewer_reacted.load(self.row.id)
 
@@ -124,9 +114,8 @@ class Post(Hideable, PostEventFields, Node):
         )
 
     @strawberry.field(
-        description="Comments, oldest first. Verified neighbours and moderators; an empty "
-        "connection for the city's roles unless the author shares the post with the city, "
-        "and then no writer but the post's author is named.",
+        description="Comments, oldest first. Under a post shared with the city, its roles see "
+        "no writer named but the post's author.",
         extensions=content(CanReadPostContent, hidden=Connection.empty),
     )
     async def comments(
@@ -136,7 +125,7 @@ class Post(Hideable, PostEventFields, Node):
         return Connection.of(page, lambda row: Comment.under(self.row, row))
 
 
-@strawberry.type(description="Un commentaire sous une publication.")
+@strawberry.type(description="A comment under a post.")
 class Comment(Hideable, Node):
     row: strawberry.Private[models.Comment]
     # True under a post its author shared with the city.
@@ -158,16 +147,11 @@ class Comment(Hideable, Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Comment", self.row.id))
 
-    @strawberry.field(
-        description=CONTENT,
-        extensions=content(CanReadResidentContent),
-    )
+    @strawberry.field(extensions=content(CanReadResidentContent))
     def body(self) -> str | None:
         return self.row.body
 
     @strawberry.field(
-        description=CONTENT + " Sous une publication partagée, la ville ne voit que l'auteur "
-        "de la publication nommé : null pour les autres.",
         extensions=content(CanReadResidentContent, CanNameCommenter),
     )
     async def author(self, info: Info) -> Resident | None:
@@ -301,7 +285,7 @@ def post_errors(errors: list[UserError]) -> PostPayload:
 
 @strawberry.type
 class CommunityQuery:
-    @strawberry.field(description="Une publication visible du compte connecté ; null sinon.")
+    @strawberry.field(description="A post the signed-in account may see; null otherwise.")
     async def post(self, info: Info, id: strawberry.ID) -> Post | None:
         row = await community.post(info.context, id)
         return Post(row=row) if row else None
@@ -310,7 +294,7 @@ class CommunityQuery:
 @strawberry.type
 class CommunityMutation:
     @strawberry.mutation(
-        description="Publier dans le fil de son quartier (habitant vérifié, quartier actif).",
+        description="Post in one's neighbourhood's feed (verified resident, active neighbourhood).",
         extensions=requires(IsResident),
     )
     async def create_post(self, info: Info, input: CreatePostInput) -> PostPayload:
@@ -327,7 +311,7 @@ class CommunityMutation:
         return await attempt(action, post_payload, post_errors)
 
     @strawberry.mutation(
-        description="Modifier sa publication ; `expectedVersion` périmée : VERSION_CONFLICT.",
+        description="Edit one's post; a stale `expectedVersion` is VERSION_CONFLICT.",
         extensions=requires(IsResident),
     )
     async def edit_post(self, info: Info, input: EditPostInput) -> PostPayload:
@@ -345,8 +329,8 @@ class CommunityMutation:
         return await attempt(action, post_payload, post_errors)
 
     @strawberry.mutation(
-        description="Supprimer sa publication. Son auteur seulement. Its words (and those of "
-        "the comments under it) are erased from the database.",
+        description="Delete one's own post; its words (and those of the comments under it) are "
+        "erased from the database.",
         extensions=requires(IsResident),
     )
     async def delete_post(self, info: Info, input: DeletePostInput) -> DeletePostPayload:
@@ -372,7 +356,7 @@ class CommunityMutation:
         )
 
     @strawberry.mutation(
-        description="Commenter une publication de son quartier (habitant vérifié).",
+        description="Comment on a post of one's neighbourhood (verified resident).",
         extensions=requires(IsResident),
     )
     async def add_comment(self, info: Info, input: AddCommentInput) -> AddCommentPayload:
@@ -385,7 +369,7 @@ class CommunityMutation:
         )
 
     @strawberry.mutation(
-        description="Ajoute ou retire la réaction du compte.", extensions=requires(IsResident)
+        description="Adds or removes the account's reaction.", extensions=requires(IsResident)
     )
     async def toggle_reaction(self, info: Info, input: ToggleReactionInput) -> PostPayload:
         action = community.toggle_reaction(info.context, post_id=input.post_id)

@@ -14,15 +14,11 @@ from schema.accounts import Resident
 from schema.base import Connection
 from schema.geography import Street
 
-EVENT = (
-    "Posts of kind EVENT only (null otherwise). As the post's title and body: neighbours and "
-    "moderators, the city only when the author shared the post with it; never an unverified "
-    "account."
-)
+EVENT = "Posts of kind EVENT only (null otherwise)."
 
 
 def post_content() -> list[Any]:
-    """As the post's title and body (permissions/visibility.py: never an unverified account)."""
+    """As the post's title and body."""
     return content(CanReadPostContent)
 
 
@@ -78,8 +74,7 @@ class PostEventFields:
         return bool(await info.context.loaders.viewer_attends.load(self.row.id))
 
     @strawberry.field(
-        description="Who comes, in the order they said so: the event's attendees, its "
-        "organiser and moderators; an empty connection for anyone else.",
+        description="Who comes, in the order they said so.",
         extensions=content(CanSeeAttendees),
     )
     async def attendees(

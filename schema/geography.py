@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from schema.search import SearchHit
 
 
-@strawberry.federation.type(keys=["id"], description="Une ville cliente.")
+@strawberry.federation.type(keys=["id"], description="A city that licenses the platform.")
 class City(Node):
     row: strawberry.Private[models.City]
 
@@ -46,14 +46,13 @@ class City(Node):
     def time_zone(self) -> str:
         return self.row.time_zone
 
-    @strawberry.field(description="Ses quartiers, par nom.")
+    @strawberry.field(description="Its neighbourhoods, by name.")
     async def neighbourhoods(self) -> list[Neighbourhood]:
         rows = await geography.city_neighbourhoods(self.row.id)
         return [Neighbourhood(row=r) for r in rows]
 
     @strawberry.field(
-        description="Les annonces de la ville, la plus récente d'abord. Comptes de la ville et "
-        "modérateurs.",
+        description="The city's announcements, the most recent first.",
         extensions=requires(CanReadCityAggregates),
     )
     async def announcements(
@@ -66,7 +65,7 @@ class City(Node):
 
 
 @strawberry.federation.type(
-    keys=["id"], description="Un quartier : ses habitants s'y parlent entre eux."
+    keys=["id"], description="A neighbourhood: its residents talk with each other there."
 )
 class Neighbourhood(Node):
     row: strawberry.Private[models.Neighbourhood]
@@ -91,7 +90,7 @@ class Neighbourhood(Node):
     def name(self) -> str:
         return self.row.name
 
-    @strawberry.field(description="Actif dès que assez d'habitants ont vérifié leur adresse.")
+    @strawberry.field(description="Active once enough residents have verified their address.")
     def is_active(self) -> bool:
         return self.row.is_active
 
@@ -119,13 +118,12 @@ class Neighbourhood(Node):
     async def verified_count_suppressed(self, info: Info) -> bool:
         return (await geography.progress(info.context, self.row, self.home)).verified is None
 
-    @strawberry.field(description="Habitants vérifiés nécessaires pour activer le quartier.")
+    @strawberry.field(description="Verified residents needed to activate the neighbourhood.")
     def activation_threshold(self) -> int:
         return self.row.activation_threshold
 
     @strawberry.field(
-        description="Le fil du quartier, du plus récent au plus ancien. Visible des habitants "
-        "du quartier, des comptes de sa ville et des modérateurs ; null pour les autres.",
+        description="The neighbourhood's feed, newest first.",
         extensions=content(CanReadNeighbourhoodPosts),
     )
     async def posts(
@@ -144,8 +142,7 @@ class Neighbourhood(Node):
         return Connection.of(page, Post.from_model)
 
     @strawberry.field(
-        description="Its events not yet over, soonest first (keyset paginated). Its verified "
-        "residents and moderators; null for anyone else, city roles included.",
+        description="Its events not yet over, soonest first (keyset paginated).",
         extensions=content(IsVerifiedNeighbourOrStaff),
     )
     async def upcoming_events(
@@ -159,9 +156,8 @@ class Neighbourhood(Node):
     @strawberry.field(
         description="Full-text search over the titles, bodies and comments of this "
         "neighbourhood, best match first; French and Dutch word forms and accents are folded. "
-        "Hidden and deleted content never matches. Its verified residents and moderators only: "
-        "FORBIDDEN for city roles and unverified accounts. A query longer than 200 characters, "
-        "or without a word, is BAD_USER_INPUT.",
+        "Hidden and deleted content never matches. A query longer than 200 characters, or "
+        "without a word, is BAD_USER_INPUT.",
         extensions=requires(IsVerifiedNeighbourOrStaff),
     )
     async def search(
@@ -173,7 +169,7 @@ class Neighbourhood(Node):
 
 
 @strawberry.federation.type(
-    keys=["id"], description="Une rue ; elle place ses habitants dans un quartier."
+    keys=["id"], description="A street; it places its residents in a neighbourhood."
 )
 class Street(Node):
     row: strawberry.Private[models.Street]
@@ -208,7 +204,7 @@ class Street(Node):
 
 # Keyed by its slug: the city's own services name a topic of its taxonomy that way.
 @strawberry.federation.type(
-    keys=["slug"], description="Un thème de la taxonomie de la ville (mobilité, travaux, ...)."
+    keys=["slug"], description="A topic of the city's taxonomy (mobility, works, ...)."
 )
 class Topic(Node):
     row: strawberry.Private[community_models.Topic]
@@ -238,14 +234,14 @@ class Topic(Node):
 @strawberry.type
 class GeographyQuery:
     @strawberry.field(
-        description="La ville du compte connecté (un modérateur peut en nommer une).",
+        description="The signed-in account's city (a moderator may name one).",
         extensions=requires(IsAuthenticated),
     )
     async def city(self, info: Info, id: strawberry.ID | None = None) -> City | None:
         row = await geography.city(info.context, id)
         return City(row=row) if row else None
 
-    @strawberry.field(description="Recherche de rue, sans tenir compte des accents ni de la casse.")
+    @strawberry.field(description="Street search, ignoring accents and case.")
     async def streets(
         self, search: str, first: int | None = 10, after: str | None = None
     ) -> Connection[Street]:
@@ -253,11 +249,11 @@ class GeographyQuery:
             await geography.search_streets(search, first, after), Street.from_model
         )
 
-    @strawberry.field(description="Un quartier visible du compte connecté ; null sinon.")
+    @strawberry.field(description="A neighbourhood the signed-in account may see; null otherwise.")
     async def neighbourhood(self, info: Info, id: strawberry.ID) -> Neighbourhood | None:
         row = await geography.neighbourhood(info.context, id)
         return Neighbourhood(row=row) if row else None
 
-    @strawberry.field(description="La taxonomie des thèmes de la ville du compte connecté.")
+    @strawberry.field(description="The topic taxonomy of the signed-in account's city.")
     async def topics(self, info: Info) -> list[Topic]:
         return [Topic(row=row) for row in await geography.topics(info.context)]

@@ -16,14 +16,14 @@ from schema.geography import Neighbourhood, Topic
 InsightInterval = strawberry.enum(
     Interval,
     name="InsightInterval",
-    description="Le découpage de topicInsights, en UTC : NONE (toute la période, en mois "
-    "entiers), DAY, WEEK (semaines ISO, du lundi) ou MONTH (mois civils).",
+    description="How topicInsights cuts time, in UTC: NONE (the whole period, in whole "
+    "months), DAY, WEEK (ISO weeks, from Monday) or MONTH (calendar months).",
 )
 
 
 @strawberry.type(
-    description="L'activité d'un thème dans un quartier sur une période. Un compte inférieur "
-    "au seuil de confidentialité (sauf 0), ou qui permettrait d'en déduire un, vaut null."
+    description="A topic's activity in a neighbourhood over a period. A count below the "
+    "privacy threshold (but 0), or one that would reveal such a count, is null."
 )
 class TopicInsight:
     row: strawberry.Private[insights.InsightRow]
@@ -40,23 +40,23 @@ class TopicInsight:
     def topic(self) -> Topic:
         return Topic.from_model(self.row.topic)
 
-    @strawberry.field(description="Début de la période (minuit UTC).")
+    @strawberry.field(description="Start of the period (midnight UTC).")
     def period_start(self) -> datetime:
         return self.row.period_start
 
-    @strawberry.field(description="Publications ; null si masqué.")
+    @strawberry.field(description="Posts; null when suppressed.")
     def post_count(self) -> int | None:
         return self.row.post_count
 
-    @strawberry.field(description="Commentaires ; null si masqué.")
+    @strawberry.field(description="Comments; null when suppressed.")
     def comment_count(self) -> int | None:
         return self.row.comment_count
 
-    @strawberry.field(description="Réactions ; null si masqué.")
+    @strawberry.field(description="Reactions; null when suppressed.")
     def reaction_count(self) -> int | None:
         return self.row.reaction_count
 
-    @strawberry.field(description="Vrai quand au moins un des trois comptes est masqué.")
+    @strawberry.field(description="True when at least one of the three counts is suppressed.")
     def suppressed(self) -> bool:
         return self.row.suppressed
 
@@ -64,11 +64,11 @@ class TopicInsight:
 @strawberry.type
 class InsightsQuery:
     @strawberry.field(
-        description="Publications, commentaires et réactions par quartier, thème et période, "
-        "contenus masqués ou supprimés exclus ; toutes les combinaisons, zéros compris. "
-        "Réservé aux comptes de la ville (ses quartiers) et aux modérateurs (les quartiers "
-        "d'une ville par requête). Les périodes sont alignées en UTC et une période non "
-        "terminée est masquée ; au plus 2 ans, 93 jours en DAY, 54 semaines en WEEK.",
+        description="Posts, comments and reactions per neighbourhood, topic and period, "
+        "hidden or deleted content left out; every combination, zeros included. The city's "
+        "accounts get their city's neighbourhoods, moderators those of one city per request. "
+        "Periods are aligned in UTC and a period not yet over is left out; at most 2 years, "
+        "93 days in DAY, 54 weeks in WEEK.",
         extensions=requires(CanReadCityAggregates),
     )
     async def topic_insights(

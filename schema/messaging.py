@@ -19,10 +19,11 @@ from schema.media import Photo
 if TYPE_CHECKING:
     from schema.community import Post
 
-PARTICIPANTS_ONLY = "Visible des participants seuls."
 
-
-@strawberry.type(description="Un message privé. " + PARTICIPANTS_ONLY)
+@strawberry.type(
+    description="A private message. Only its conversation's participants reach it, and "
+    "moderators once it is reported."
+)
 class Message(Hideable, Node):
     row: strawberry.Private[models.Message]
 
@@ -34,35 +35,24 @@ class Message(Hideable, Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Message", self.row.id))
 
-    @strawberry.field(
-        description="Visible des participants, et des modérateurs une fois le message signalé."
-    )
+    @strawberry.field
     def body(self) -> str | None:
         return self.row.body
 
-    @strawberry.field(
-        description="Visible des participants, et des modérateurs une fois le message signalé."
-    )
+    @strawberry.field
     async def sender(self, info: Info) -> Resident | None:
         return Resident(row=await info.context.loaders.account.load(self.row.sender_id))
 
-    @strawberry.field(
-        description="Visible des participants, et des modérateurs une fois le message signalé."
-    )
+    @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
 
-    @strawberry.field(
-        description="Its photo, if it has one: participants, and moderators once the message "
-        "is reported."
-    )
+    @strawberry.field(description="Its photo, if it has one.")
     async def photo(self, info: Info) -> Photo | None:
         row = await info.context.loaders.photo_by_message.load(self.row.id)
         return Photo(row=row) if row else None
 
-    @strawberry.field(
-        description="La publication dont parle le message, si le compte la voit encore."
-    )
+    @strawberry.field(description="The post the message is about, if the caller may still see it.")
     async def about_post(
         self, info: Info
     ) -> Annotated[Post, strawberry.lazy("schema.community")] | None:
@@ -72,7 +62,9 @@ class Message(Hideable, Node):
         return Post(row=row) if row else None
 
 
-@strawberry.type(description="Une conversation privée entre deux voisins. " + PARTICIPANTS_ONLY)
+@strawberry.type(
+    description="A private conversation between two neighbours. Only its participants reach it."
+)
 class Conversation(Node):
     row: strawberry.Private[models.Conversation]
 
@@ -84,20 +76,18 @@ class Conversation(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Conversation", self.row.id))
 
-    @strawberry.field(description="Visible des participants seuls.")
+    @strawberry.field
     async def participants(self, info: Info) -> list[Resident]:
         rows = await info.context.loaders.participants.load(self.row.id)
         return [Resident(row=p.account) for p in rows]
 
-    @strawberry.field(
-        description="Messages reçus depuis la dernière lecture (`markConversationRead`)."
-    )
+    @strawberry.field(description="Messages received since the last read (`markConversationRead`).")
     async def unread_count(self, info: Info) -> int:
         rows = await info.context.loaders.participants.load(self.row.id)
         viewer_id = info.context.viewer.id if info.context.viewer else None
         return next((p.unread_count for p in rows if p.account_id == viewer_id), 0)
 
-    @strawberry.field(description="Visible des participants seuls.")
+    @strawberry.field
     async def last_message(self, info: Info) -> Message | None:
         row = await info.context.loaders.last_message.load(self.row.id)
         return Message(row=row) if row else None
@@ -152,7 +142,7 @@ class MarkConversationReadPayload:
 @strawberry.type
 class MessagingQuery:
     @strawberry.field(
-        description="Une conversation du compte connecté ; null sinon.",
+        description="A conversation of the signed-in account; null otherwise.",
         extensions=requires(IsAuthenticated),
     )
     async def conversation(self, info: Info, id: strawberry.ID) -> Conversation | None:
@@ -163,7 +153,7 @@ class MessagingQuery:
 @strawberry.type
 class MessagingMutation:
     @strawberry.mutation(
-        description="Écrire à un voisin du même quartier, éventuellement à propos d'une publication.",
+        description="Write to a neighbour of the same neighbourhood, possibly about a post.",
         extensions=requires(IsResident),
     )
     async def send_message(self, info: Info, input: SendMessageInput) -> SendMessagePayload:
@@ -183,7 +173,7 @@ class MessagingMutation:
         )
 
     @strawberry.mutation(
-        description="Remettre à zéro ses messages non lus d'une conversation. Participants.",
+        description="Reset one's unread count of a conversation (participants).",
         extensions=requires(IsResident),
     )
     async def mark_conversation_read(

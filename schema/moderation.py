@@ -18,11 +18,10 @@ from schema.base import Connection, Node, UserError, attempt
 from schema.community import Comment, Post
 from schema.messaging import Message
 
-strawberry.enum(models.ModerationKind, description="Ce qu'un modérateur décide.")
-strawberry.enum(models.AppealStatus, description="Où en est un recours.")
+strawberry.enum(models.ModerationKind, description="What a moderator decides.")
+strawberry.enum(models.AppealStatus, description="Where an appeal stands.")
 
 ReportedContent = Annotated[Post | Comment | Message, strawberry.union("ReportedContent")]
-STAFF_ONLY = "Modérateurs et administrateurs seulement."
 _SUBJECT_TYPES = {
     models.SubjectType.POST: "Post",
     models.SubjectType.COMMENT: "Comment",
@@ -33,7 +32,7 @@ _SUBJECT_TYPES = {
 }
 
 
-@strawberry.type(description="Un signalement. Visible de son auteur et des modérateurs.")
+@strawberry.type(description="A report. Only its author and moderators reach it.")
 class Report(Node):
     row: strawberry.Private[models.Report]
 
@@ -45,36 +44,34 @@ class Report(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Report", self.row.id))
 
-    @strawberry.field(description="Visible de son auteur et des modérateurs.")
+    @strawberry.field
     def reason(self) -> models.ReportReason:
         return self.row.reason
 
-    @strawberry.field(description="Visible de son auteur et des modérateurs.")
+    @strawberry.field
     def note(self) -> str | None:
         return self.row.note
 
-    @strawberry.field(description="Visible de son auteur et des modérateurs.")
+    @strawberry.field
     def status(self) -> models.ReportStatus:
         return self.row.status
 
-    @strawberry.field(description="Visible de son auteur et des modérateurs.")
+    @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
 
     @strawberry.field(
-        description="Habitants distincts ayant signalé ce contenu (même statut). " + STAFF_ONLY,
+        description="Distinct residents who reported this content (same status).",
         extensions=content(IsStaff),
     )
     async def report_count(self, info: Info) -> int | None:
         return await moderation_queue.reporters_of(info.context, self.row)
 
-    @strawberry.field(description="Qui a signalé. " + STAFF_ONLY, extensions=content(IsStaff))
+    @strawberry.field(description="Who reported it.", extensions=content(IsStaff))
     async def reporter(self, info: Info) -> Resident | None:
         return Resident(row=await info.context.loaders.account.load(self.row.reporter_id))
 
-    @strawberry.field(
-        description="Le contenu signalé, même masqué. " + STAFF_ONLY, extensions=content(IsStaff)
-    )
+    @strawberry.field(description="The reported content, even hidden.", extensions=content(IsStaff))
     async def content(self) -> ReportedContent | None:
         row = await moderation.load_content(
             moderation.ContentRef(self.row.content_type, self.row.content_id)
@@ -86,8 +83,8 @@ class Report(Node):
 
 
 @strawberry.type(
-    description="Une décision de modération, inscrite au journal sans retour possible. "
-    + STAFF_ONLY
+    description="A moderation decision, written to the log for good. Only moderators reach "
+    "it (its reason reaches the person it touches through their notification)."
 )
 class ModerationAction(Node):
     row: strawberry.Private[models.ModerationAction]
@@ -100,39 +97,39 @@ class ModerationAction(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("ModerationAction", self.row.id))
 
-    @strawberry.field(description="Modérateurs et administrateurs seulement.")
+    @strawberry.field
     def kind(self) -> models.ModerationKind:
         return self.row.kind
 
-    @strawberry.field(
-        description="Motivation envoyée à la personne touchée. Modérateurs et administrateurs seulement."
-    )
+    @strawberry.field(description="The reasons sent to the person it touches.")
     def reason(self, info: Info) -> str:
         # Moderators read the log: an old automatic entry keeps its report count.
         return reasons.shown(self.row.reason, info.context.translate, with_count=True) or ""
 
-    @strawberry.field(description="Modérateurs et administrateurs seulement.")
+    @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
 
-    @strawberry.field(description="La fin d'une suspension ; null si elle est sans fin.")
+    @strawberry.field(description="The end of a suspension; null if it has no end.")
     def until(self) -> datetime | None:
         return self.row.until
 
-    @strawberry.field(description="Le contenu ou le compte visé.")
+    @strawberry.field(description="The content or account it is about.")
     def subject_id(self) -> strawberry.ID:
         return strawberry.ID(
             to_global_id(_SUBJECT_TYPES[self.row.subject_type], self.row.subject_id)
         )
 
-    @strawberry.field(description="Le modérateur ; null pour un masquage automatique.")
+    @strawberry.field(description="The moderator; null when the platform hid content by itself.")
     async def moderator(self, info: Info) -> Resident | None:
         if self.row.moderator_id is None:
             return None
         return Resident(row=await info.context.loaders.account.load(self.row.moderator_id))
 
 
-@strawberry.type(description="Un recours contre une décision, par la personne qu'elle touche.")
+@strawberry.type(
+    description="An appeal against a decision, by the person it touches. Only they and moderators reach it."
+)
 class Appeal(Node):
     row: strawberry.Private[models.Appeal]
 
@@ -144,21 +141,19 @@ class Appeal(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Appeal", self.row.id))
 
-    @strawberry.field(description="Visible de son auteur et des modérateurs.")
+    @strawberry.field
     def message(self) -> str:
         return self.row.message
 
-    @strawberry.field(description="Visible de son auteur et des modérateurs.")
+    @strawberry.field
     def status(self) -> models.AppealStatus:
         return self.row.status
 
-    @strawberry.field(description="Visible de son auteur et des modérateurs.")
+    @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
 
-    @strawberry.field(
-        description="La décision contestée. " + STAFF_ONLY, extensions=content(IsStaff)
-    )
+    @strawberry.field(description="The decision appealed against.", extensions=content(IsStaff))
     async def action(self, info: Info) -> ModerationAction | None:
         row = await info.context.loaders.moderation_action.load(self.row.action_id)
         return ModerationAction(row=row) if row is not None else None
@@ -166,9 +161,7 @@ class Appeal(Node):
 
 @strawberry.input
 class ReportContentInput:
-    content_id: strawberry.ID = strawberry.field(
-        description="Une publication, un commentaire ou un message."
-    )
+    content_id: strawberry.ID = strawberry.field(description="A post, a comment or a message.")
     reason: models.ReportReason
     note: str | None = None
 
@@ -176,12 +169,12 @@ class ReportContentInput:
 @strawberry.input
 class ModerateInput:
     kind: models.ModerationKind
-    reason: str = strawberry.field(description="5 caractères au moins ; l'auteur la reçoit.")
+    reason: str = strawberry.field(description="At least 5 characters; the author receives it.")
     report_ids: list[strawberry.ID] | None = None
     content_ids: list[strawberry.ID] | None = None
     account_id: strawberry.ID | None = None
     until: datetime | None = strawberry.field(
-        default=None, description="Fin d'une suspension ; absente : sans fin."
+        default=None, description="The end of a suspension; absent: no end."
     )
 
 
@@ -195,7 +188,7 @@ class AppealModerationInput:
 class DecideAppealInput:
     appeal_id: strawberry.ID
     accept: bool = strawberry.field(
-        description="Vrai : la décision est annulée (contenu rétabli, suspension levée)."
+        description="True: the decision is undone (content restored, suspension lifted)."
     )
     reason: str
 
@@ -221,8 +214,8 @@ class AppealPayload:
 @strawberry.type
 class ModerationQuery:
     @strawberry.field(
-        description="Contenus signalés, un par contenu, le pire d'abord : masqués en attente, puis "
-        "les plus signalés, puis les plus anciens. " + STAFF_ONLY,
+        description="Reported content, one entry per content, the worst first: hidden and "
+        "pending, then the most reported, then the oldest.",
         extensions=requires(IsStaff),
     )
     async def reports(
@@ -236,7 +229,7 @@ class ModerationQuery:
         return Connection.of(page, Report.from_model)
 
     @strawberry.field(
-        description="Le journal de modération, le plus récent d'abord. " + STAFF_ONLY,
+        description="The moderation log, the most recent first.",
         extensions=requires(IsStaff),
     )
     async def moderation_log(
@@ -247,7 +240,7 @@ class ModerationQuery:
         )
 
     @strawberry.field(
-        description="Les recours, le plus ancien d'abord. " + STAFF_ONLY,
+        description="Appeals, the oldest first.",
         extensions=requires(IsStaff),
     )
     async def appeals(
@@ -264,7 +257,7 @@ class ModerationQuery:
 @strawberry.type
 class ModerationMutation:
     @strawberry.mutation(
-        description="Signaler un contenu visible du compte ; un contenu ne compte qu'une fois par habitant.",
+        description="Report content the account can see; a content counts once per resident.",
         extensions=requires(IsResident),
     )
     async def report_content(self, info: Info, input: ReportContentInput) -> ReportContentPayload:
@@ -278,8 +271,8 @@ class ModerationMutation:
         )
 
     @strawberry.mutation(
-        description="Décider, pour un ou plusieurs contenus ou signalements, ou pour un compte : tout "
-        "ou rien. " + STAFF_ONLY,
+        description="Decide, for one or more contents or reports, or for an account: all or "
+        "nothing.",
         extensions=requires(IsStaff),
     )
     async def moderate(self, info: Info, input: ModerateInput) -> ModeratePayload:
@@ -299,7 +292,7 @@ class ModerationMutation:
         )
 
     @strawberry.mutation(
-        description="Contester une décision qui vous touche, une fois par décision.",
+        description="Appeal against a decision that touches you, once per decision.",
         extensions=requires(IsAuthenticated),
     )
     async def appeal_moderation(self, info: Info, input: AppealModerationInput) -> AppealPayload:
@@ -310,7 +303,7 @@ class ModerationMutation:
         )
 
     @strawberry.mutation(
-        description="Trancher un recours ; l'issue rejoint le journal. " + STAFF_ONLY,
+        description="Decide an appeal; the outcome joins the log.",
         extensions=requires(IsStaff),
     )
     async def decide_appeal(self, info: Info, input: DecideAppealInput) -> ModeratePayload:
