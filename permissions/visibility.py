@@ -51,6 +51,19 @@ def is_verified_resident_of(viewer: Account | None, neighbourhood_id: int) -> bo
     )
 
 
+def is_owner_or_staff(viewer: Account | None, owner_id: int | None) -> bool:
+    """What belongs to one account (a report, an appeal, hidden content): that account and
+    moderators."""
+    if viewer is None:
+        return False
+    return is_staff(viewer) or (owner_id is not None and owner_id == viewer.id)
+
+
+def can_view_city(viewer: Account | None, city_id: int) -> bool:
+    """A city and its taxonomy: its own accounts; moderators, who belong to none, any."""
+    return viewer is not None and (is_staff(viewer) or viewer.city_id == city_id)
+
+
 def can_view_neighbourhood(viewer: Account | None, neighbourhood: Neighbourhood) -> bool:
     """The neighbourhood itself (name, activity, progress): its residents, verified or not,
     its city's accounts, and moderators."""
@@ -61,6 +74,22 @@ def can_view_neighbourhood(viewer: Account | None, neighbourhood: Neighbourhood)
     if is_city_role(viewer):
         return viewer.city_id == neighbourhood.city_id
     return viewer.neighbourhood_id == neighbourhood.id
+
+
+def sees_exact_progress(viewer: Account | None, neighbourhood_id: int) -> bool:
+    """A neighbourhood's registered and verified counts, unsuppressed: its own residents,
+    verified or not (it is their progress to activation), and moderators."""
+    if viewer is None:
+        return False
+    if is_staff(viewer):
+        return True
+    return viewer.role is Role.RESIDENT and viewer.neighbourhood_id == neighbourhood_id
+
+
+def sees_results_by_neighbourhood(viewer: Account | None, closed: bool) -> bool:
+    """A consultation's results per neighbourhood: moderators at any time, the city's roles
+    once it has closed (while it is open, one new answer would move a known cell by one)."""
+    return is_staff(viewer) or (is_city_role(viewer) and closed)
 
 
 def can_read_feed(viewer: Account | None, neighbourhood: Neighbourhood) -> bool:
@@ -155,15 +184,16 @@ class HiddenContent:
         return self.viewer.id if self.viewer is not None else None
 
     def sees(self, author_id: int) -> bool:
-        return self.sees_all or (self.own_id is not None and author_id == self.own_id)
+        return is_owner_or_staff(self.viewer, author_id)
 
-    def q(self, author_field: str = "author_id") -> Q:
+    def q(self, author_field: str = "author_id", hidden_field: str = "hidden_at") -> Q:
         if self.sees_all:
             return Q()
+        hidden: dict[str, Any] = {hidden_field: None}
         if self.own_id is None:
-            return Q(hidden_at=None)
+            return Q(**hidden)
         own: dict[str, Any] = {author_field: self.own_id}
-        return Q(hidden_at=None) | Q(**own)
+        return Q(**hidden) | Q(**own)
 
     def sql(self, alias: str, author_column: str = "author_id") -> str:
         """The same condition for a raw statement: only an integer is spliced into it."""

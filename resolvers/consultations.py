@@ -22,8 +22,8 @@ from models.city import (
     TargetScope,
 )
 from models.geography import Neighbourhood, Street
-from permissions.roles import is_city_role, is_staff
 from permissions.text import tr
+from permissions.visibility import sees_results_by_neighbourhood
 from resolvers import consultation_suppression as suppression
 from resolvers.announcements import can_view_announcement
 from resolvers.context import Context
@@ -104,9 +104,7 @@ async def _verified_resident(ctx: Context) -> Account:
 
 
 def sees_table(ctx: Context, row: Consultation) -> bool:
-    """Results per neighbourhood: moderators at any time, the city's roles once closed (while
-    it is open, one new answer would move a known cell by one)."""
-    return is_staff(ctx.viewer) or (is_city_role(ctx.viewer) and is_closed(row))
+    return sees_results_by_neighbourhood(ctx.viewer, is_closed(row))
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from models.accounts import Account, Role
 from models.community import Topic
 from models.geography import City, Neighbourhood, Street, fold
 from permissions.errors import BadInput, Unauthenticated
-from permissions.roles import is_resident, is_staff
+from permissions.roles import is_staff
 from permissions.text import tr
-from permissions.visibility import can_view_neighbourhood
+from permissions.visibility import can_view_neighbourhood, sees_exact_progress
 from resolvers import small_counts
 from resolvers.context import Context
 from resolvers.ids import decode_id
@@ -61,11 +61,7 @@ async def progress(ctx: Context, neighbourhood: Neighbourhood, home: bool = Fals
     activation; `home`: reached through their own account) and for moderators; for everyone
     else, small counts are suppressed."""
     registered, verified = await ctx.loaders.resident_counts.load(neighbourhood.id)
-    viewer = ctx.viewer
-    inside = home or (
-        is_resident(viewer) and viewer is not None and viewer.neighbourhood_id == neighbourhood.id
-    )
-    if inside or is_staff(viewer):
+    if home or sees_exact_progress(ctx.viewer, neighbourhood.id):
         return Progress(registered, verified)
     threshold = ctx.settings.suppression_threshold
     return Progress(*small_counts.resident_figures(registered, verified, threshold))

@@ -20,8 +20,8 @@ from models.community import Comment, Post, PostTopic, Topic
 from models.geography import Neighbourhood
 from models.messaging import Conversation, ConversationParticipant, Message
 from permissions.errors import NotFound
-from permissions.roles import is_staff
 from permissions.text import tr
+from permissions.visibility import HiddenContent
 from resolvers import community, geography
 from resolvers.broadcast import (
     AnnouncementPublished,
@@ -143,7 +143,7 @@ async def _message_rows(prepared: Prepared, event: MessageAdded) -> None:
 
 def _hidden_from(viewer: Account, hidden_at: object, author_id: int) -> bool:
     """Hidden content stays visible to moderators and its own author, as in every query."""
-    return hidden_at is not None and not is_staff(viewer) and author_id != viewer.id
+    return hidden_at is not None and not HiddenContent(viewer).sees(author_id)
 
 
 async def post_for(ctx: Context, prepared: Prepared) -> Post | None:

@@ -29,6 +29,8 @@ from permissions.visibility import (
     HiddenContent,
     can_read_post_content,
     can_use_private_messages,
+    can_view_city,
+    is_owner_or_staff,
 )
 from resolvers.announcements import can_view_announcement
 from resolvers.community import can_view_post
@@ -81,10 +83,7 @@ async def letter(ctx: Context, pk: int) -> Any:
 
 async def city(ctx: Context, pk: int) -> Any:
     """As `city(id:)`: the caller's own city; moderators, who belong to none, any."""
-    viewer = ctx.viewer
-    if viewer is None or not (is_staff(viewer) or viewer.city_id == pk):
-        return None
-    return await ctx.loaders.city.load(pk)
+    return await ctx.loaders.city.load(pk) if can_view_city(ctx.viewer, pk) else None
 
 
 async def neighbourhood(ctx: Context, pk: int) -> Any:
@@ -101,11 +100,8 @@ async def street(ctx: Context, pk: int) -> Any:
 async def topic(ctx: Context, pk: int) -> Any:
     """A topic of the caller's city, as `topics` lists them; moderators read every city's
     posts and so their topics."""
-    viewer = ctx.viewer
-    if viewer is None:
-        return None
     row = await ctx.loaders.by_id(Topic).load(pk)
-    return row if row is not None and (is_staff(viewer) or row.city_id == viewer.city_id) else None
+    return row if row is not None and can_view_city(ctx.viewer, row.city_id) else None
 
 
 async def post(ctx: Context, pk: int) -> Any:
@@ -210,11 +206,8 @@ async def consultation_option(ctx: Context, pk: int) -> Any:
 
 async def report(ctx: Context, pk: int) -> Any:
     """Moderators' queue, and the reporter's own (their `reportContent` answer)."""
-    viewer = ctx.viewer
-    if viewer is None:
-        return None
     row = await ctx.loaders.by_id(Report).load(pk)
-    return row if row is not None and (is_staff(viewer) or row.reporter_id == viewer.id) else None
+    return row if row is not None and is_owner_or_staff(ctx.viewer, row.reporter_id) else None
 
 
 async def moderation_action(ctx: Context, pk: int) -> Any:
@@ -224,11 +217,8 @@ async def moderation_action(ctx: Context, pk: int) -> Any:
 
 async def appeal(ctx: Context, pk: int) -> Any:
     """Moderators' list, and the appellant's own (their `appealModeration` answer)."""
-    viewer = ctx.viewer
-    if viewer is None:
-        return None
     row = await ctx.loaders.by_id(Appeal).load(pk)
-    return row if row is not None and (is_staff(viewer) or row.account_id == viewer.id) else None
+    return row if row is not None and is_owner_or_staff(ctx.viewer, row.account_id) else None
 
 
 FETCHERS: dict[str, Fetch] = {

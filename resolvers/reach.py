@@ -76,7 +76,7 @@ class ResidentReachByAccountIdLoader(DataLoader):
             comments = await (
                 Comment.filter(HiddenContent(viewer).q(), author_id__in=wanted, deleted_at=None)
                 .filter(
-                    Q(post__hidden_at=None) | Q(post__author_id=viewer.id),
+                    HiddenContent(viewer).q("post__author_id", "post__hidden_at"),
                     post__neighbourhood_id=viewer.neighbourhood_id,
                     post__deleted_at=None,
                 )
