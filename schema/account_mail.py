@@ -6,11 +6,12 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from models.accounts import Account as AccountRow
 from models.mail import PreferenceKind
 from permissions import IsAuthenticated, requires
 from resolvers import account_mail, preferences
 from schema.accounts import Account
-from schema.base import UserError, attempt
+from schema.base import UserError, attempt, contribute
 
 strawberry.enum(
     PreferenceKind,
@@ -44,6 +45,20 @@ async def notification_preferences(account_id: int) -> list[NotificationPreferen
         NotificationPreference(kind=kind, in_app=True, email=email)
         for kind, email in chosen.items()
     ]
+
+
+@strawberry.type
+class AccountMailChoices:
+    """What e-mail adds to `Account`."""
+
+    row: strawberry.Private[AccountRow]
+
+    @strawberry.field(description="Which notifications also come by e-mail, per kind.")
+    async def notification_preferences(self) -> list[NotificationPreference]:
+        return await notification_preferences(self.row.id)
+
+
+contribute(Account, AccountMailChoices)
 
 
 @strawberry.input

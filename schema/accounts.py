@@ -1,9 +1,12 @@
-"""The signed-in account, residents as their neighbours see them, and verification letters."""
+"""The signed-in account, residents as their neighbours see them, and verification letters.
+
+Other domains add their fields to `Account` (schema/base.contribute): conversations
+(schema/messaging.py), the inbox (schema/city.py), e-mail choices (schema/account_mail.py).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -17,17 +20,10 @@ from permissions import (
     content,
     requires,
 )
-from resolvers import accounts, erasure, messaging, references
-from resolvers import announcements as city_resolvers
-from resolvers import notifications as notification_resolvers
+from resolvers import accounts, erasure, references
 from resolvers.ids import to_global_id
 from schema.base import Connection, Node, UserError, attempt
 from schema.geography import Neighbourhood, Street
-
-if TYPE_CHECKING:
-    from schema.account_mail import NotificationPreference
-    from schema.city import Announcement, Notification
-    from schema.messaging import Conversation
 
 
 @strawberry.type(description="A resident as their neighbours meet them: their display name alone.")
@@ -110,39 +106,6 @@ class Account(Node):
             home=True,
         )
 
-    @strawberry.field(description="Private conversations, the most recently active first.")
-    async def conversations(
-        self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Connection[Annotated[Conversation, strawberry.lazy("schema.messaging")]]:
-        from schema.messaging import Conversation
-
-        page = await messaging.conversations(info.context, first, after)
-        return Connection.of(page, Conversation.from_model)
-
-    @strawberry.field(
-        description="The city's announcements sent to the resident, the most recent first."
-    )
-    async def announcements(
-        self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Connection[Annotated[Announcement, strawberry.lazy("schema.city")]]:
-        from schema.city import Announcement
-
-        page = await city_resolvers.viewer_announcements(info.context, first, after)
-        return Connection.of(page, Announcement.from_model)
-
-    @strawberry.field(description="Notifications, the most recent first.")
-    async def notifications(
-        self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Connection[Annotated[Notification, strawberry.lazy("schema.city")]]:
-        from schema.city import Notification
-
-        page = await notification_resolvers.notifications(info.context, first, after)
-        return Connection.of(page, Notification.from_model)
-
-    @strawberry.field
-    async def unread_notification_count(self, info: Info) -> int:
-        return await notification_resolvers.unread_count(info.context)
-
     @strawberry.field(description="True once the owner followed the link sent to the address.")
     def email_confirmed(self) -> bool:
         return self.row.email_confirmed
@@ -150,14 +113,6 @@ class Account(Node):
     @strawberry.field(description="fr, nl or en: the language of messages and e-mails.")
     def language(self) -> str:
         return self.row.language
-
-    @strawberry.field(description="Which notifications also come by e-mail, per kind.")
-    async def notification_preferences(
-        self,
-    ) -> list[Annotated[NotificationPreference, strawberry.lazy("schema.account_mail")]]:
-        from schema.account_mail import notification_preferences
-
-        return await notification_preferences(self.row.id)
 
 
 @strawberry.type(

@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.private import is_private
 
 from models.accounts import LetterStatus, Role
 from models.community import PostKind
@@ -64,6 +65,21 @@ async def _known(beyond: Beyond) -> bool:
 class Edge(Generic[T]):
     cursor: str
     node: T
+
+
+def contribute(target: type, part: type) -> None:
+    """Adds the fields of `part`, a domain's Strawberry type, to another domain's `target`, the
+    way `Query` is composed of per-domain parts: the module that owns `target` imports nothing
+    of the contributing domain, so the schema's modules import in one direction. A domain
+    contributes when it is imported; schema/schemas.py imports every domain before it builds."""
+    fields = target.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    taken = {field.python_name for field in fields}
+    for field in part.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        if field in fields or is_private(field.type):
+            continue
+        if field.python_name in taken:
+            raise TypeError(f"{target.__name__}.{field.python_name} is declared twice")
+        fields.append(field)
 
 
 @strawberry.type(description="A page of a list, ordered by a cursor (Relay).")

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from models import city as models
+from models import geography as geography_models
 from permissions import (
     CanReadCityAggregates,
     IsAuthenticated,
@@ -28,8 +29,9 @@ from resolvers import (
 from resolvers.consultations import Figure
 from resolvers.ids import to_global_id
 from resolvers.validation import Checks
-from schema.base import Node, UserError, attempt
-from schema.geography import Neighbourhood, Street
+from schema.accounts import Account
+from schema.base import Connection, Node, UserError, attempt, contribute
+from schema.geography import City, Neighbourhood, Street
 
 strawberry.enum(models.AnnouncementKind, description="What kind of announcement the city sends.")
 strawberry.enum(models.TargetScope, description="Whom an announcement is for.")
@@ -305,6 +307,52 @@ class Notification(Node):
         if action is None:
             return None
         return reasons.say(moderation.notified_reason(action), info.context.translate)
+
+
+@strawberry.type
+class CityAnnouncements:
+    """What the city's side adds to `City`."""
+
+    row: strawberry.Private[geography_models.City]
+
+    @strawberry.field(
+        description="The city's announcements, the most recent first.",
+        extensions=requires(CanReadCityAggregates),
+    )
+    async def announcements(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Announcement]:
+        page = await announcements.city_announcements(info.context, self.row.id, first, after)
+        return Connection.of(page, Announcement.from_model)
+
+
+@strawberry.type
+class AccountInbox:
+    """What the city's side adds to `Account`: the resident's inbox."""
+
+    @strawberry.field(
+        description="The city's announcements sent to the resident, the most recent first."
+    )
+    async def announcements(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Announcement]:
+        page = await announcements.viewer_announcements(info.context, first, after)
+        return Connection.of(page, Announcement.from_model)
+
+    @strawberry.field(description="Notifications, the most recent first.")
+    async def notifications(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Notification]:
+        page = await notifications.notifications(info.context, first, after)
+        return Connection.of(page, Notification.from_model)
+
+    @strawberry.field
+    async def unread_notification_count(self, info: Info) -> int:
+        return await notifications.unread_count(info.context)
+
+
+contribute(City, CityAnnouncements)
+contribute(Account, AccountInbox)
 
 
 @strawberry.type

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from models import community as models
+from models import geography as geography_models
 from permissions import (
     CanNameCommenter,
     CanReadPostContent,
@@ -17,11 +18,13 @@ from permissions import (
     content,
     requires,
 )
+from permissions.classes import CanReadNeighbourhoodPosts, IsVerifiedNeighbourOrStaff
 from resolvers import community, references
+from resolvers import events as event_resolvers
 from resolvers.events import EventDetails
 from resolvers.ids import to_global_id
 from schema.accounts import Resident
-from schema.base import Connection, Hideable, Node, UserError, attempt
+from schema.base import Connection, Hideable, Node, UserError, attempt, contribute
 from schema.events import PostEventFields, post_content
 from schema.geography import Neighbourhood, Topic
 from schema.media import Photo
@@ -167,6 +170,43 @@ class Comment(Hideable, Node):
         post = self.post or await info.context.loaders.post.load(self.row.post_id)
         row = self.row
         return await community.shown_time(info.context, post, row.created_at, row.author_id)
+
+
+@strawberry.type
+class NeighbourhoodFeed:
+    """What the community adds to `Neighbourhood`."""
+
+    row: strawberry.Private[geography_models.Neighbourhood]
+
+    @strawberry.field(
+        description="The neighbourhood's feed, newest first.",
+        extensions=content(CanReadNeighbourhoodPosts),
+    )
+    async def posts(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        kind: models.PostKind | None = None,
+        topic: str | None = None,
+    ) -> Connection[Post] | None:
+        page = await community.feed(
+            info.context, self.row, first=first, after=after, kind=kind, topic=topic
+        )
+        return Connection.of(page, Post.from_model)
+
+    @strawberry.field(
+        description="Its events not yet over, soonest first (keyset paginated).",
+        extensions=content(IsVerifiedNeighbourOrStaff),
+    )
+    async def upcoming_events(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Post] | None:
+        page = await event_resolvers.upcoming(info.context, self.row, first, after)
+        return Connection.of(page, lambda event: Post(row=event.post))
+
+
+contribute(Neighbourhood, NeighbourhoodFeed)
 
 
 @strawberry.input

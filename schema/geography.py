@@ -1,25 +1,21 @@
-"""City, neighbourhoods, streets and the topic taxonomy."""
+"""City, neighbourhoods, streets and the topic taxonomy.
+
+A leaf of the schema: other domains add their fields to `City` and `Neighbourhood`
+(schema/base.contribute): the feed and events (schema/community.py), search
+(schema/search.py), announcements (schema/city.py).
+"""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from models import community as community_models
 from models import geography as models
-from permissions import CanReadCityAggregates, IsAuthenticated, content, requires
-from permissions.classes import CanReadNeighbourhoodPosts, IsVerifiedNeighbourOrStaff
-from resolvers import community, events, geography, references, search
-from resolvers.announcements import city_announcements
+from permissions import IsAuthenticated, requires
+from resolvers import geography, references
 from resolvers.ids import to_global_id
 from schema.base import Connection, Node
-
-if TYPE_CHECKING:
-    from schema.city import Announcement
-    from schema.community import Post
-    from schema.search import SearchHit
 
 
 @strawberry.federation.type(keys=["id"], description="A city that licenses the platform.")
@@ -50,18 +46,6 @@ class City(Node):
     async def neighbourhoods(self) -> list[Neighbourhood]:
         rows = await geography.city_neighbourhoods(self.row.id)
         return [Neighbourhood(row=r) for r in rows]
-
-    @strawberry.field(
-        description="The city's announcements, the most recent first.",
-        extensions=requires(CanReadCityAggregates),
-    )
-    async def announcements(
-        self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Connection[Annotated[Announcement, strawberry.lazy("schema.city")]]:
-        from schema.city import Announcement
-
-        page = await city_announcements(info.context, self.row.id, first, after)
-        return Connection.of(page, Announcement.from_model)
 
 
 @strawberry.federation.type(
@@ -121,51 +105,6 @@ class Neighbourhood(Node):
     @strawberry.field(description="Verified residents needed to activate the neighbourhood.")
     def activation_threshold(self) -> int:
         return self.row.activation_threshold
-
-    @strawberry.field(
-        description="The neighbourhood's feed, newest first.",
-        extensions=content(CanReadNeighbourhoodPosts),
-    )
-    async def posts(
-        self,
-        info: Info,
-        first: int | None = 20,
-        after: str | None = None,
-        kind: community_models.PostKind | None = None,
-        topic: str | None = None,
-    ) -> Connection[Annotated[Post, strawberry.lazy("schema.community")]] | None:
-        from schema.community import Post
-
-        page = await community.feed(
-            info.context, self.row, first=first, after=after, kind=kind, topic=topic
-        )
-        return Connection.of(page, Post.from_model)
-
-    @strawberry.field(
-        description="Its events not yet over, soonest first (keyset paginated).",
-        extensions=content(IsVerifiedNeighbourOrStaff),
-    )
-    async def upcoming_events(
-        self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Connection[Annotated[Post, strawberry.lazy("schema.community")]] | None:
-        from schema.community import Post
-
-        page = await events.upcoming(info.context, self.row, first, after)
-        return Connection.of(page, lambda event: Post(row=event.post))
-
-    @strawberry.field(
-        description="Full-text search over the titles, bodies and comments of this "
-        "neighbourhood, best match first; French and Dutch word forms and accents are folded. "
-        "Hidden and deleted content never matches. A query longer than 200 characters, or "
-        "without a word, is BAD_USER_INPUT.",
-        extensions=requires(IsVerifiedNeighbourOrStaff),
-    )
-    async def search(
-        self, query: str, first: int | None = 20, after: str | None = None
-    ) -> Connection[Annotated[SearchHit, strawberry.lazy("schema.search")]] | None:
-        from schema.search import hits_connection
-
-        return await hits_connection(await search.search(self.row.id, query, first, after))
 
 
 @strawberry.federation.type(

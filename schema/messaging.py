@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,12 +11,10 @@ from models import messaging as models
 from permissions import IsAuthenticated, IsResident, requires
 from resolvers import messaging
 from resolvers.ids import to_global_id
-from schema.accounts import Resident
-from schema.base import Connection, Hideable, Node, UserError, attempt
+from schema.accounts import Account, Resident
+from schema.base import Connection, Hideable, Node, UserError, attempt, contribute
+from schema.community import Post
 from schema.media import Photo
-
-if TYPE_CHECKING:
-    from schema.community import Post
 
 
 @strawberry.type(
@@ -53,11 +50,7 @@ class Message(Hideable, Node):
         return Photo(row=row) if row else None
 
     @strawberry.field(description="The post the message is about, if the caller may still see it.")
-    async def about_post(
-        self, info: Info
-    ) -> Annotated[Post, strawberry.lazy("schema.community")] | None:
-        from schema.community import Post
-
+    async def about_post(self, info: Info) -> Post | None:
         row = await messaging.about_post(info.context, self.row)
         return Post(row=row) if row else None
 
@@ -109,6 +102,21 @@ class Conversation(Node):
     ) -> Connection[Message]:
         page = await messaging.messages(info.context, self.row, first, after, last, before)
         return Connection.of(page, Message.from_model)
+
+
+@strawberry.type
+class AccountConversations:
+    """What messaging adds to `Account`."""
+
+    @strawberry.field(description="Private conversations, the most recently active first.")
+    async def conversations(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Conversation]:
+        page = await messaging.conversations(info.context, first, after)
+        return Connection.of(page, Conversation.from_model)
+
+
+contribute(Account, AccountConversations)
 
 
 @strawberry.input

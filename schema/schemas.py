@@ -39,6 +39,7 @@ from schema.moderation import ModerationMutation, ModerationQuery
 from schema.nodes import NodeQuery
 from schema.request_checks import RequestChecks
 from schema.scalars import SCALAR_OVERRIDES
+from schema.search import NeighbourhoodSearch  # noqa: F401  (it contributes `Neighbourhood.search`)
 from schema.subgraphs import FieldCut, Subgraph, entities_field
 
 logger = logging.getLogger("quartier.errors")
