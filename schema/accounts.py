@@ -50,7 +50,7 @@ class Resident(Node):
 
 @strawberry.federation.type(
     keys=["id"],
-    description="The signed-in account, with its personal data: only its owner holds it.",
+    description="The signed-in account, with its personal data: only its owner reaches it.",
 )
 class Account(Node):
     row: strawberry.Private[models.Account]
@@ -116,7 +116,8 @@ class Account(Node):
 
 
 @strawberry.type(
-    description="A verification letter, to print and post to the address. Reached through `verificationLetters` and `issueVerificationLetter` only."
+    description="A verification letter, to print and post to the address. Only moderators "
+    "reach it (`verificationLetters`, `issueVerificationLetter`)."
 )
 class VerificationLetter(Node):
     row: strawberry.Private[models.VerificationLetter]

@@ -30,7 +30,10 @@ from schema.geography import Neighbourhood, Topic
 from schema.media import Photo
 
 
-@strawberry.federation.type(keys=["id"], description="A post in a neighbourhood's feed.")
+@strawberry.federation.type(
+    keys=["id"],
+    description="A post in a neighbourhood's feed: whoever may read that feed reaches it.",
+)
 class Post(Hideable, PostEventFields, Node):
     row: strawberry.Private[models.Post]
 
