@@ -1,14 +1,17 @@
-"""The field extensions that put permission classes on a field, and say so in its description.
+"""The field extensions that put permission classes on a field, and the sentence that states
+them in the field's description.
 
 A permission class's `description` says who passes it. `requires(...)` and `content(...)`
-append one sentence built from those descriptions to the field's own description when the
-schema is built, so the printed SDL states each rule where the field is, from the very
-declaration that enforces it (as Saleor's `PermissionsField` does).
+build the extensions; `stated(...)` turns a field's extensions into one sentence, which the
+schema appends to the field's description when it is built (schema/schemas.py), so the
+printed SDL states each rule where the field is, from the very declaration that enforces it
+(as Saleor's `PermissionsField` does). Nothing here runs when a field resolves but the
+permission classes themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from strawberry.permission import BasePermission, PermissionExtension
@@ -17,7 +20,6 @@ from permissions.classes import IsAuthenticated, Permission
 
 if TYPE_CHECKING:
     from strawberry.extensions.field_extension import FieldExtension
-    from strawberry.types.field import StrawberryField
 
 
 def _joined(permissions: list[BasePermission]) -> str:
@@ -31,13 +33,6 @@ def _codes(permissions: list[BasePermission]) -> str:
     return " or ".join(codes)
 
 
-def _append(field: StrawberryField, sentence: str) -> None:
-    """Idempotent: a field shared by the monolith and the subgraphs is applied once per schema."""
-    text = field.description or ""
-    if sentence not in text:
-        field.description = f"{text} {sentence}".strip()
-
-
 class Requires(PermissionExtension):
     """A field only some callers may use at all: the others get an error."""
 
@@ -48,10 +43,6 @@ class Requires(PermissionExtension):
         rest = [p for p in self.permissions if not isinstance(p, IsAuthenticated)]
         who = _joined(rest) if rest else IsAuthenticated.description
         return f"Requires: {who}; anyone else gets an error ({_codes(self.permissions)})."
-
-    def apply(self, field: StrawberryField) -> None:
-        super().apply(field)
-        _append(field, self.describe())
 
 
 class Hides(PermissionExtension):
@@ -68,6 +59,7 @@ class Hides(PermissionExtension):
         return self.hidden() if self.hidden is not None else super()._on_unauthorized(permission)
 
     def describe(self) -> str:
+        """Once the schema is built (`apply` has told a list from a single value)."""
         if self.hidden is not None:
             empty = "an empty connection"
         elif self.return_empty_list:
@@ -76,9 +68,11 @@ class Hides(PermissionExtension):
             empty = "null"
         return f"Visible to: {_joined(self.permissions)}; anyone else gets {empty}, no error."
 
-    def apply(self, field: StrawberryField) -> None:
-        super().apply(field)
-        _append(field, self.describe())
+
+def stated(extensions: Sequence[object]) -> str | None:
+    """The sentence that states a field's permission classes, if it has any."""
+    sentences = [e.describe() for e in extensions if isinstance(e, Requires | Hides)]
+    return " ".join(sentences) or None
 
 
 def requires(*permissions: type[Permission]) -> list[FieldExtension]:

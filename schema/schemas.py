@@ -10,13 +10,15 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema
 from strawberry.federation import Schema
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
+from permissions.extensions import stated
 from schema.account_mail import AccountMailMutation
 from schema.accounts import Account, AccountMutation, AccountQuery
 from schema.attendance import AttendanceMutation
@@ -138,10 +140,29 @@ ROOTS: Final[dict[Subgraph | None, tuple[type, type, type]]] = {
 }
 
 
+def state_permissions(schema: GraphQLSchema) -> None:
+    """Appends to each guarded field's description who may use or read it, stated by its
+    permission classes (permissions/extensions.py): the SDL, introspection and the
+    federation `_service.sdl` all print these descriptions."""
+    for graphql_type in schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType | GraphQLInterfaceType):
+            continue
+        for field in graphql_type.fields.values():
+            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            sentence = stated(definition.extensions) if definition is not None else None
+            if sentence:
+                field.description = f"{field.description or ''} {sentence}".strip()
+
+
 class QuartierSchema(Schema):
     """Logs only what went wrong on our side: a refused token, a client's mistake or a
     userError-like coded error is the API working, not an incident, and a traceback for
-    each would bury the real ones. A database out of reach gets one line, no traceback."""
+    each would bury the real ones. A database out of reach gets one line, no traceback.
+    Each guarded field's description states its permission classes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        state_permissions(self._schema)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
