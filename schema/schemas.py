@@ -31,11 +31,12 @@ from schema.city import (
     Notification,
 )
 from schema.community import CommunityMutation, CommunityQuery, Post
+from schema.compiled.executor import CompiledExecutor
 from schema.errors import SERVICE_UNAVAILABLE, MaskUnexpectedErrors, classify, is_unexpected
 from schema.gates import ProductionGates
 from schema.geography import City, GeographyQuery, Neighbourhood, Street, Topic
 from schema.insights import InsightsQuery
-from schema.live import CitySubscription, CommunitySubscription, PerEventExecutionContext
+from schema.live import CitySubscription, CommunitySubscription
 from schema.messaging import MessagingMutation, MessagingQuery
 from schema.moderation import ModerationMutation, ModerationQuery
 from schema.nodes import NodeQuery
@@ -218,7 +219,8 @@ def build_schema(
         "query": query,
         "mutation": mutation,
         "subscription": subscription,
-        "execution_context_class": PerEventExecutionContext,
+        # Queries from their plans (schema/compiled/), the rest as graphql-core runs them.
+        "execution_context_class": CompiledExecutor,
         "extensions": extensions,
         "config": StrawberryConfig(disable_field_suggestions=True),
         "scalar_overrides": SCALAR_OVERRIDES,

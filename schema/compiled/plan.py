@@ -1,0 +1,222 @@
+"""An operation's plan, built once per document and kept in a bounded cache: the fields each
+selection set collects, and for each field what to call and with which constant arguments.
+
+graphql-core collects the fields of every selection set again on every request, looks each
+field up in the schema, and coerces its literal arguments; none of that depends on the
+request when the operation has no @skip, @include, @defer or @stream and no fragment
+arguments, which is what a plan requires (anything else runs on graphql-core alone).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Final
+
+from graphql import (
+    DirectiveNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    VariableNode,
+    Visitor,
+    get_named_type,
+    is_leaf_type,
+    visit,
+)
+from graphql.execution.collect_fields import FieldDetailsList, collect_fields, collect_subfields
+from graphql.execution.values import get_argument_values
+
+from schema.compiled.fields import FieldCall, field_call
+
+# Documents are few (the clients' and the trusted ones); the cache only bounds a client
+# that sends a new document with each request.
+CACHE_SIZE: Final = 256
+
+
+class _Unplannable(Visitor):
+    """Finds what makes collection depend on the request: directives on selections and
+    fragment variables."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_directive(self, node: DirectiveNode, *_args: Any) -> None:
+        self.found = True
+
+    def enter_fragment_definition(self, node: FragmentDefinitionNode, *_args: Any) -> None:
+        if node.variable_definitions:
+            self.found = True
+
+
+def plannable(
+    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+) -> bool:
+    if operation.directives:
+        return False
+    visitor = _Unplannable()
+    for definition in (operation, *fragments.values()):
+        visit(definition, visitor)
+    return not visitor.found
+
+
+class FieldPlan:
+    """One response key of a selection set on one object type."""
+
+    __slots__ = (
+        "args",
+        "call",
+        "field_def",
+        "field_name",
+        "group",
+        "key",
+        "leaf",
+        "nodes",
+        "parent_type",
+        "return_type",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        group: FieldDetailsList,
+        field_def: GraphQLField,
+        parent_type: GraphQLObjectType,
+        args: dict[str, Any] | None,
+        call: FieldCall,
+    ) -> None:
+        self.key = key
+        self.group = group
+        self.nodes: list[FieldNode] = [details.node for details in group]
+        self.field_name = self.nodes[0].name.value
+        self.field_def = field_def
+        self.return_type: GraphQLOutputType = field_def.type
+        self.parent_type = parent_type
+        self.leaf = is_leaf_type(get_named_type(self.return_type))
+        # None: coerced on each request (they read variables).
+        self.args = args
+        self.call = call
+
+
+def _uses_variables(node: FieldNode) -> bool:
+    found = False
+
+    class Finder(Visitor):
+        def enter_variable(self, _node: VariableNode, *_args: Any) -> None:
+            nonlocal found
+            found = True
+
+    for argument in node.arguments or ():
+        visit(argument, Finder())
+    return found
+
+
+class Plan:
+    """The collected fields of one operation, per (object type, field group)."""
+
+    def __init__(self, schema: GraphQLSchema, operation: OperationDefinitionNode) -> None:
+        self.schema = schema
+        self.strawberry_schema = getattr(schema, "_strawberry_schema", None)
+        self.operation = operation
+        self.root: list[FieldPlan] | None = None
+        # Keyed like graphql-core's memo, on the identity of the group, which the plan keeps.
+        self.subfields: dict[tuple[str, int], list[FieldPlan]] = {}
+
+    def root_fields(self, executor: Any, root_type: GraphQLObjectType) -> list[FieldPlan]:
+        if self.root is None:
+            collected = collect_fields(
+                self.schema,
+                executor.fragments,
+                executor.variable_values,
+                root_type,
+                self.operation,
+                executor.hide_suggestions,
+            )
+            self.root = self._fields(root_type, collected.grouped_field_set)
+        return self.root
+
+    def sub_fields(
+        self, executor: Any, return_type: GraphQLObjectType, group: FieldDetailsList
+    ) -> list[FieldPlan]:
+        key = (return_type.name, id(group))
+        fields = self.subfields.get(key)
+        if fields is None:
+            collected = collect_subfields(
+                self.schema,
+                executor.fragments,
+                executor.variable_values,
+                self.operation,
+                return_type,
+                group,
+                executor.hide_suggestions,
+            )
+            fields = self.subfields[key] = self._fields(return_type, collected.grouped_field_set)
+        return fields
+
+    def _fields(
+        self, parent_type: GraphQLObjectType, grouped: dict[str, FieldDetailsList]
+    ) -> list[FieldPlan]:
+        fields = []
+        for key, group in grouped.items():
+            node = group[0].node
+            field_def = self.schema.get_field(parent_type, node.name.value)
+            if field_def is None:
+                continue
+            args: dict[str, Any] | None = {}
+            if field_def.args or node.arguments:
+                args = None
+                if not _uses_variables(node):
+                    args = _constant_arguments(field_def, node)
+            fields.append(
+                FieldPlan(
+                    key,
+                    group,
+                    field_def,
+                    parent_type,
+                    args,
+                    field_call(field_def, self.strawberry_schema),
+                )
+            )
+        return fields
+
+
+def _constant_arguments(field_def: GraphQLField, node: FieldNode) -> dict[str, Any] | None:
+    try:
+        return get_argument_values(field_def, node, None, None, True)
+    except Exception:
+        # Raised again, and located, when the field runs.
+        return None
+
+
+class PlanCache:
+    """Plans by (schema, operation), least recently used out first. The operation's node
+    (from the parsed document, itself cached by its text in schema/request_checks.py) is kept
+    with its plan, so its id is not reused while the entry lives."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[int, int], tuple[Any, Plan | None]] = OrderedDict()
+
+    def get(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, FragmentDefinitionNode],
+    ) -> Plan | None:
+        key = (id(schema), id(operation))
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] is operation:
+            self.entries.move_to_end(key)
+            return entry[1]
+        plan = Plan(schema, operation) if plannable(operation, fragments) else None
+        self.entries[key] = (operation, plan)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return plan
+
+
+PLANS: Final = PlanCache()

@@ -1,0 +1,179 @@
+"""The compiled plans (schema/compiled/) answer as graphql-core does, to the byte.
+
+Every request below is sent twice to the same app, with the plans on and then off
+(`QUARTIER_COMPILED`), and both answers must be the same status and the same bytes: data,
+errors (message, path, locations, extensions, order), null propagation. The requests are
+every query of the contract (tests/contract/**) with the ids of a world that holds every type,
+every query of the field-by-role test (tests/test_field_access.py, which reaches every field
+of every type), and queries generated from the schema (hypothesis-graphql), each for every
+caller of that test.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from graphql import OperationDefinitionNode, OperationType, StringValueNode, parse
+from hypothesis import HealthCheck, Phase, given, settings, strategies
+from hypothesis_graphql import queries
+from tortoise.timezone import now
+
+from permissions.table import Caller
+from schema.compiled.fields import Kind
+from schema.compiled.plan import PLANS
+from tests.support import contract_documents, contract_text, gid
+from tests.test_field_access import SCHEMA, Given, Session, given_a_world
+
+GENERATED = 40
+
+
+class Twice:
+    """An `api` that sends each request with the plans on, then off, and compares."""
+
+    def __init__(self, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.client = api.client
+        self.monkeypatch = monkeypatch
+        self.compared = 0
+
+    async def send(self, body: dict[str, Any], token: str | None) -> bytes:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        answers = []
+        for compiled in ("1", "0"):
+            self.monkeypatch.setenv("QUARTIER_COMPILED", compiled)
+            response = await self.client.post("/graphql", json=body, headers=headers)
+            answers.append((response.status_code, response.content))
+        assert answers[0] == answers[1], body
+        self.compared += 1
+        return answers[0][1]
+
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        content = await self.send({"query": query, "variables": variables or {}}, token)
+        return json.loads(content)
+
+
+def contract_queries() -> list[tuple[str, str, str]]:
+    """(file, operation name, document) of every query of the contract."""
+    found = []
+    for path in contract_documents():
+        text = path.read_text()
+        for definition in parse(text).definitions:
+            if (
+                isinstance(definition, OperationDefinitionNode)
+                and definition.operation is OperationType.QUERY
+                and definition.name is not None
+            ):
+                found.append((path.name, definition.name.value, text))
+    return found
+
+
+def variable_sets(name: str, ids: dict[str, str]) -> list[dict[str, Any]]:
+    """Variables for a contract query: the world's ids, a missing one, a malformed one."""
+    month = {"from": (now() - timedelta(days=30)).isoformat(), "to": now().isoformat()}
+    by_name: dict[str, list[dict[str, Any]]] = {
+        "NeighbourhoodFeed": [
+            {"id": ids["centre"]},
+            {"id": ids["centre"], "first": 1},
+            {"id": ids["centre"], "kind": "EVENT", "topic": "securite"},
+            {"id": ids["missing_post"]},
+            {"id": "not a global id"},
+        ],
+        "PostDetail": [
+            {"id": ids["post"]},
+            {"id": ids["shared_post"]},
+            {"id": ids["missing_post"]},
+        ],
+        "ConversationMessages": [{"id": ids["conversation"]}, {"id": ids["post"]}],
+        "ConsultationResults": [
+            {"id": ids["consultation"]},
+            {"id": ids["closed_consultation"]},
+        ],
+        "CityPostMetadata": [{"neighbourhoodId": ids["centre"]}],
+        "AnnouncementAudience": [
+            {"target": {"scope": "CITY"}},
+            {"target": {"scope": "NEIGHBOURHOODS", "neighbourhoodIds": [ids["centre"]]}},
+            {"target": {"scope": "STREETS", "streetIds": [ids["street"]]}},
+        ],
+        "StreetSearch": [{"search": "Rue"}, {"search": ""}],
+        "TopicInsights": [month, {**month, "neighbourhoodIds": [ids["centre"]]}],
+    }
+    return by_name.get(name, [{}])
+
+
+def generated_queries(count: int) -> list[str]:
+    """Queries drawn from the served schema, the same ones on every run."""
+    found: list[str] = []
+    scalars = {
+        "DateTime": strategies.sampled_from(["2026-01-01T00:00:00+00:00", "yesterday"]).map(
+            lambda value: StringValueNode(value=value)
+        ),
+    }
+    # `_entities` is the gateway's, with representations only it builds.
+    fields = [name for name in SCHEMA._schema.type_map["Query"].fields if name != "_entities"]
+
+    @settings(
+        max_examples=count,
+        database=None,
+        derandomize=True,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    @given(queries(SCHEMA._schema, fields=fields, custom_scalars=scalars, allow_x00=False))
+    def collect(query: str) -> None:
+        found.append(query)
+
+    collect()
+    return found
+
+
+async def world_for(api: Any, world: Any, moderator_token: str) -> Given:
+    return await given_a_world(api, world, moderator_token)
+
+
+@pytest.mark.parametrize("caller", list(Caller), ids=lambda caller: caller.name.lower())
+async def test_plans_answer_every_query_as_graphql_core_does(
+    api, world, moderator_token, monkeypatch, caller
+):
+    given = await world_for(api, world, moderator_token)
+    twice = Twice(api, monkeypatch)
+    token = given.tokens[caller]
+
+    for _file, name, text in contract_queries():
+        for variables in variable_sets(name, given.ids):
+            await twice.send({"query": text, "operationName": name, "variables": variables}, token)
+    await Session(twice, given, caller).queries()
+    for query in generated_queries(GENERATED):
+        await twice.send({"query": query}, token)
+
+    assert twice.compared > 60
+
+
+async def test_the_feed_runs_from_its_plan_with_direct_calls(api, world, monkeypatch):
+    """Not a vacuous comparison: the feed's operation has a plan, and its fields go
+    through the direct calls, not graphql-core's resolvers."""
+    monkeypatch.setenv("QUARTIER_COMPILED", "1")
+    text = contract_text("web/feed.graphql")
+    body = {
+        "query": text,
+        "operationName": "NeighbourhoodFeed",
+        "variables": {"id": gid("Neighbourhood", world.centre.id)},
+    }
+    await api.client.post(
+        "/graphql", json=body, headers={"Authorization": f"Bearer {world.bob_token}"}
+    )
+    plans = [
+        plan
+        for operation, plan in PLANS.entries.values()
+        if plan is not None and operation.name and operation.name.value == "NeighbourhoodFeed"
+    ]
+    assert plans
+    kinds = {
+        field.call.kind for plan in plans for fields in plan.subfields.values() for field in fields
+    }
+    assert Kind.DIRECT in kinds
+    assert Kind.BASIC in kinds or Kind.GENERIC in kinds
