@@ -27,7 +27,7 @@ from schema.compiled.plan import PLANS
 from tests.support import contract_documents, contract_text, gid
 from tests.test_field_access import SCHEMA, Given, Session, given_a_world
 
-GENERATED = 40
+GENERATED = 30
 
 
 class Twice:

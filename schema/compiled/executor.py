@@ -33,12 +33,14 @@ from graphql.execution.executor import invalid_return_type_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
 from graphql.pyutils import inspect as inspect_value
+from strawberry.exceptions import PermissionReturnedNonBooleanError
 
-from schema.compiled.fields import FieldCall, Kind, arguments, check_async, check_sync
+from schema.compiled.fields import FieldCall, Kind, arguments, check_sync
 from schema.compiled.plan import PLANS, FieldPlan, Plan
 from schema.live import PerEventExecutionContext
 
 BASIC: Final = Kind.BASIC
+METHOD: Final = Kind.METHOD
 DIRECT: Final = Kind.DIRECT
 
 
@@ -159,22 +161,29 @@ class CompiledExecutor(PerEventExecutionContext):
                     self.hide_suggestions,
                 )
             kind = call.kind
-            if kind is BASIC:
+            if kind is BASIC or kind is METHOD:
                 if not field.leaf:
                     info = self.build_resolve_info(
                         field.field_def, field.nodes, field.parent_type, path
                     )
-                result = call.default_resolver(source, call.python_name)
+                if kind is BASIC:
+                    result = call.default_resolver(source, call.python_name)
+                else:
+                    result = call.func(source)
             else:
                 info = self.build_resolve_info(
                     field.field_def, field.nodes, field.parent_type, path
                 )
                 if kind is DIRECT:
+                    if call.is_async:
+                        return self._direct_async(plan, field, source, info, args, path)
                     result = self._direct(call, source, info, args)
                 else:
                     result = (call.resolve or self.field_resolver)(source, info, **args)
             if self.is_awaitable(result):
                 return self._complete_awaitable(plan, field, info, path, result)
+            if field.leaf_type is not None:
+                return self._complete_leaf(field, result)
             completed = self._complete_value(plan, field, return_type, info, path, result)
             if self.is_awaitable(completed):
 
@@ -196,8 +205,6 @@ class CompiledExecutor(PerEventExecutionContext):
     ) -> Any:
         """Strawberry's resolver wrapper and PermissionExtension.resolve, in one call."""
         info = call.config.info_class(_raw_info=raw_info, _field=call.field)
-        if call.is_async:
-            return self._direct_async(call, source, info, args)
         field_args, kwargs = arguments(call, source, info, args)
         requested = "info" in kwargs
         if requested:
@@ -211,28 +218,84 @@ class CompiledExecutor(PerEventExecutionContext):
         return call.func(*field_args, **kwargs)
 
     async def _direct_async(
-        self, call: FieldCall, source: Any, info: Any, args: dict[str, Any]
+        self,
+        plan: Plan,
+        field: FieldPlan,
+        source: Any,
+        raw_info: GraphQLResolveInfo,
+        args: dict[str, Any],
+        path: Path,
     ) -> Any:
-        field_args, kwargs = arguments(call, source, info, args)
-        requested = "info" in kwargs
-        if requested:
-            kwargs.pop("info")
-        if call.extension is not None:
-            allowed, refused = await check_async(call, source, info, kwargs)
-            if not allowed:
-                return refused
+        """Strawberry's async resolver wrapper, PermissionExtension.resolve_async and
+        graphql-core's completion of an awaited value, in one coroutine."""
+        call = field.call
+        try:
+            info = call.config.info_class(_raw_info=raw_info, _field=call.field)
+            field_args, kwargs = arguments(call, source, info, args)
+            requested = "info" in kwargs
             if requested:
-                kwargs["info"] = info
-            following = call.func(*field_args, **kwargs)
-            if inspect.isasyncgen(following):
-                return following
-            return await following
-        if requested:
-            kwargs["info"] = info
-        result = call.func(*field_args, **kwargs)
-        if inspect.isawaitable(result):
-            return await result
-        return result
+                kwargs.pop("info")
+            extension = call.extension
+            refused = False
+            resolved: Any = None
+            if extension is not None:
+                for permission in call.permissions:
+                    allowed = permission.has_permission(source, info, **kwargs)
+                    if inspect.isawaitable(allowed):
+                        allowed = await allowed
+                    if not isinstance(allowed, bool):
+                        if inspect.iscoroutine(allowed):
+                            allowed.close()
+                        raise PermissionReturnedNonBooleanError(permission, allowed)
+                    if not allowed:
+                        resolved = extension._on_unauthorized(permission)
+                        refused = True
+                        break
+            if not refused:
+                if requested:
+                    kwargs["info"] = info
+                following = call.func(*field_args, **kwargs)
+                if extension is not None and inspect.isasyncgen(following):
+                    resolved = following
+                elif inspect.isawaitable(following):
+                    resolved = await following
+                else:
+                    resolved = following
+            if field.leaf_type is not None:
+                return self._complete_leaf(field, resolved)
+            completed = self._complete_value(
+                plan, field, field.return_type, raw_info, path, resolved
+            )
+            if self.is_awaitable(completed):
+                completed = await completed
+        except Exception as raw_error:
+            self._field_error(raw_error, field.return_type, field, path)
+            completed = None
+        return completed
+
+    @staticmethod
+    def _complete_leaf(field: FieldPlan, result: Any) -> Any:
+        """_complete_value for a scalar or enum (maybe non-null), without its dispatch."""
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            completed = None
+        else:
+            leaf_type = field.leaf_type
+            completed = leaf_type.coerce_output_value(result)  # type: ignore[union-attr]
+            if completed is Undefined or completed is None:
+                msg = (
+                    f"Expected `{inspect_value(leaf_type)}.coerce_output_value("
+                    f"{inspect_value(result)})` to return non-nullable value, returned:"
+                    f" {inspect_value(completed)}"
+                )
+                raise TypeError(msg)
+        if completed is None and field.non_null:
+            msg = (
+                f"Cannot return null for non-nullable field {field.parent_type}.{field.field_name}."
+            )
+            raise TypeError(msg)
+        return completed
 
     def _field_error(
         self, raw_error: Exception, return_type: GraphQLOutputType, field: FieldPlan, path: Path
@@ -255,6 +318,8 @@ class CompiledExecutor(PerEventExecutionContext):
         return_type = field.return_type
         try:
             resolved = await result
+            if field.leaf_type is not None:
+                return self._complete_leaf(field, resolved)
             completed = self._complete_value(plan, field, return_type, info, path, resolved)
             if self.is_awaitable(completed):
                 completed = await completed

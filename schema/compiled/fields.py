@@ -33,6 +33,8 @@ from strawberry.types.field import StrawberryField
 
 class Kind(Enum):
     BASIC = "basic"
+    # DIRECT, for a sync resolver that takes only `self`: no Info, no arguments, no checks.
+    METHOD = "method"
     DIRECT = "direct"
     GENERIC = "generic"
 
@@ -138,6 +140,16 @@ def _build(field_def: GraphQLField, strawberry_schema: Any) -> FieldCall:
     call.info_name = resolver.info_parameter.name if resolver.info_parameter else None
     call.config = strawberry_schema.config
     call.scalars = converter.scalar_registry
+    if (
+        not is_async
+        and extension is None
+        and not call.convert
+        and call.takes_self
+        and call.parent_name is None
+        and call.root_name is None
+        and call.info_name is None
+    ):
+        call.kind = Kind.METHOD
     return call
 
 
@@ -186,24 +198,6 @@ def check_sync(call: FieldCall, source: Any, info: Any, kwargs: dict[str, Any]) 
                 allowed.close()
             raise PermissionReturnedAwaitableInSyncContextError(permission)
         if not isinstance(allowed, bool):
-            raise PermissionReturnedNonBooleanError(permission, allowed)
-        if not allowed:
-            return False, extension._on_unauthorized(permission)  # type: ignore[union-attr]
-    return True, None
-
-
-async def check_async(
-    call: FieldCall, source: Any, info: Any, kwargs: dict[str, Any]
-) -> tuple[bool, Any]:
-    """PermissionExtension.resolve_async's checks."""
-    extension = call.extension
-    for permission in call.permissions:
-        allowed = permission.has_permission(source, info, **kwargs)
-        if inspect.isawaitable(allowed):
-            allowed = await allowed
-        if not isinstance(allowed, bool):
-            if inspect.iscoroutine(allowed):
-                allowed.close()
             raise PermissionReturnedNonBooleanError(permission, allowed)
         if not allowed:
             return False, extension._on_unauthorized(permission)  # type: ignore[union-attr]

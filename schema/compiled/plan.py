@@ -17,6 +17,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLField,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
@@ -75,7 +76,9 @@ class FieldPlan:
         "group",
         "key",
         "leaf",
+        "leaf_type",
         "nodes",
+        "non_null",
         "parent_type",
         "return_type",
     )
@@ -97,6 +100,12 @@ class FieldPlan:
         self.return_type: GraphQLOutputType = field_def.type
         self.parent_type = parent_type
         self.leaf = is_leaf_type(get_named_type(self.return_type))
+        # A scalar or enum, maybe non-null: completed inline by the executor.
+        self.non_null = isinstance(self.return_type, GraphQLNonNull)
+        inner: GraphQLOutputType = self.return_type
+        if isinstance(inner, GraphQLNonNull):
+            inner = inner.of_type
+        self.leaf_type = inner if is_leaf_type(inner) else None
         # None: coerced on each request (they read variables).
         self.args = args
         self.call = call
