@@ -23,7 +23,7 @@ from tortoise.timezone import now
 
 from permissions.table import Caller
 from schema.compiled.fields import Kind
-from schema.compiled.plan import PLANS
+from schema.compiled.plan import PLANS, PlanCache
 from tests.support import contract_documents, contract_text, gid
 from tests.test_field_access import SCHEMA, Given, Session, given_a_world
 
@@ -177,3 +177,30 @@ async def test_the_feed_runs_from_its_plan_with_direct_calls(api, world, monkeyp
     }
     assert Kind.DIRECT in kinds
     assert Kind.BASIC in kinds or Kind.GENERIC in kinds
+
+
+def test_the_plan_cache_keeps_at_most_its_size():
+    cache = PlanCache(size=8)
+    for i in range(20):
+        operation = parse(f"query Q{i} {{ topics {{ slug }} }}").definitions[0]
+        assert isinstance(operation, OperationDefinitionNode)
+        assert cache.get(SCHEMA._schema, operation, {}) is not None
+    assert len(cache.entries) == 8
+
+
+async def test_an_operation_with_skip_or_include_has_no_plan_and_answers_the_same(
+    api, world, monkeypatch
+):
+    twice = Twice(api, monkeypatch)
+    text = (
+        "query Feed($id: ID!, $with: Boolean!) { neighbourhood(id: $id) { id "
+        "name @include(if: $with) posts(first: 2) { edges { node { id title @skip(if: $with) } } } } }"
+    )
+    centre = gid("Neighbourhood", world.centre.id)
+    for flag in (True, False):
+        body = {"query": text, "variables": {"id": centre, "with": flag}}
+        answer = json.loads(await twice.send(body, world.bob_token))
+        assert answer["data"]["neighbourhood"]["id"] == centre
+    operation = parse(text).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    assert PlanCache().get(SCHEMA._schema, operation, {}) is None

@@ -276,6 +276,8 @@ class CompiledExecutor(PerEventExecutionContext):
     @staticmethod
     def _complete_leaf(field: FieldPlan, result: Any) -> Any:
         """_complete_value for a scalar or enum (maybe non-null), without its dispatch."""
+        if field.text and type(result) is str:
+            return result
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:

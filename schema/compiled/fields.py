@@ -21,7 +21,7 @@ import inspect
 from enum import Enum
 from typing import Any, Final
 
-from graphql import GraphQLField
+from graphql import GraphQLField, GraphQLSchema
 from strawberry.exceptions import (
     PermissionReturnedAwaitableInSyncContextError,
     PermissionReturnedNonBooleanError,
@@ -79,16 +79,21 @@ class FieldCall:
         self.scalars: Any = None
 
 
-_CALLS: Final[dict[int, tuple[GraphQLField, FieldCall]]] = {}
+# Kept on the schema itself, so that a schema's calls go with it (tests build many).
+_ATTRIBUTE: Final = "_quartier_field_calls"
 
 
-def field_call(field_def: GraphQLField, strawberry_schema: Any) -> FieldCall:
+def field_call(schema: GraphQLSchema, field_def: GraphQLField) -> FieldCall:
     """The call for `field_def`, built once per field of a schema."""
-    entry = _CALLS.get(id(field_def))
+    calls: dict[int, tuple[GraphQLField, FieldCall]] | None = getattr(schema, _ATTRIBUTE, None)
+    if calls is None:
+        calls = {}
+        setattr(schema, _ATTRIBUTE, calls)
+    entry = calls.get(id(field_def))
     if entry is not None and entry[0] is field_def:
         return entry[1]
-    call = _build(field_def, strawberry_schema)
-    _CALLS[id(field_def)] = (field_def, call)
+    call = _build(field_def, getattr(schema, "_strawberry_schema", None))
+    calls[id(field_def)] = (field_def, call)
     return call
 
 

@@ -17,10 +17,12 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLField,
+    GraphQLID,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
     OperationDefinitionNode,
     VariableNode,
     Visitor,
@@ -81,6 +83,7 @@ class FieldPlan:
         "non_null",
         "parent_type",
         "return_type",
+        "text",
     )
 
     def __init__(
@@ -106,6 +109,8 @@ class FieldPlan:
         if isinstance(inner, GraphQLNonNull):
             inner = inner.of_type
         self.leaf_type = inner if is_leaf_type(inner) else None
+        # graphql-core's String and ID return a str as it is.
+        self.text = inner is GraphQLString or inner is GraphQLID
         # None: coerced on each request (they read variables).
         self.args = args
         self.call = call
@@ -129,7 +134,6 @@ class Plan:
 
     def __init__(self, schema: GraphQLSchema, operation: OperationDefinitionNode) -> None:
         self.schema = schema
-        self.strawberry_schema = getattr(schema, "_strawberry_schema", None)
         self.operation = operation
         self.root: list[FieldPlan] | None = None
         # Keyed like graphql-core's memo, on the identity of the group, which the plan keeps.
@@ -187,7 +191,7 @@ class Plan:
                     field_def,
                     parent_type,
                     args,
-                    field_call(field_def, self.strawberry_schema),
+                    field_call(self.schema, field_def),
                 )
             )
         return fields
