@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies
 from hypothesis_graphql import queries
 from tortoise.timezone import now
 
-from permissions.table import Caller
 from schema.compiled.fields import Kind
 from schema.compiled.plan import PLANS, PlanCache
+from tests.access_table import Caller
 from tests.support import contract_documents, contract_text, gid
 from tests.test_field_access import SCHEMA, Given, Session, given_a_world
 
