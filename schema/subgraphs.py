@@ -145,11 +145,27 @@ def entities_field(entity_types: Sequence[type]) -> Any:
     members: Any = functools.reduce(operator.or_, entity_types)
     entity: Any = Annotated[members, strawberry.union("_Entity")]
 
+    names = {t.__strawberry_definition__.name for t in entity_types}  # type: ignore[attr-defined]
+
     def resolve(info: Info, representations: list[FederationAny]) -> list[Any]:
         if len(representations) > MAX_REPRESENTATIONS:
             raise BadInput(
                 tr("{count} représentations au plus par requête.", count=MAX_REPRESENTATIONS)
             )
+        # `_Any` admits any JSON: what is not an object naming one of these types is the
+        # caller's mistake, refused before a resolver trips on it.
+        for number, representation in enumerate(representations, 1):
+            typename = (
+                representation.get("__typename") if isinstance(representation, dict) else None
+            )
+            if typename not in names:
+                raise BadInput(
+                    tr(
+                        "Représentation {number} : un objet dont `__typename` nomme une entité"
+                        " de ce service est attendu.",
+                        number=number,
+                    )
+                )
         # Strawberry's resolver: each type's `resolve_reference`, in the same tick, so a
         # loader batches every representation of a type into one statement. It pops
         # `__typename` from each representation: it gets copies.

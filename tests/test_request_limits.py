@@ -172,6 +172,21 @@ def test_entities_take_a_hundred_representations_at_most(client, world):
     assert thousand.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
 
 
+@pytest.mark.parametrize(
+    "representation",
+    ["Topic", 42, [], {"slug": "theme"}, {"__typename": 7}, {"__typename": "Nope"}],
+)
+def test_a_representation_that_is_not_an_entity_is_bad_user_input(client, world, representation):
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }"
+
+    response = client.post("/graphql", json={"query": query, "variables": {"r": [representation]}})
+
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert body["errors"][0]["message"].startswith("Représentation 1 :")
+
+
 # --- the body limit ------------------------------------------------------------------
 
 
