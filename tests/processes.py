@@ -87,6 +87,28 @@ def uvicorn(
     return spawn(name, command, env, log, f"http://127.0.0.1:{port}")
 
 
+@contextmanager
+def serve_workers(
+    log: Path, database_url: str, workers: int = 2, **settings: str
+) -> Iterator[Process]:
+    """`quartier serve --workers N`, as an operator runs it, once every worker has started."""
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "quartier"), "serve", "--port", str(port)]
+    server = spawn(
+        "quartier serve",
+        [*command, "--workers", str(workers)],
+        app_env(database_url, **settings),
+        log,
+        f"http://127.0.0.1:{port}",
+    )
+    try:
+        wait_until_ready(server)
+        wait_for_workers(server, workers)
+        yield server
+    finally:
+        server.stop()
+
+
 def wait_for_workers(server: Process, workers: int, deadline: float | None = None) -> None:
     """Until every worker of `uvicorn --workers N` has started its app."""
     deadline = deadline if deadline is not None else time.monotonic() + STARTUP_SECONDS

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -19,15 +17,7 @@ from models.community import Post
 from models.messaging import Message
 from models.moderation import ModerationAction
 from tests import support
-from tests.processes import (
-    Process,
-    app_env,
-    free_port,
-    served,
-    spawn,
-    wait_for_workers,
-    wait_until_ready,
-)
+from tests.processes import Process, serve_workers, served
 from tests.support import gid, operation
 
 FEED = operation("web/feed.graphql", "ReportContent")  # the whole document
@@ -38,22 +28,9 @@ SEND = operation("web/messages.graphql", "SendMessage")
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Process]:
     """`quartier serve --workers 2`, as an operator runs it."""
-    port = free_port()
-    command = [str(Path(sys.executable).parent / "quartier"), "serve", "--port", str(port)]
     log = tmp_path_factory.mktemp("workers") / "quartier.log"
-    server = spawn(
-        "quartier serve",
-        [*command, "--workers", "2"],
-        app_env(database_url),
-        log,
-        f"http://127.0.0.1:{port}",
-    )
-    try:
-        wait_until_ready(server)
-        wait_for_workers(server, 2)
+    with serve_workers(log, database_url) as server:
         yield server
-    finally:
-        server.stop()
 
 
 async def _send(

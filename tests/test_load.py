@@ -12,7 +12,6 @@ import asyncio
 import os
 import random
 import statistics
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ import pytest
 from models.community import Comment, Post
 from models.messaging import Message
 from tests import support
-from tests.processes import Process, app_env, free_port, spawn, wait_for_workers, wait_until_ready
+from tests.processes import Process, serve_workers
 from tests.support import gid, operation
 
 pytestmark = pytest.mark.load
@@ -42,22 +41,9 @@ CAPS = {"CreatePost": 20, "AddComment": 40, "SendMessage": 80}
 @pytest.fixture
 def workers(tmp_path: Path, database_url: str, redis: support.RedisTarget) -> Iterator[Process]:
     """`quartier serve --workers 2` behind a proxy it trusts, sharing its counters in Redis."""
-    port = free_port()
-    command = [str(Path(sys.executable).parent / "quartier"), "serve", "--port", str(port)]
-    env = app_env(database_url, QUARTIER_TRUSTED_PROXIES="127.0.0.1", **redis.env())
-    server = spawn(
-        "quartier serve",
-        [*command, "--workers", "2"],
-        env,
-        tmp_path / "quartier.log",
-        f"http://127.0.0.1:{port}",
-    )
-    try:
-        wait_until_ready(server)
-        wait_for_workers(server, 2)
+    settings = {"QUARTIER_TRUSTED_PROXIES": "127.0.0.1", **redis.env()}
+    with serve_workers(tmp_path / "quartier.log", database_url, **settings) as server:
         yield server
-    finally:
-        server.stop()
     assert "Traceback" not in server.output()
 
 
