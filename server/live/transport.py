@@ -216,8 +216,16 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
         try:
             async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
                 await self.websocket.close(code, reason)
-        except (TimeoutError, RuntimeError, OSError, WebSocketDisconnected):
-            # The close frame cannot be written (the client reads nothing): stop reading, and
+        except (
+            TimeoutError,
+            RuntimeError,
+            OSError,
+            WebSocketDisconnected,
+            WebSocketDisconnect,
+            StarletteDisconnected,
+        ):
+            # The close frame cannot be written (the client reads nothing, or has already
+            # gone: Starlette then raises its own disconnect): stop reading, and
             # uvicorn drops the connection once what is buffered for it has gone or failed.
             if self.task is not None and not self.task.done():
                 DROPPED.add(self.task)
@@ -230,7 +238,13 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
         try:
             await super().handle()
         except MessageTooBigError:
-            with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnected):
+            with contextlib.suppress(
+                RuntimeError,
+                OSError,
+                WebSocketDisconnected,
+                WebSocketDisconnect,
+                StarletteDisconnected,
+            ):
                 await self.websocket.close(TOO_BIG, "Message too big")
         finally:
             self.runtime.sessions.discard(self)
