@@ -63,6 +63,16 @@ if TYPE_CHECKING:
     from resolvers.context import Context
     from server.live.runtime import LiveRuntime
 
+# What closing a websocket may raise once its client has gone or stopped reading: Strawberry's
+# and Starlette's disconnects, or the transport's own errors.
+CLOSE_FAILURES: Final = (
+    RuntimeError,
+    OSError,
+    WebSocketDisconnected,
+    WebSocketDisconnect,
+    StarletteDisconnected,
+)
+
 log = logging.getLogger("quartier.live")
 
 MAX_MESSAGE_BYTES: Final = 64 * 1024
@@ -216,14 +226,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
         try:
             async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
                 await self.websocket.close(code, reason)
-        except (
-            TimeoutError,
-            RuntimeError,
-            OSError,
-            WebSocketDisconnected,
-            WebSocketDisconnect,
-            StarletteDisconnected,
-        ):
+        except (TimeoutError, *CLOSE_FAILURES):
             # The close frame cannot be written (the client reads nothing, or has already
             # gone: Starlette then raises its own disconnect): stop reading, and
             # uvicorn drops the connection once what is buffered for it has gone or failed.
@@ -238,13 +241,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler["Context", None]):
         try:
             await super().handle()
         except MessageTooBigError:
-            with contextlib.suppress(
-                RuntimeError,
-                OSError,
-                WebSocketDisconnected,
-                WebSocketDisconnect,
-                StarletteDisconnected,
-            ):
+            with contextlib.suppress(*CLOSE_FAILURES):
                 await self.websocket.close(TOO_BIG, "Message too big")
         finally:
             self.runtime.sessions.discard(self)
