@@ -462,6 +462,20 @@ mutation($input: DeleteAccountInput!) { deleteAccount(input: $input) { userError
 """
 
 
+async def alice_attends_bobs_event(client: Client, world) -> str:
+    """Bob's event, with a photo of his, which Alice says she comes to; its post id."""
+    bobs = await post_with_photos(
+        client, world.bob_token, [await client.photo(tiny_png(), world.bob_token)],
+        kind="EVENT", startsAt="2099-06-20T17:00:00+02:00", place="Place Maugrétout",
+    )  # fmt: skip
+    attend = (
+        "mutation($input: AttendEventInput!) { attendEvent(input: $input) { userErrors { code } } }"
+    )
+    result = await client.gql(attend, {"input": {"postId": bobs}}, world.alice_token)
+    assert result["data"]["attendEvent"]["userErrors"] == []
+    return bobs
+
+
 async def test_erasing_an_account_deletes_its_photo_files_and_its_attendances(
     client, server, world
 ):
@@ -479,14 +493,7 @@ async def test_erasing_an_account_deletes_its_photo_files_and_its_attendances(
     values = {"recipientId": gid("Account", world.bob.id), "body": "Tiens", "photoId": in_message}
     await client.gql(SEND, {"input": values}, world.alice_token)
     await client.photo(tiny_png(), world.alice_token)  # not attached yet
-    bobs = await post_with_photos(
-        client, world.bob_token, [await client.photo(tiny_png(), world.bob_token)],
-        kind="EVENT", startsAt="2099-06-20T17:00:00+02:00", place="Place Maugrétout",
-    )  # fmt: skip
-    attend = (
-        "mutation($input: AttendEventInput!) { attendEvent(input: $input) { userErrors { code } } }"
-    )
-    await client.gql(attend, {"input": {"postId": bobs}}, world.alice_token)
+    await alice_attends_bobs_event(client, world)
     assert len(stored_files(server)) == 8
 
     erased = await client.gql(ERASE, {"input": {"password": password}}, world.alice_token)
@@ -504,14 +511,7 @@ async def test_the_export_holds_the_accounts_photos_events_and_attendances(clien
         kind="EVENT", startsAt="2099-06-20T17:00:00+02:00", place="Kiosque du parc",
     )  # fmt: skip
     loose = await client.photo(tiny_png(), world.alice_token)  # uploaded, not attached yet
-    bobs = await post_with_photos(
-        client, world.bob_token, [await client.photo(tiny_png(), world.bob_token)],
-        kind="EVENT", startsAt="2099-07-04T10:00:00+02:00", place="Place Maugrétout",
-    )  # fmt: skip
-    attend = (
-        "mutation($input: AttendEventInput!) { attendEvent(input: $input) { userErrors { code } } }"
-    )
-    await client.gql(attend, {"input": {"postId": bobs}}, world.alice_token)
+    bobs = await alice_attends_bobs_event(client, world)
 
     response = await client.http.get("/me/export", headers=auth(world.alice_token))
 
