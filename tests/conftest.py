@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -20,6 +20,7 @@ from server.app import create_app
 from server.media.settings import MediaSettings
 from server.settings import Settings
 from tests import support
+from tests.smtp import SmtpServer
 from tests.support import Api
 
 
@@ -152,3 +153,10 @@ async def world() -> World:
 @pytest.fixture
 async def moderator_token(world: World) -> str:
     return (await support.make_staff(Role.MODERATOR, "Mona Modération"))[1]
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) for a test module; its sink holds what it received."""
+    with SmtpServer() as server:
+        yield server

@@ -8,7 +8,6 @@ import dataclasses
 import email
 import email.policy
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -21,12 +20,6 @@ from server.mail import cli as mail_cli
 from server.mail.worker import Worker
 from server.settings import Settings
 from tests.smtp import SmtpServer, html_part, text_part
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
 
 
 @pytest.fixture

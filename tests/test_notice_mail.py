@@ -7,7 +7,6 @@ unsubscribe; none carries words a neighbour or a moderator wrote."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -30,12 +29,6 @@ PREFERENCES = """mutation($input: SetPreferencesInput!) { setPreferences(input: 
   viewer { notificationPreferences { kind inApp email } } userErrors { code } } }"""
 READ = """mutation($input: MarkConversationReadInput!) {
   markConversationRead(input: $input) { userErrors { code } } }"""
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
 
 
 @pytest.fixture
