@@ -17,6 +17,7 @@ from tortoise.queryset import QuerySet
 
 from permissions.errors import BadInput
 from permissions.text import tr
+from resolvers import instances
 from resolvers.ids import decode_cursor, encode_cursor
 
 MAX_PAGE_SIZE = 100
@@ -125,8 +126,8 @@ async def keyset_page(
         qs = order.after(qs, after)
     if size == 0:
         return Page([], await qs.exists(), order.cursor, behind)
-    rows = await order.apply(qs).limit(size + 1)
-    page = Page.from_rows(list(rows), size, order)
+    rows = await instances.fetch(order.apply(qs).limit(size + 1))
+    page = Page.from_rows(rows, size, order)
     page.has_previous = behind
     return page
 
@@ -142,5 +143,5 @@ async def keyset_page_backward(
         qs = order.before(qs, before)
     if size == 0:
         return Page([], ahead, order.cursor, await qs.exists())
-    rows = list(await order.reverse(qs).limit(size + 1))
+    rows = await instances.fetch(order.reverse(qs).limit(size + 1))
     return Page(rows[:size][::-1], ahead, order.cursor, len(rows) > size)

@@ -5,7 +5,8 @@ a QuerySet (filters resolved, pypika tree copied, SQL rendered) cost more CPU th
 about a seventh of a feed request's CPU (bench.feed). Here Tortoise builds the statement once
 for a number of keys and a database dialect, with stand-in values; later batches of that size
 bind their own values in the same places and run the same SQL, read into the same model
-instances by Tortoise's own executor. The statements are Tortoise's, byte for byte.
+instances Tortoise's executor makes (resolvers/instances.py). The statements are Tortoise's,
+byte for byte.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery
+
+from resolvers import instances
 
 # Stand-in values: never an id, a count or anything else a query binds.
 _STAND_IN = -(10**15)
@@ -71,10 +74,10 @@ def statement(model: type[Model], build: Build, values: list[Any]) -> Statement:
 
 async def fetch_models(model: type[Model], build: Build, values: list[Any]) -> list[Any]:
     """The model instances `build(values)` would return (its select_related included)."""
-    db = model._meta.db
     prepared = statement(model, build, values)
-    executor = db.executor_class(model=model, db=db, select_related_idx=prepared.select_related_idx)
-    return list(await executor.execute_select(prepared.sql, prepared.bind(values)))
+    return await instances.select(
+        model, prepared.sql, prepared.bind(values), prepared.select_related_idx
+    )
 
 
 async def fetch_column(model: type[Model], build: Build, values: list[Any]) -> list[Any]:
