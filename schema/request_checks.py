@@ -35,6 +35,7 @@ from schema.errors import (
     VALIDATION_FAILED,
     set_code,
 )
+from schema.identity_cache import IdentityCache
 from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, Meter
 
 MAX_TOKENS: Final = 4000
@@ -60,8 +61,7 @@ def _parse(query: str) -> DocumentNode:
     return parse(query, max_tokens=MAX_TOKENS)
 
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
-def _validate(
+def _validated(
     schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
 ) -> list[GraphQLError]:
     errors = validate(
@@ -78,11 +78,15 @@ def _validate(
     return errors
 
 
+# By the document's identity: its hash would walk the whole tree (schema/identity_cache.py).
+VALIDATED: Final[IdentityCache[list[GraphQLError]]] = IdentityCache(CACHE_SIZE)
+
+
 def validation_errors(
     schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
 ) -> list[GraphQLError]:
     """The document's validation errors under `rules` and ours (cached), each with its code."""
-    return _validate(schema, document, rules)
+    return VALIDATED.get((schema, document), rules, lambda: _validated(schema, document, rules))
 
 
 def parse_document(query: str) -> DocumentNode:
@@ -165,10 +169,10 @@ def limit_errors(
     operation: OperationDefinitionNode,
     variables: dict[str, Any] | None,
 ) -> list[GraphQLError]:
-    measure = Meter(schema, document, variables).operation(operation)
+    measured = Meter(schema, document, variables).operation(operation)
     name = operation.name.value if operation.name else "anonymous"
     errors = []
-    if measure.depth > MAX_DEPTH:
+    if measured.depth > MAX_DEPTH:
         errors.append(
             GraphQLError(
                 f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}",
@@ -176,25 +180,25 @@ def limit_errors(
                 extensions={"code": VALIDATION_FAILED},
             )
         )
-    if measure.aliases > MAX_ALIASES:
+    if measured.aliases > MAX_ALIASES:
         errors.append(
             GraphQLError(
-                f"{measure.aliases} aliases found. Allowed: {MAX_ALIASES}",
+                f"{measured.aliases} aliases found. Allowed: {MAX_ALIASES}",
                 extensions={"code": VALIDATION_FAILED},
             )
         )
-    if measure.cost > MAX_COST:
+    if measured.cost > MAX_COST:
         errors.append(
             GraphQLError(
                 tr(
                     "'{name}' coûterait {cost} (limite : {limit}) : demandez moins "
                     "d'éléments (`first`) ou moins de niveaux.",
                     name=name,
-                    cost=measure.cost,
+                    cost=measured.cost,
                     limit=MAX_COST,
                 ),
                 operation,
-                extensions={"code": QUERY_TOO_COMPLEX, "cost": measure.cost, "limit": MAX_COST},
+                extensions={"code": QUERY_TOO_COMPLEX, "cost": measured.cost, "limit": MAX_COST},
             )
         )
     return errors
@@ -239,6 +243,6 @@ class RequestChecks(SchemaExtension):
                 schema, document, operation, context.variables
             )
         if not errors and _trusted(context.context) is None:
-            errors = _validate(schema, document, tuple(context.validation_rules))
+            errors = validation_errors(schema, document, tuple(context.validation_rules))
         context.pre_execution_errors = errors
         yield

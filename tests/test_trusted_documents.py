@@ -187,7 +187,7 @@ class Calls:
         monkeypatch.setattr(validation, "ValidationContext", counted_context)
         # The text's own caches would hide a parse: the text path starts from nothing.
         request_checks._parse.cache_clear()
-        request_checks._validate.cache_clear()
+        request_checks.VALIDATED.clear()
 
     def reset(self) -> tuple[int, int]:
         counts = (self.parsed, self.validated)
