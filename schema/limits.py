@@ -17,10 +17,12 @@ neither does introspection, which the schema bounds (and production keeps to sta
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -40,12 +42,15 @@ from graphql import (
     SelectionSetNode,
     ValueNode,
     VariableNode,
+    Visitor,
     get_named_type,
+    visit,
 )
 
 from resolvers.announcements import OPTIONS_MAX
 from resolvers.community import TOPICS_MAX
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from schema.identity_cache import IdentityCache
 
 MAX_DEPTH: Final = 12
 MAX_ALIASES: Final = 30
@@ -104,12 +109,7 @@ class Meter:
     def operation(self, node: OperationDefinitionNode) -> Measure:
         # A fragment's measure depends on the variables, whose defaults are the operation's.
         self.memo.clear()
-        self.values = {
-            d.variable.name.value: self.provided.get(
-                d.variable.name.value, _literal(d.default_value)
-            )
-            for d in node.variable_definitions or ()
-        }
+        self.values = _values(node, self.provided)
         root = self.schema.get_root_type(node.operation)
         return self._selections(node.selection_set, root, None)
 
@@ -218,6 +218,14 @@ class Meter:
         return _literal(node)
 
 
+def _values(node: OperationDefinitionNode, provided: dict[str, Any]) -> dict[str, Any]:
+    """The operation's variables as the meter reads them: given, or their defaults."""
+    return {
+        d.variable.name.value: provided.get(d.variable.name.value, _literal(d.default_value))
+        for d in node.variable_definitions or ()
+    }
+
+
 def _literal(node: ValueNode | None) -> Any:
     """The sizes a literal can give: an int, or a list (its items unread)."""
     if isinstance(node, IntValueNode):
@@ -225,3 +233,62 @@ def _literal(node: ValueNode | None) -> Any:
     if isinstance(node, ListValueNode):
         return list(node.values)
     return None
+
+
+# The arguments the meter reads (Meter._slice, Meter._list_size): a variable given as one of
+# them is all of the variables a measure depends on.
+SIZING: Final = frozenset((*SLICING, *SIZED_BY_ARGUMENT.values()))
+
+
+class _SizingVariables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+        if node.name.value in SIZING and isinstance(node.value, VariableNode):
+            self.names.add(node.value.name.value)
+
+
+def _sizing_variables(document: DocumentNode) -> tuple[str, ...]:
+    visitor = _SizingVariables()
+    visit(document, visitor)
+    return tuple(sorted(visitor.names))
+
+
+def _shape(value: Any) -> Hashable:
+    """What of a variable's value a measure reads: an int, a list's length, or neither
+    (None apart: a null `first` gives way to `last`, or to the declared default)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "other"
+    if isinstance(value, int):
+        return ("int", value)
+    if isinstance(value, list):
+        return ("list", len(value))
+    return "other"
+
+
+# Documents are the few the clients send (cached by their text) and the trusted ones; each
+# measure is kept for the sizes its variables ask, so the walk runs once per page size.
+SIZING_VARIABLES: Final[IdentityCache[tuple[str, ...]]] = IdentityCache(256)
+MEASURES: Final[IdentityCache[Measure]] = IdentityCache(1024)
+
+
+def measure(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: dict[str, Any] | None,
+) -> Measure:
+    """The operation's measure with these variables, walked once per document, operation and
+    what the sizing variables say."""
+    names = SIZING_VARIABLES.get((document,), None, lambda: _sizing_variables(document))
+    values = _values(operation, variables or {}) if names else {}
+    sizes = tuple(_shape(values.get(name)) for name in names)
+    return MEASURES.get(
+        (schema, document, operation),
+        sizes,
+        lambda: Meter(schema, document, variables).operation(operation),
+    )

@@ -3,7 +3,8 @@ refuse what is too deep, too aliased or too costly, and validate. Each step's re
 request error with its code (schema/errors.py), and nothing executes.
 
 Parsing and validation are cached (a feed page's document is the same on every request);
-the measures of schema/limits.py depend on the variables and run each time, in one walk.
+the measures of schema/limits.py depend on the variables, and are kept per the values of the
+few that size a page or a list.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from schema.errors import (
     set_code,
 )
 from schema.identity_cache import IdentityCache
-from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, Meter
+from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, measure
 
 MAX_TOKENS: Final = 4000
 CACHE_SIZE: Final = 256
@@ -169,7 +170,7 @@ def limit_errors(
     operation: OperationDefinitionNode,
     variables: dict[str, Any] | None,
 ) -> list[GraphQLError]:
-    measured = Meter(schema, document, variables).operation(operation)
+    measured = measure(schema, document, operation, variables)
     name = operation.name.value if operation.name else "anonymous"
     errors = []
     if measured.depth > MAX_DEPTH:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from graphql import OperationDefinitionNode, parse
 
-from schema.limits import MAX_COST, Meter
+from schema.limits import MAX_COST, Meter, measure
 from schema.schemas import build_schema
 from tests.processes import Process, served
 from tests.support import contract_documents, gid
@@ -150,6 +150,34 @@ def test_every_contract_operation_costs_a_fifth_of_the_limit_at_most():
     assert max(cost for cost, _ in costs.values()) == 953
     assert max(cost for _, cost in costs.values()) <= MAX_COST // 5
     assert costs["web/feed.graphql NeighbourhoodFeed"] == (163, 803)
+
+
+# Every kind of value a sizing variable may have: the measure reads ints and list lengths.
+SIZES = [None, 0, 1, 20, 100, 1000, -3, True, False, 2.5, "20", [], [1, 2, 3]]
+
+
+def test_a_kept_measure_is_the_walk_with_the_same_sizes():
+    schema = build_schema(production=False)._schema
+    entities = parse(
+        "query($r: [_Any!]!, $first: Int) { ...T _entities(representations: $r) { __typename } }"
+        " fragment T on Query { topics { slug } neighbourhood(id: 1) {"
+        " posts(first: $first) { edges { node { id } } } } }"
+    )
+    documents = [parse(path.read_text()) for path in contract_documents()] + [entities]
+    for document in documents:
+        for operation in document.definitions:
+            if not isinstance(operation, OperationDefinitionNode):
+                continue
+            for size in SIZES:
+                variables = {"first": size, "r": size, "id": "x"}
+                walked = Meter(schema, document, variables).operation(operation)
+
+                kept = [measure(schema, document, operation, variables) for _ in range(2)]
+
+                assert kept == [walked, walked]
+            assert measure(schema, document, operation, None) == Meter(
+                schema, document, None
+            ).operation(operation)
 
 
 def _representations(count: int) -> list[dict[str, str]]:
