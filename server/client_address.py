@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from starlette.requests import HTTPConnection
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+# Parsed once per spelling (bounded: X-Forwarded-For hops are the client's to write).
+@lru_cache(maxsize=4096)
 def _address(raw: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         address = ipaddress.ip_address(raw.strip())
@@ -59,6 +61,7 @@ class ClientAddresses:
         return _normal(client)
 
 
+@lru_cache(maxsize=4096)
 def _normal(raw: str | None) -> str | None:
     """One spelling per address, so that one client has one counter."""
     address = _address(raw) if raw is not None else None
