@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, time
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
@@ -12,7 +14,7 @@ from tortoise.queryset import QuerySet
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
-from models.accounts import Account
+from models.accounts import Account, Role
 from models.community import Comment, Post, PostKind, PostTopic, Reaction, Topic
 from models.events import Event
 from models.geography import Neighbourhood
@@ -25,8 +27,9 @@ from resolvers.broadcast import CommentAdded, PostAdded
 from resolvers.context import Context
 from resolvers.errors import ErrorCode, FieldError, UserErrors, fail
 from resolvers.ids import decode_id
-from resolvers.pagination import Page, keyset_page, page_size
+from resolvers.pagination import NEWEST_FIRST, Page, keyset_page, page_size
 from resolvers.rate_limits import Action, enforce
+from resolvers.statements import Build, fetch_models
 from resolvers.validation import Checks, has_control_characters
 
 TITLE_MAX = 200
@@ -42,6 +45,18 @@ def visible_posts(neighbourhood_id: int, viewer: Account | None) -> QuerySet[Pos
     )
 
 
+def feed_posts(
+    neighbourhood_id: int, viewer: Account | None, kind: PostKind | None, slug: str | None
+) -> QuerySet[Post]:
+    """The feed's rows of a kind and a topic (None for any)."""
+    qs = visible_posts(neighbourhood_id, viewer)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if slug is not None:
+        qs = qs.filter(post_topics__topic__slug=slug)
+    return qs
+
+
 async def feed(
     ctx: Context,
     neighbourhood: Neighbourhood,
@@ -51,14 +66,44 @@ async def feed(
     kind: PostKind | None,
     topic: str | None,
 ) -> Page[Post]:
-    qs = visible_posts(neighbourhood.id, ctx.viewer)
-    if kind is not None:
-        qs = qs.filter(kind=kind)
+    slug = None
     if topic is not None:
         if has_control_characters(topic) or len(topic) > 40:
             raise BadInput(tr("Thème invalide."))
-        qs = qs.filter(post_topics__topic__slug=topic.strip().casefold())
-    return await keyset_page(qs, first, after)
+        slug = topic.strip().casefold()
+    viewer = ctx.viewer
+    # The viewer's id is bound only by a rule that lets them see their own hidden posts.
+    own = [viewer.id] if viewer is not None and not HiddenContent(viewer).sees_all else []
+
+    async def read(count: int, cursor: tuple[datetime, int] | None) -> list[Post]:
+        role = viewer.role if viewer is not None else None
+        build = _feed_page(role, bool(own), kind, slug is not None, cursor is not None, count)
+        values = [neighbourhood.id, *own, *([slug] if slug is not None else []), *(cursor or ())]
+        kinds = tuple(datetime if isinstance(v, datetime) else type(v) for v in values)
+        return await fetch_models(Post, build, values, kinds)
+
+    qs = feed_posts(neighbourhood.id, viewer, kind, slug)
+    return await keyset_page(qs, first, after, NEWEST_FIRST, read)
+
+
+@lru_cache(maxsize=1024)
+def _feed_page(
+    role: Role | None, own: bool, kind: PostKind | None, by_topic: bool, after: bool, count: int
+) -> Build:
+    """The query of a feed page of one shape, for a viewer of `role` (who sees their own
+    hidden posts when `own`); resolvers/statements.py builds it once. Its values: the
+    neighbourhood's id, the viewer's, the topic's slug, the cursor's time and id."""
+
+    def build(values: list[Any]) -> QuerySet[Post]:
+        given = iter(values)
+        neighbourhood_id = next(given)
+        viewer = None if role is None else Account(id=next(given) if own else 0, role=role)
+        qs = feed_posts(neighbourhood_id, viewer, kind, next(given) if by_topic else None)
+        if after:
+            qs = NEWEST_FIRST.after_values(qs, next(given), next(given))
+        return NEWEST_FIRST.apply(qs).limit(count)
+
+    return build
 
 
 async def can_view_post(viewer: Account | None, post: Post, ctx: Context) -> bool:

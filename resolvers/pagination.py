@@ -57,6 +57,15 @@ class Order:
         """The rows that come after the cursor's row."""
         return qs.filter(self._beyond(cursor, forward=True))
 
+    def after_values(self, qs: QuerySet[Any], value: Any, tie: int) -> QuerySet[Any]:
+        """The rows that come after the row of these values (a decoded cursor)."""
+        return qs.filter(self._beyond_values(value, tie, forward=True))
+
+    def decode(self, cursor: str) -> tuple[Any, int]:
+        """The cursor's values: its row's column and tie; BAD_USER_INPUT when malformed."""
+        value, tie = decode_cursor(cursor, (self.kind, int))
+        return value, tie
+
     def before(self, qs: QuerySet[Any], cursor: str) -> QuerySet[Any]:
         """The rows that come before the cursor's row."""
         return qs.filter(self._beyond(cursor, forward=False))
@@ -70,7 +79,9 @@ class Order:
         return qs.exclude(self._beyond(cursor, forward=False))
 
     def _beyond(self, cursor: str, *, forward: bool) -> Q:
-        value, tie = decode_cursor(cursor, (self.kind, int))
+        return self._beyond_values(*self.decode(cursor), forward=forward)
+
+    def _beyond_values(self, value: Any, tie: int, *, forward: bool) -> Q:
         op = "lt" if self.descending == forward else "gt"
         beyond = Q(**{f"{self.column}__{op}": value}) | Q(
             **{self.column: value, f"{self.tie}__{op}": tie}
@@ -117,16 +128,29 @@ def _exists(qs: QuerySet[Any]) -> Callable[[], Awaitable[bool]]:
     return check
 
 
+# How a caller reads a page's rows itself (a statement prepared once per shape): given the
+# number of rows to read and the cursor's values (None for the first page), the rows that
+# `order.apply(order.after(qs, cursor)).limit(count)` reads.
+ReadRows = Callable[[int, tuple[Any, int] | None], Awaitable[list[Any]]]
+
+
 async def keyset_page(
-    qs: QuerySet[Any], first: int | None, after: str | None, order: Order = NEWEST_FIRST
+    qs: QuerySet[Any],
+    first: int | None,
+    after: str | None,
+    order: Order = NEWEST_FIRST,
+    read: ReadRows | None = None,
 ) -> Page[Any]:
     size = page_size(first)
     behind: Beyond = _exists(order.up_to(qs, after)) if after else False
-    if after:
-        qs = order.after(qs, after)
-    if size == 0:
-        return Page([], await qs.exists(), order.cursor, behind)
-    rows = await instances.fetch(order.apply(qs).limit(size + 1))
+    if read is not None and size > 0:
+        rows = await read(size + 1, order.decode(after) if after else None)
+    else:
+        if after:
+            qs = order.after(qs, after)
+        if size == 0:
+            return Page([], await qs.exists(), order.cursor, behind)
+        rows = await instances.fetch(order.apply(qs).limit(size + 1))
     page = Page.from_rows(rows, size, order)
     page.has_previous = behind
     return page

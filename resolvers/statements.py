@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -21,8 +22,11 @@ from tortoise.queryset import AwaitableQuery
 
 from resolvers import instances
 
-# Stand-in values: never an id, a count or anything else a query binds.
+# Stand-in values: never an id, a count, a date or anything else a query binds. Statements
+# whose values are of several types are built with two sets of them (`prepare_mixed`).
 _STAND_IN = -(10**15)
+_OTHER_STAND_IN = -(2 * 10**15)
+_TIME_STAND_IN = datetime(1, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -39,20 +43,51 @@ class Statement:
 
 
 def stand_ins(count: int, kind: type = int) -> list[Any]:
-    if kind is str:
-        return [f"\x00stand-in {i}" for i in range(count)]
-    return [_STAND_IN - i for i in range(count)]
+    return _stand_ins((kind,) * count)
+
+
+def _stand_ins(kinds: Sequence[type], other: bool = False) -> list[Any]:
+    values: list[Any] = []
+    for i, kind in enumerate(kinds):
+        if kind is str:
+            values.append(f"\x00stand-in {'other ' if other else ''}{i}")
+        elif kind is datetime:
+            values.append(_TIME_STAND_IN + timedelta(days=400 * other, microseconds=i))
+        else:
+            values.append((_OTHER_STAND_IN if other else _STAND_IN) - i)
+    return values
 
 
 def prepare(query: AwaitableQuery[Any], count: int, kind: type = int) -> Statement:
     """`query`, built with `stand_ins(count, kind)` as its values, as a reusable statement."""
+    prepared = _statement_of(query, stand_ins(count, kind))
+    if sorted(i for given, i in prepared.slots if given) != list(range(count)):
+        raise ValueError(f"the query does not bind each of its {count} values once: {prepared.sql}")
+    return prepared
+
+
+def prepare_mixed(build: Build, kinds: tuple[type, ...]) -> Statement:
+    """The statement `build` makes for values of `kinds` (int, str, datetime), each bound once
+    or more. Built twice, with two sets of stand-ins: a value that Tortoise changed on its way
+    into the statement would be taken for a constant; the second build shows it."""
+    prepared = _statement_of(build(_stand_ins(kinds)), _stand_ins(kinds))
+    if {i for given, i in prepared.slots if given} != set(range(len(kinds))):
+        raise ValueError(f"the query does not bind each of its values: {prepared.sql}")
+    other = _stand_ins(kinds, other=True)
+    query = build(other)
     query._choose_db_if_not_chosen()
     query._make_query()
-    sql, values = query.query.get_parameterized_sql()
-    where = {value: i for i, value in enumerate(stand_ins(count, kind))}
-    slots = tuple((True, where[v]) if v in where else (False, v) for v in values)
-    if sorted(i for given, i in slots if given) != list(range(count)):
-        raise ValueError(f"the query does not bind each of its {count} values once: {sql}")
+    if query.query.get_parameterized_sql() != (prepared.sql, prepared.bind(other)):
+        raise ValueError(f"the query does not bind its values as they are: {prepared.sql}")
+    return prepared
+
+
+def _statement_of(query: AwaitableQuery[Any], values: list[Any]) -> Statement:
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, bound = query.query.get_parameterized_sql()
+    where = {value: i for i, value in enumerate(values)}
+    slots = tuple((True, where[v]) if v in where else (False, v) for v in bound)
     return Statement(sql, slots, getattr(query, "_select_related_idx", None) or None)
 
 
@@ -64,17 +99,30 @@ def _statement(build: Build, count: int, kind: type, dialect: str) -> Statement:
     return prepare(build(stand_ins(count, kind)), count, kind)
 
 
-def statement(model: type[Model], build: Build, values: list[Any]) -> Statement:
-    """The statement `build` makes for as many values as `values` (all ints, or all strings)
-    on the model's current database. `build` is part of the cache's key: a module-level
-    function, or one made once per model (functools.cache)."""
+@lru_cache(maxsize=1024)
+def _mixed_statement(build: Build, kinds: tuple[type, ...], dialect: str) -> Statement:
+    return prepare_mixed(build, kinds)
+
+
+def statement(
+    model: type[Model], build: Build, values: list[Any], kinds: tuple[type, ...] | None = None
+) -> Statement:
+    """The statement `build` makes for as many values as `values` (all ints, or all strings;
+    or of the types `kinds` names) on the model's current database. `build` is part of the
+    cache's key: a module-level function, or one made once per model or shape
+    (functools.cache)."""
+    dialect = model._meta.db.capabilities.dialect
+    if kinds is not None:
+        return _mixed_statement(build, kinds, dialect)
     kind = str if values and isinstance(values[0], str) else int
-    return _statement(build, len(values), kind, model._meta.db.capabilities.dialect)
+    return _statement(build, len(values), kind, dialect)
 
 
-async def fetch_models(model: type[Model], build: Build, values: list[Any]) -> list[Any]:
+async def fetch_models(
+    model: type[Model], build: Build, values: list[Any], kinds: tuple[type, ...] | None = None
+) -> list[Any]:
     """The model instances `build(values)` would return (its select_related included)."""
-    prepared = statement(model, build, values)
+    prepared = statement(model, build, values, kinds)
     return await instances.select(
         model, prepared.sql, prepared.bind(values), prepared.select_related_idx
     )
