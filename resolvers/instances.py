@@ -20,12 +20,16 @@ import asyncio
 import re
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tortoise.fields import DatetimeField, Field
-from tortoise.models import Model
-from tortoise.queryset import QuerySet
+from tortoise.fields import DatetimeField
 from tortoise.timezone import get_default_timezone, get_use_tz
+
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
+    from tortoise.fields import Field
+    from tortoise.models import Model
+    from tortoise.queryset import QuerySet
 
 # Tortoise's executor lets the event loop run between chunks of this many rows; so does this.
 _CHUNK = 2000
@@ -33,10 +37,17 @@ _CHUNK = 2000
 Read = Callable[[Any], Any]
 
 
-async def select(model: type[Model], sql: str, values: list[Any], related: Any) -> list[Any]:
+async def select(
+    model: type[Model],
+    sql: str,
+    values: list[Any],
+    related: Any = None,
+    db: BaseDBAsyncClient | None = None,
+) -> list[Any]:
     """The instances Tortoise's `execute_select(sql, values)` returns, given its executor's
-    `select_related_idx` (`related`; None for a statement that has none)."""
-    _, rows = await model._meta.db.execute_query(sql, values)
+    `select_related_idx` (`related`; None for a statement that has none, as a raw query),
+    run on `db` (the model's database by default)."""
+    _, rows = await (db or model._meta.db).execute_query(sql, values)
     if not rows:
         return []
     read = reader(model, related, tuple(rows[0].keys()))
@@ -60,7 +71,7 @@ async def fetch(query: QuerySet[Any]) -> list[Any]:
     query._choose_db_if_not_chosen()
     query._make_query()
     sql, values = query.query.get_parameterized_sql()
-    return await select(query.model, sql, values, query._select_related_idx)
+    return await select(query.model, sql, values, query._select_related_idx, query._db)
 
 
 def reader(model: type[Model], related: Any, columns: tuple[str, ...]) -> Read:

@@ -30,6 +30,7 @@ from models.media import Photo
 from models.messaging import ConversationParticipant, Message
 from models.moderation import ContentType, ModerationAction, Report
 from permissions.visibility import HiddenContent
+from resolvers import instances
 from resolvers.pagination import OLDEST_FIRST, Page, keyset_page
 from resolvers.statements import fetch_column, fetch_models
 
@@ -85,8 +86,10 @@ class TopicBySlugLoader(DataLoader):
     """Keys are (city id, slug): a topic belongs to its city's taxonomy."""
 
     async def batch_load_fn(self, keys: list[tuple[int, str]]) -> list[Topic | None]:
-        rows = await Topic.filter(
-            city_id__in={city_id for city_id, _ in keys}, slug__in={slug for _, slug in keys}
+        rows = await instances.fetch(
+            Topic.filter(
+                city_id__in={city_id for city_id, _ in keys}, slug__in={slug for _, slug in keys}
+            )
         )
         by_key = {(row.city_id, row.slug): row for row in rows}
         return [by_key.get(key) for key in keys]
@@ -184,8 +187,8 @@ class ViewerReactedByPostIdLoader(_ViewerHasLoader):
 
 class ParticipantsByConversationIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[list[ConversationParticipant]]:
-        rows = await ConversationParticipant.filter(conversation_id__in=set(keys)).select_related(
-            "account"
+        rows = await instances.fetch(
+            ConversationParticipant.filter(conversation_id__in=set(keys)).select_related("account")
         )
         by_conversation: dict[int, list[ConversationParticipant]] = defaultdict(list)
         for row in rows:
@@ -197,11 +200,13 @@ class LastMessageByConversationIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[Message | None]:
         ids = ",".join(str(int(key)) for key in set(keys))
         # The newest visible message of each conversation, all conversations in one statement.
-        rows: list[Message] = await Message.raw(
+        rows: list[Message] = await instances.select(
+            Message,
             "SELECT m.* FROM message m WHERE m.id IN ("
             " SELECT MAX(id) FROM message"
             f" WHERE conversation_id IN ({ids}) AND hidden_at IS NULL"
-            " GROUP BY conversation_id)"
+            " GROUP BY conversation_id)",
+            [],
         )
         by_conversation = {row.conversation_id: row for row in rows}
         return [by_conversation.get(key) for key in keys]
@@ -242,14 +247,16 @@ async def _first_comments(
     ids = sorted({int(pid) for pid in post_ids})
     # Only integers are spliced into this statement.
     hidden = " AND " + HiddenContent(viewer).sql("c")
-    rows: list[Comment] = await Comment.raw(
+    rows: list[Comment] = await instances.select(
+        Comment,
         "SELECT id, post_id, author_id, body, created_at, deleted_at, hidden_at, hidden_reason"
         " FROM ("
         " SELECT c.*, ROW_NUMBER() OVER ("
         "  PARTITION BY c.post_id ORDER BY c.created_at, c.id) AS position"
         f" FROM comment c WHERE c.post_id IN ({','.join(map(str, ids))})"
         f"  AND c.deleted_at IS NULL{hidden}"
-        f") ranked WHERE position <= {int(limit)} ORDER BY post_id, created_at, id"
+        f") ranked WHERE position <= {int(limit)} ORDER BY post_id, created_at, id",
+        [],
     )
     by_post: dict[int, list[Comment]] = {pid: [] for pid in ids}
     for row in rows:
@@ -259,14 +266,16 @@ async def _first_comments(
 
 class ConsultationByAnnouncementIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[Consultation | None]:
-        rows = await Consultation.filter(announcement_id__in=set(keys))
+        rows = await instances.fetch(Consultation.filter(announcement_id__in=set(keys)))
         by_announcement = {row.announcement_id: row for row in rows}
         return [by_announcement.get(key) for key in keys]
 
 
 class OptionsByConsultationIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[list[ConsultationOption]]:
-        rows = await ConsultationOption.filter(consultation_id__in=set(keys)).order_by("position")
+        rows = await instances.fetch(
+            ConsultationOption.filter(consultation_id__in=set(keys)).order_by("position")
+        )
         by_consultation: dict[int, list[ConsultationOption]] = defaultdict(list)
         for row in rows:
             by_consultation[row.consultation_id].append(row)
@@ -292,9 +301,11 @@ class ViewerAnswerByConsultationIdLoader(DataLoader):
 
 class TargetNeighbourhoodsByAnnouncementIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[list[Neighbourhood]]:
-        links = await AnnouncementNeighbourhood.filter(
-            announcement_id__in=set(keys)
-        ).select_related("neighbourhood")
+        links = await instances.fetch(
+            AnnouncementNeighbourhood.filter(announcement_id__in=set(keys)).select_related(
+                "neighbourhood"
+            )
+        )
         by_announcement: dict[int, list[Neighbourhood]] = defaultdict(list)
         for link in links:
             by_announcement[link.announcement_id].append(link.neighbourhood)
@@ -303,8 +314,8 @@ class TargetNeighbourhoodsByAnnouncementIdLoader(DataLoader):
 
 class TargetStreetsByAnnouncementIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[list[Street]]:
-        links = await AnnouncementStreet.filter(announcement_id__in=set(keys)).select_related(
-            "street"
+        links = await instances.fetch(
+            AnnouncementStreet.filter(announcement_id__in=set(keys)).select_related("street")
         )
         by_announcement: dict[int, list[Street]] = defaultdict(list)
         for link in links:
@@ -314,7 +325,9 @@ class TargetStreetsByAnnouncementIdLoader(DataLoader):
 
 class PhotosByPostIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[list[Photo]]:
-        rows = await Photo.filter(post_id__in=set(keys), deleted_at=None).order_by("position", "id")
+        rows = await instances.fetch(
+            Photo.filter(post_id__in=set(keys), deleted_at=None).order_by("position", "id")
+        )
         by_post: dict[int, list[Photo]] = defaultdict(list)
         for row in rows:
             by_post[row.post_id or 0].append(row)
@@ -323,14 +336,14 @@ class PhotosByPostIdLoader(DataLoader):
 
 class PhotoByMessageIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[Photo | None]:
-        rows = await Photo.filter(message_id__in=set(keys), deleted_at=None)
+        rows = await instances.fetch(Photo.filter(message_id__in=set(keys), deleted_at=None))
         by_message = {row.message_id: row for row in rows}
         return [by_message.get(key) for key in keys]
 
 
 class EventByPostIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[Event | None]:
-        rows = await Event.filter(post_id__in=set(keys))
+        rows = await instances.fetch(Event.filter(post_id__in=set(keys)))
         by_post = {row.post_id: row for row in rows}
         return [by_post.get(key) for key in keys]
 
@@ -360,12 +373,14 @@ class AttendeesPageByEventIdLoader(DataLoader):
         for size, event_ids in first_pages.items():
             ids = ",".join(str(int(pk)) for pk in sorted(set(event_ids)))
             # Only integers are spliced into this statement.
-            rows: list[EventAttendee] = await EventAttendee.raw(
+            rows: list[EventAttendee] = await instances.select(
+                EventAttendee,
                 "SELECT id, event_id, account_id, created_at FROM ("
                 " SELECT a.*, ROW_NUMBER() OVER ("
                 "  PARTITION BY a.event_id ORDER BY a.created_at, a.id) AS position"
                 f" FROM event_attendee a WHERE a.event_id IN ({ids})"
-                f") ranked WHERE position <= {int(size) + 1} ORDER BY event_id, created_at, id"
+                f") ranked WHERE position <= {int(size) + 1} ORDER BY event_id, created_at, id",
+                [],
             )
             by_event: dict[int, list[EventAttendee]] = defaultdict(list)
             for row in rows:

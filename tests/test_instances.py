@@ -12,7 +12,7 @@ from tortoise.models import Model
 from tortoise.timezone import get_default_timezone, now
 
 from models.accounts import Account, AuthToken, Role
-from models.community import Post, PostKind, PostTopic, Reaction, Topic
+from models.community import Comment, Post, PostKind, PostTopic, Reaction, Topic
 from models.geography import Neighbourhood
 from models.insights import InsightDay
 from models.mail import MailKind, OutboxMessage
@@ -78,6 +78,15 @@ async def _rows_of_every_kind(world: Any) -> None:
         [PostTopic(post_id=p.id, topic_id=t.id) for p in posts[:2] for t in topics[:2]]
     )
     await Reaction.create(post_id=posts[0].id, account_id=world.bob.id)
+    for i, author in enumerate([world.alice, world.bob, world.carla]):
+        await Comment.create(
+            post_id=posts[0].id,
+            author_id=author.id,
+            body=f"Commentaire {i}",
+            created_at=moment + timedelta(seconds=i),
+            hidden_at=moment if i == 1 else None,
+            hidden_reason="Propos" if i == 1 else None,
+        )
     await Report.create(
         reporter_id=world.alice.id,
         content_type=ContentType.POST,
@@ -112,6 +121,10 @@ async def test_every_model_reads_as_tortoise_reads_it(world):
     for model in Tortoise.apps["quartier"].values():
         tortoise, ours = await _both(lambda model=model: model.all().order_by(model._meta.pk_attr))
         assert [_state(i) for i in ours] == [_state(i) for i in tortoise], model.__name__
+        # A raw statement's rows, by column name (the loaders' window queries).
+        sql = f'SELECT * FROM "{model._meta.db_table}" ORDER BY 1'
+        raw = await instances.select(model, sql, [])
+        assert [_state(i) for i in raw] == [_state(i) for i in await model.raw(sql)]
         if tortoise:
             read.add(model.__name__)
     # The feed's models, and those with JSON, dates, enums and big integers, had rows.
@@ -125,6 +138,7 @@ async def test_every_model_reads_as_tortoise_reads_it(world):
         "PostTopic",
         "Topic",
         "Reaction",
+        "Comment",
         "Report",
         "InsightDay",
         "OutboxMessage",
