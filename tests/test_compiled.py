@@ -12,6 +12,7 @@ caller of that test.
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,8 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies
 from hypothesis_graphql import queries
 from tortoise.timezone import now
 
+from models.community import Post
+from schema.compiled.executor import CompiledExecutor
 from schema.compiled.fields import Kind
 from schema.compiled.plan import PLANS, PlanCache
 from tests.access_table import Caller
@@ -45,13 +48,14 @@ class Twice:
         # answer itself varied; a plan that answers differently fails all three.
         for _attempt in range(3):
             answers = []
-            for compiled in ("1", "0"):
+            for compiled in ("1", "exact", "0"):
                 self.monkeypatch.setenv("QUARTIER_COMPILED", compiled)
                 response = await self.client.post("/graphql", json=body, headers=headers)
                 answers.append((response.status_code, response.content))
-            if answers[0] == answers[1]:
+            if answers[0] == answers[1] == answers[2]:
                 break
-        assert answers[0] == answers[1], (body, _difference(answers[0][1], answers[1][1]))
+        for mode, answer in zip(("fast path", "exact path"), answers, strict=False):
+            assert answer == answers[2], (mode, body, _difference(answer[1], answers[2][1]))
         self.compared += 1
         return answers[0][1]
 
@@ -191,6 +195,72 @@ async def test_the_feed_runs_from_its_plan_with_direct_calls(api, world, monkeyp
     }
     assert Kind.DIRECT in kinds
     assert Kind.BASIC in kinds or Kind.GENERIC in kinds
+
+
+async def test_the_feed_is_answered_by_the_fast_path_alone(api, world, monkeypatch):
+    """An answer without errors never reaches the exact path: the feed, as every role that
+    reads it gets it."""
+    monkeypatch.setenv("QUARTIER_COMPILED", "1")
+
+    def refused(*_args: Any) -> Any:
+        raise AssertionError("the exact path ran")
+
+    monkeypatch.setattr(CompiledExecutor, "_execute_exact", refused)
+    for author in (world.alice, world.bob, world.alice):
+        await Post.create(
+            neighbourhood_id=world.centre.id,
+            author_id=author.id,
+            kind="DISCUSSION",
+            title="T",
+            body="B",
+            created_at=now(),
+        )
+    body = {
+        "query": contract_text("web/feed.graphql"),
+        "operationName": "NeighbourhoodFeed",
+        "variables": {"id": gid("Neighbourhood", world.centre.id)},
+    }
+    response = await api.client.post(
+        "/graphql", json=body, headers={"Authorization": f"Bearer {world.bob_token}"}
+    )
+    answer = response.json()
+    assert "errors" not in answer, answer
+    assert answer["data"]["neighbourhood"]["posts"]["edges"]
+
+
+async def test_an_error_anywhere_gives_the_answer_of_the_exact_path(api, world, monkeypatch):
+    """The fast path gives up at a refusal deep in the answer, after it has started the
+    feed's loaders, and the exact path answers with graphql-core's error and its path."""
+    twice = Twice(api, monkeypatch)
+    exact = CompiledExecutor._execute_exact
+    runs = []
+
+    def counted(self: CompiledExecutor, *args: Any) -> Any:
+        runs.append(os.environ["QUARTIER_COMPILED"])
+        return exact(self, *args)
+
+    monkeypatch.setattr(CompiledExecutor, "_execute_exact", counted)
+    for author in (world.alice, world.bob):
+        await Post.create(
+            neighbourhood_id=world.centre.id,
+            author_id=author.id,
+            kind="DISCUSSION",
+            title="T",
+            body="B",
+            created_at=now(),
+        )
+    # A malformed cursor is refused by each post's `comments`, once the loaders have started.
+    query = (
+        "query Feed($id: ID!) { neighbourhood(id: $id) { posts(first: 3) { edges { node { "
+        "id author { id displayName } topics { slug } viewerHasReacted "
+        'comments(after: "not a cursor") { edges { node { id } } } } } } } }'
+    )
+    answer = await twice(query, {"id": gid("Neighbourhood", world.centre.id)}, world.bob_token)
+    assert answer["errors"][0]["path"][:3] == ["neighbourhood", "posts", "edges"]
+    assert answer["data"]["neighbourhood"]["posts"]["edges"]
+    # The fast path's request gave up and ran again on the exact path.
+    assert runs.count("1") == 1
+    assert runs.count("exact") == 1
 
 
 def test_the_plan_cache_keeps_at_most_its_size():

@@ -24,6 +24,7 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.exceptions import PermissionReturnedNonBooleanError
 
 from schema.compiled.completion import Completion
+from schema.compiled.fast import FastRun
 from schema.compiled.fields import FieldCall, Kind, arguments, check_sync
 from schema.compiled.plan import PLANS, FieldPlan, Plan
 
@@ -35,6 +36,11 @@ DIRECT: Final = Kind.DIRECT
 def enabled() -> bool:
     """`QUARTIER_COMPILED=0` sends every operation through graphql-core (for diagnosis)."""
     return os.environ.get("QUARTIER_COMPILED", "1") != "0"
+
+
+def exact_only() -> bool:
+    """`QUARTIER_COMPILED=exact`: plans without the fast path (for diagnosis and the tests)."""
+    return os.environ.get("QUARTIER_COMPILED", "1") == "exact"
 
 
 class CompiledExecutor(Completion):
@@ -71,6 +77,39 @@ class CompiledExecutor(Completion):
             fields = None
         if fields is None:
             return super().execute_operation()
+        if not exact_only():
+            return self._execute_fast(plan, root_type, fields)
+        return self._execute_exact(plan, root_type, fields)
+
+    def _execute_fast(
+        self, plan: Plan, root_type: GraphQLObjectType, fields: list[FieldPlan]
+    ) -> Any:
+        """The fast path (fast.py), or the exact path at its first exception."""
+        run = FastRun(self, plan)
+        try:
+            data = run.execute_fields(fields, self.root_value)
+        except Exception:
+            run.close()
+            return self._execute_exact(plan, root_type, fields)
+        if not run.pending:
+            return self.finish(self.build_response(data))
+
+        async def await_result() -> Any:
+            try:
+                await run.settle_all()
+            except Exception:
+                result = self._execute_exact(plan, root_type, fields)
+                if self.is_awaitable(result):
+                    return await result
+                return result
+            return self.build_response(data)
+
+        return await_result()
+
+    def _execute_exact(
+        self, plan: Plan, root_type: GraphQLObjectType, fields: list[FieldPlan]
+    ) -> Any:
+        """graphql-core's algorithm on the plan, errors and their order included."""
         try:
             result = self._execute_fields(plan, root_type, self.root_value, None, fields)
             if self.is_awaitable(result):

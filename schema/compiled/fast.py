@@ -1,0 +1,367 @@
+"""The fast path: a query's plan run without a task, a `Path` or an `Info` per field, for the
+answers that hold no error, which is nearly all of them.
+
+graphql-core, and the exact path of `executor.py` after it, gather each object's awaited
+fields and each list's items as tasks, so that errors come in the order they are raised and a
+null propagates as soon as it is known; it builds a `Path` and an `Info` for every field of
+every object. An answer without errors depends on none of that. The fast path therefore runs
+the plan as if nothing could fail:
+
+- each selection set is executed field after field, sync values completed at once (scalars
+  serialised, objects and lists descended into), awaitables set aside with the place their
+  value goes to;
+- the awaitables set aside are then driven together, by this one coroutine: each is started
+  (so that every DataLoader key of the round is queued before anything waits: the same
+  batches as graphql-core's tasks give), then resumed when the future it waits on is done,
+  each step in its own `contextvars` context as a task's would be; the values they return are
+  completed in turn, which may set aside the next round's awaitables;
+- one `Info` per field of the plan and request, shared by every object that field is resolved
+  on (its `path` is the field's key alone: no resolver of this schema reads it).
+
+The first exception anywhere (a resolver's, a permission's, a null where the schema says
+non-null, an abstract type resolved asynchronously, an awaitable list item) gives up: every
+awaitable not yet finished is closed, and `executor.py` runs the operation again on the exact
+path, which gives graphql-core's answer with its errors (tests/test_compiled.py compares the
+three). Queries only: a query's resolvers read, so running one again changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from contextvars import Context, copy_context
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
+
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    is_abstract_type,
+    is_leaf_type,
+    is_object_type,
+)
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path, Undefined, is_iterable
+
+from schema.compiled.fields import Kind, arguments
+
+if TYPE_CHECKING:
+    from graphql import GraphQLResolveInfo
+
+    from schema.compiled.executor import CompiledExecutor
+    from schema.compiled.plan import FieldPlan, Plan
+
+BASIC: Final = Kind.BASIC
+METHOD: Final = Kind.METHOD
+DIRECT: Final = Kind.DIRECT
+
+
+class GiveUp(Exception):
+    """The fast path stops here; the exact path answers."""
+
+
+class _Waiting:
+    """An awaitable set aside: where its completed value goes, and how far it has run."""
+
+    __slots__ = ("container", "context", "field", "future", "key", "return_type", "steps")
+
+    def __init__(
+        self, container: Any, key: Any, field: FieldPlan, return_type: GraphQLOutputType
+    ) -> None:
+        self.container = container
+        self.key = key
+        self.field = field
+        self.return_type = return_type
+        self.steps: Any = None
+        self.context: Context | None = None
+        self.future: Any = None
+
+
+class FastRun:
+    """One query's run on the fast path."""
+
+    def __init__(self, executor: CompiledExecutor, plan: Plan) -> None:
+        self.executor = executor
+        self.plan = plan
+        self.is_awaitable = executor.is_awaitable
+        # Set aside this round: (the place, the awaitable).
+        self.pending: list[tuple[_Waiting, Any]] = []
+        # This round's, started (finished ones have no steps left).
+        self.started: list[_Waiting] = []
+        # Started and ready for their next step; how many wait on a future; what wakes
+        # this coroutine when one is done.
+        self.ready: list[_Waiting] = []
+        self.blocked = 0
+        self.wake: asyncio.Future[None] | None = None
+        self.infos: dict[int, Any] = {}
+        self.raw_infos: dict[int, GraphQLResolveInfo] = {}
+        self.arguments: dict[int, dict[str, Any]] = {}
+
+    async def settle_all(self) -> None:
+        """Drives what the root fields set aside, round after round, to the last value."""
+        try:
+            while self.pending:
+                await self.settle()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Gives up what was set aside or started. An awaitable not started is closed; one
+        started may be in the middle of a query on a pooled connection, so it runs to its
+        end in the background, its value and error dropped (as graphql-core lets its
+        cancelled fields settle), rather than stopped where it is."""
+        for _waiting, awaitable in self.pending:
+            close = getattr(awaitable, "close", None)
+            if close is not None:
+                close()
+        for waiting in self.started:
+            if waiting.steps is not None:
+                task = asyncio.ensure_future(_drain(waiting.steps, waiting.context, waiting.future))
+                _DRAINING.add(task)
+                task.add_done_callback(_DRAINING.discard)
+            waiting.steps = None
+        self.pending = []
+        self.started = []
+
+    # --- fields ------------------------------------------------------------------------
+
+    def execute_fields(self, fields: list[FieldPlan], source: Any) -> dict[str, Any]:
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        for field in fields:
+            value = self.resolve(field, source)
+            if is_awaitable(value):
+                results[field.key] = None
+                self.pending.append((_Waiting(results, field.key, field, field.return_type), value))
+            elif field.leaf_type is not None:
+                results[field.key] = self.executor._complete_leaf(field, value)
+            else:
+                results[field.key] = self.complete(field, field.return_type, value)
+        return results
+
+    def resolve(self, field: FieldPlan, source: Any) -> Any:
+        call = field.call
+        kind = call.kind
+        if kind is METHOD:
+            return call.func(source)
+        if kind is BASIC:
+            return call.default_resolver(source, call.python_name)
+        args = field.args
+        if args is None:
+            args = self.arguments.get(id(field))
+            if args is None:
+                details = field.group[0]
+                executor = self.executor
+                args = self.arguments[id(field)] = get_argument_values(
+                    field.field_def,
+                    details.node,
+                    executor.variable_values,
+                    details.fragment_variable_values,
+                    executor.hide_suggestions,
+                )
+        if kind is DIRECT:
+            info = self.infos.get(id(field))
+            if info is None:
+                info = self.infos[id(field)] = call.config.info_class(
+                    _raw_info=self.raw_info(field), _field=call.field
+                )
+            field_args, kwargs = arguments(call, source, info, args)
+            requested = "info" in kwargs
+            if requested:
+                kwargs.pop("info")
+            extension = call.extension
+            if extension is not None:
+                for permission in call.permissions:
+                    allowed = permission.has_permission(source, info, **kwargs)
+                    if allowed is not True:
+                        if allowed is False:
+                            return extension._on_unauthorized(permission)
+                        if asyncio.iscoroutine(allowed):
+                            allowed.close()
+                        raise GiveUp
+            if requested:
+                kwargs["info"] = info
+            return call.func(*field_args, **kwargs)
+        return (call.resolve or self.executor.field_resolver)(source, self.raw_info(field), **args)
+
+    def raw_info(self, field: FieldPlan) -> GraphQLResolveInfo:
+        info = self.raw_infos.get(id(field))
+        if info is None:
+            info = self.raw_infos[id(field)] = self.executor.build_resolve_info(
+                field.field_def, field.nodes, field.parent_type, Path(None, field.key, None)
+            )
+        return info
+
+    # --- values ------------------------------------------------------------------------
+
+    def complete(self, field: FieldPlan, return_type: GraphQLOutputType, result: Any) -> Any:
+        if isinstance(return_type, GraphQLNonNull):
+            completed = self.complete(field, return_type.of_type, result)
+            if completed is None:
+                raise GiveUp
+            return completed
+        if result is None or result is Undefined:
+            return None
+        if isinstance(result, Exception):
+            raise GiveUp
+        if isinstance(return_type, GraphQLList):
+            if self.executor.is_async_iterable(result) or not is_iterable(result):
+                raise GiveUp
+            item_type = return_type.of_type
+            is_awaitable = self.is_awaitable
+            completed_items: list[Any] = []
+            for item in result:
+                if is_awaitable(item):
+                    # Set aside as a field's value is (`_entities` gives coroutines).
+                    self.pending.append(
+                        (_Waiting(completed_items, len(completed_items), field, item_type), item)
+                    )
+                    completed_items.append(None)
+                else:
+                    completed_items.append(self.complete(field, item_type, item))
+            return completed_items
+        if is_leaf_type(return_type):
+            return self.executor.complete_leaf_value(return_type, result)
+        if is_abstract_type(return_type):
+            info = self.raw_info(field)
+            resolve_type = return_type.resolve_type or self.executor.type_resolver
+            runtime_type = resolve_type(result, info, return_type)
+            if self.is_awaitable(runtime_type):
+                if asyncio.iscoroutine(runtime_type):
+                    runtime_type.close()
+                raise GiveUp
+            return_type = self.executor.ensure_valid_runtime_type(
+                runtime_type,
+                return_type,
+                field.group,
+                info,
+                result,
+            )
+        if not is_object_type(return_type):
+            raise GiveUp
+        assert isinstance(return_type, GraphQLObjectType)
+        if return_type.is_type_of:
+            is_type_of = return_type.is_type_of(result, self.raw_info(field))
+            if is_type_of is not True:
+                if asyncio.iscoroutine(is_type_of):
+                    is_type_of.close()
+                raise GiveUp
+        return self.execute_fields(
+            self.plan.sub_fields(self.executor, return_type, field.group), result
+        )
+
+    # --- awaitables --------------------------------------------------------------------
+
+    async def settle(self) -> None:
+        """Drives this round's awaitables to their values, as a task would drive each: a
+        step whenever what it waits on is done, in the order they become ready."""
+        pending, self.pending = self.pending, []
+        started: list[_Waiting] = []
+        self.started = started
+        for waiting, awaitable in pending:
+            waiting.steps = awaitable.__await__()
+            waiting.context = copy_context()
+            started.append(waiting)
+        # All started before any waits: every DataLoader key of the round is queued when
+        # the first batch is dispatched.
+        self.ready = started[:]
+        self.blocked = 0
+        loop = asyncio.get_running_loop()
+        while True:
+            while self.ready:
+                ready, self.ready = self.ready, []
+                if any(waiting.future is None for waiting in ready if waiting.steps is not None):
+                    # A bare `yield` (asyncio.sleep(0)): the loop runs once first.
+                    await asyncio.sleep(0)
+                for waiting in ready:
+                    self.step(waiting)
+            if not self.blocked:
+                return
+            # Whatever it is, one of them has to finish first (a lock's waiter waits on
+            # another's query): woken by the first future done.
+            self.wake = loop.create_future()
+            await self.wake
+
+    def step(self, waiting: _Waiting) -> None:
+        """Runs `waiting` until it waits again or returns; a value is completed in place."""
+        steps = waiting.steps
+        try:
+            yielded = waiting.context.run(steps.send, None)  # type: ignore[union-attr]
+        except StopIteration as stop:
+            waiting.steps = None
+            self.settled(waiting, stop.value)
+            return
+        except asyncio.CancelledError:
+            waiting.steps = None
+            if _cancelling():
+                raise
+            raise GiveUp from None
+        except BaseException:
+            waiting.steps = None
+            raise
+        if yielded is None:
+            waiting.future = None
+            self.ready.append(waiting)
+        elif getattr(yielded, "_asyncio_future_blocking", None) is not None:
+            # What a task does with the future its coroutine waits on.
+            yielded._asyncio_future_blocking = False
+            waiting.future = yielded
+            if yielded.done():
+                self.ready.append(waiting)
+            else:
+                self.blocked += 1
+                yielded.add_done_callback(partial(self._woken, waiting))
+        else:
+            raise GiveUp
+
+    def _woken(self, waiting: _Waiting, _future: Any) -> None:
+        self.blocked -= 1
+        self.ready.append(waiting)
+        wake = self.wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)
+
+    def settled(self, waiting: _Waiting, value: Any) -> None:
+        field = waiting.field
+        if field.leaf_type is not None and waiting.return_type is field.return_type:
+            completed = self.executor._complete_leaf(field, value)
+        else:
+            # Non-null included: `complete` gives up on a null there.
+            completed = self.complete(field, waiting.return_type, value)
+        waiting.container[waiting.key] = completed
+
+
+# What runs on after a give-up (close), kept here until done: the loop keeps weak references.
+_DRAINING: Final[set[asyncio.Future[None]]] = set()
+
+
+async def _drain(steps: Any, context: Context | None, future: Any) -> None:
+    """Runs a started awaitable to its end, as its task would have, and drops the outcome."""
+    assert context is not None
+    while True:
+        resume: Any = steps.send
+        argument: Any = None
+        try:
+            if future is None:
+                await asyncio.sleep(0)
+            elif not future.done():
+                with contextlib.suppress(Exception):
+                    await future
+        except asyncio.CancelledError as cancelled:
+            # Cancelled itself (the loop closing): passed on, as a task's cancel would be.
+            resume, argument = steps.throw, cancelled
+        try:
+            future = context.run(resume, argument)
+        except BaseException:  # its value or its error: the exact path has its own
+            return
+        if future is not None:
+            future._asyncio_future_blocking = False
+
+
+def _cancelling() -> bool:
+    """Whether this task is being cancelled (rather than a future it waited on)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
