@@ -91,12 +91,12 @@ class CompiledExecutor(Completion):
         except Exception:
             run.close()
             return self._execute_exact(plan, root_type, fields)
-        if not run.pending:
+        if not run.unfinished:
             return self.finish(self.build_response(data))
 
         async def await_result() -> Any:
             try:
-                await run.settle_all()
+                await run.settle()
             except Exception:
                 result = self._execute_exact(plan, root_type, fields)
                 if self.is_awaitable(result):

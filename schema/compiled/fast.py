@@ -8,19 +8,17 @@ every object. An answer without errors depends on none of that. The fast path th
 the plan as if nothing could fail:
 
 - each selection set is executed field after field, sync values completed at once (scalars
-  serialised, objects and lists descended into), awaitables set aside with the place their
-  value goes to;
-- the awaitables set aside are then driven together, by this one coroutine: each is started
-  (so that every DataLoader key of the round is queued before anything waits: the same
-  batches as graphql-core's tasks give), then resumed when the future it waits on is done,
-  each step in its own `contextvars` context as a task's would be; the values they return are
-  completed in turn, which may set aside the next round's awaitables;
+  serialised, objects and lists descended into);
+- an awaitable is started at once, in its own `contextvars` context, and runs until it first
+  waits (as an eager task would): every DataLoader key is queued before anything waits, so
+  the batches are graphql-core's; this one coroutine then resumes each when the future it
+  waits on is done, and completes its value in place, which may start more;
 - one `Info` per field of the plan and request, shared by every object that field is resolved
   on (its `path` is the field's key alone: no resolver of this schema reads it).
 
 The first exception anywhere (a resolver's, a permission's, a null where the schema says
-non-null, an abstract type resolved asynchronously, an awaitable list item) gives up: every
-awaitable not yet finished is closed, and `executor.py` runs the operation again on the exact
+non-null, an abstract type resolved asynchronously) gives up: every awaitable started runs
+to its end in the background, its outcome dropped, and `executor.py` runs the operation again on the exact
 path, which gives graphql-core's answer with its errors (tests/test_compiled.py compares the
 three). Queries only: a query's resolvers read, so running one again changes nothing.
 """
@@ -63,19 +61,25 @@ class GiveUp(Exception):
 
 
 class _Waiting:
-    """An awaitable set aside: where its completed value goes, and how far it has run."""
+    """A started awaitable: where its completed value goes, and what it waits on."""
 
     __slots__ = ("container", "context", "field", "future", "key", "return_type", "steps")
 
     def __init__(
-        self, container: Any, key: Any, field: FieldPlan, return_type: GraphQLOutputType
+        self,
+        container: Any,
+        key: Any,
+        field: FieldPlan,
+        return_type: GraphQLOutputType,
+        steps: Any,
+        context: Context,
     ) -> None:
         self.container = container
         self.key = key
         self.field = field
         self.return_type = return_type
-        self.steps: Any = None
-        self.context: Context | None = None
+        self.steps = steps
+        self.context = context
         self.future: Any = None
 
 
@@ -86,9 +90,7 @@ class FastRun:
         self.executor = executor
         self.plan = plan
         self.is_awaitable = executor.is_awaitable
-        # Set aside this round: (the place, the awaitable).
-        self.pending: list[tuple[_Waiting, Any]] = []
-        # This round's, started (finished ones have no steps left).
+        # Every awaitable started (those finished have no steps left), for `close`.
         self.started: list[_Waiting] = []
         # Started and ready for their next step; how many wait on a future; what wakes
         # this coroutine when one is done.
@@ -99,32 +101,53 @@ class FastRun:
         self.raw_infos: dict[int, GraphQLResolveInfo] = {}
         self.arguments: dict[int, dict[str, Any]] = {}
 
-    async def settle_all(self) -> None:
-        """Drives what the root fields set aside, round after round, to the last value."""
+    @property
+    def unfinished(self) -> bool:
+        return bool(self.ready or self.blocked)
+
+    async def settle(self) -> None:
+        """Drives every started awaitable to its value, as a task would drive each: a step
+        whenever what it waits on is done, in the order they become ready."""
         try:
-            while self.pending:
-                await self.settle()
+            loop = asyncio.get_running_loop()
+            while True:
+                while self.ready:
+                    ready, self.ready = self.ready, []
+                    if any(waiting.future is None for waiting in ready):
+                        # A bare `yield` (asyncio.sleep(0)): the loop runs once first.
+                        await asyncio.sleep(0)
+                    for waiting in ready:
+                        self.step(waiting)
+                if not self.blocked:
+                    return
+                # Any of them may have to finish first (a lock's waiter waits on another's
+                # query): woken by the first future done, whichever it is.
+                self.wake = loop.create_future()
+                await self.wake
         except BaseException:
             self.close()
             raise
 
     def close(self) -> None:
-        """Gives up what was set aside or started. An awaitable not started is closed; one
-        started may be in the middle of a query on a pooled connection, so it runs to its
-        end in the background, its value and error dropped (as graphql-core lets its
-        cancelled fields settle), rather than stopped where it is."""
-        for _waiting, awaitable in self.pending:
-            close = getattr(awaitable, "close", None)
-            if close is not None:
-                close()
+        """Gives up what was started. It may be in the middle of a query on a pooled
+        connection, so it runs to its end in the background, its value and error dropped
+        (as graphql-core lets the fields it cancels settle), rather than stopped there."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # run synchronously (execute_sync): nothing can go on
+            for waiting in self.started:
+                if waiting.steps is not None:
+                    waiting.steps.close()
+                    waiting.steps = None
         for waiting in self.started:
             if waiting.steps is not None:
                 task = asyncio.ensure_future(_drain(waiting.steps, waiting.context, waiting.future))
                 _DRAINING.add(task)
                 task.add_done_callback(_DRAINING.discard)
-            waiting.steps = None
-        self.pending = []
+                waiting.steps = None
         self.started = []
+        self.ready = []
+        self.blocked = 0
 
     # --- fields ------------------------------------------------------------------------
 
@@ -133,11 +156,27 @@ class FastRun:
         is_awaitable = self.is_awaitable
         for field in fields:
             value = self.resolve(field, source)
-            if is_awaitable(value):
+            leaf_type = field.leaf_type
+            if leaf_type is not None:
+                if field.text and type(value) is str:
+                    results[field.key] = value
+                    continue
+                if value is None:
+                    if field.non_null:
+                        raise GiveUp
+                    results[field.key] = None
+                    continue
+                if is_awaitable(value):
+                    results[field.key] = None
+                    self.start(results, field.key, field, field.return_type, value)
+                    continue
+                completed = leaf_type.coerce_output_value(value)
+                if completed is None or completed is Undefined:
+                    raise GiveUp
+                results[field.key] = completed
+            elif is_awaitable(value):
                 results[field.key] = None
-                self.pending.append((_Waiting(results, field.key, field, field.return_type), value))
-            elif field.leaf_type is not None:
-                results[field.key] = self.executor._complete_leaf(field, value)
+                self.start(results, field.key, field, field.return_type, value)
             else:
                 results[field.key] = self.complete(field, field.return_type, value)
         return results
@@ -215,11 +254,9 @@ class FastRun:
             completed_items: list[Any] = []
             for item in result:
                 if is_awaitable(item):
-                    # Set aside as a field's value is (`_entities` gives coroutines).
-                    self.pending.append(
-                        (_Waiting(completed_items, len(completed_items), field, item_type), item)
-                    )
+                    # Started as a field's value is (`_entities` gives coroutines).
                     completed_items.append(None)
+                    self.start(completed_items, len(completed_items) - 1, field, item_type, item)
                 else:
                     completed_items.append(self.complete(field, item_type, item))
             return completed_items
@@ -255,44 +292,43 @@ class FastRun:
 
     # --- awaitables --------------------------------------------------------------------
 
-    async def settle(self) -> None:
-        """Drives this round's awaitables to their values, as a task would drive each: a
-        step whenever what it waits on is done, in the order they become ready."""
-        pending, self.pending = self.pending, []
-        started: list[_Waiting] = []
-        self.started = started
-        for waiting, awaitable in pending:
-            waiting.steps = awaitable.__await__()
-            waiting.context = copy_context()
-            started.append(waiting)
-        # All started before any waits: every DataLoader key of the round is queued when
-        # the first batch is dispatched.
-        self.ready = started[:]
-        self.blocked = 0
-        loop = asyncio.get_running_loop()
-        while True:
-            while self.ready:
-                ready, self.ready = self.ready, []
-                if any(waiting.future is None for waiting in ready if waiting.steps is not None):
-                    # A bare `yield` (asyncio.sleep(0)): the loop runs once first.
-                    await asyncio.sleep(0)
-                for waiting in ready:
-                    self.step(waiting)
-            if not self.blocked:
-                return
-            # Whatever it is, one of them has to finish first (a lock's waiter waits on
-            # another's query): woken by the first future done.
-            self.wake = loop.create_future()
-            await self.wake
+    def start(
+        self,
+        container: Any,
+        key: Any,
+        field: FieldPlan,
+        return_type: GraphQLOutputType,
+        awaitable: Any,
+    ) -> None:
+        """Runs `awaitable` at once, in a context of its own, until it first waits or
+        returns (as an eager task would): a DataLoader key is queued now, and all of this
+        request's are before anything waits, so they are batched as graphql-core's are."""
+        steps = awaitable.__await__()
+        context = copy_context()
+        try:
+            yielded = context.run(steps.send, None)
+        except StopIteration as stop:
+            # Done without waiting (data in hand): completed here, nothing kept.
+            self.settled(container, key, field, return_type, stop.value)
+            return
+        except asyncio.CancelledError:
+            if _cancelling():
+                raise
+            raise GiveUp from None
+        waiting = _Waiting(container, key, field, return_type, steps, context)
+        self.started.append(waiting)
+        self.waits(waiting, yielded)
 
     def step(self, waiting: _Waiting) -> None:
         """Runs `waiting` until it waits again or returns; a value is completed in place."""
         steps = waiting.steps
         try:
-            yielded = waiting.context.run(steps.send, None)  # type: ignore[union-attr]
+            yielded = waiting.context.run(steps.send, None)
         except StopIteration as stop:
             waiting.steps = None
-            self.settled(waiting, stop.value)
+            self.settled(
+                waiting.container, waiting.key, waiting.field, waiting.return_type, stop.value
+            )
             return
         except asyncio.CancelledError:
             waiting.steps = None
@@ -302,6 +338,10 @@ class FastRun:
         except BaseException:
             waiting.steps = None
             raise
+        self.waits(waiting, yielded)
+
+    def waits(self, waiting: _Waiting, yielded: Any) -> None:
+        """What a task does with what its coroutine yields: a future to wait on, or None."""
         if yielded is None:
             waiting.future = None
             self.ready.append(waiting)
@@ -318,29 +358,36 @@ class FastRun:
             raise GiveUp
 
     def _woken(self, waiting: _Waiting, _future: Any) -> None:
+        if waiting.steps is None:  # given up meanwhile
+            return
         self.blocked -= 1
         self.ready.append(waiting)
         wake = self.wake
         if wake is not None and not wake.done():
             wake.set_result(None)
 
-    def settled(self, waiting: _Waiting, value: Any) -> None:
-        field = waiting.field
-        if field.leaf_type is not None and waiting.return_type is field.return_type:
+    def settled(
+        self,
+        container: Any,
+        key: Any,
+        field: FieldPlan,
+        return_type: GraphQLOutputType,
+        value: Any,
+    ) -> None:
+        if field.leaf_type is not None and return_type is field.return_type:
             completed = self.executor._complete_leaf(field, value)
         else:
             # Non-null included: `complete` gives up on a null there.
-            completed = self.complete(field, waiting.return_type, value)
-        waiting.container[waiting.key] = completed
+            completed = self.complete(field, return_type, value)
+        container[key] = completed
 
 
 # What runs on after a give-up (close), kept here until done: the loop keeps weak references.
 _DRAINING: Final[set[asyncio.Future[None]]] = set()
 
 
-async def _drain(steps: Any, context: Context | None, future: Any) -> None:
+async def _drain(steps: Any, context: Context, future: Any) -> None:
     """Runs a started awaitable to its end, as its task would have, and drops the outcome."""
-    assert context is not None
     while True:
         resume: Any = steps.send
         argument: Any = None
