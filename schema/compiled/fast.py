@@ -32,13 +32,14 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from graphql import (
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     is_abstract_type,
     is_leaf_type,
-    is_object_type,
 )
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
@@ -60,24 +61,65 @@ class GiveUp(Exception):
     """The fast path stops here; the exact path answers."""
 
 
+_LEAF: Final = 0
+_OBJECT: Final = 1
+_LIST: Final = 2
+_ABSTRACT: Final = 3
+
+
+class Shape:
+    """What completing a value of one output type takes, worked out once per field of a
+    plan rather than by graphql-core's chain of type checks on every value."""
+
+    __slots__ = ("abstract", "fields", "is_type_of", "item", "kind", "leaf", "non_null", "text")
+
+    def __init__(self, return_type: GraphQLOutputType) -> None:
+        self.non_null = isinstance(return_type, GraphQLNonNull)
+        inner: Any = return_type.of_type if self.non_null else return_type  # type: ignore[union-attr]
+        self.item: Shape | None = None
+        self.leaf: Any = None
+        self.text = False
+        self.abstract: Any = None
+        self.is_type_of: Any = None
+        # The object's selection (per runtime type for an abstract type), once collected.
+        self.fields: Any = None
+        if isinstance(inner, GraphQLList):
+            self.kind = _LIST
+            self.item = Shape(inner.of_type)
+        elif is_leaf_type(inner):
+            self.kind = _LEAF
+            self.leaf = inner
+            # graphql-core's String and ID give a str as it is.
+            self.text = inner is GraphQLString or inner is GraphQLID
+        elif is_abstract_type(inner):
+            self.kind = _ABSTRACT
+            self.abstract = inner
+            self.fields = {}
+        else:
+            assert isinstance(inner, GraphQLObjectType)
+            self.kind = _OBJECT
+            self.leaf = inner
+            self.is_type_of = inner.is_type_of
+
+
 class _Waiting:
     """A started awaitable: where its completed value goes, and what it waits on."""
 
-    __slots__ = ("container", "context", "field", "future", "key", "return_type", "steps")
+    __slots__ = ("container", "context", "field", "future", "key", "shape", "steps")
 
     def __init__(
         self,
         container: Any,
         key: Any,
         field: FieldPlan,
-        return_type: GraphQLOutputType,
+        shape: Shape,
         steps: Any,
         context: Context,
     ) -> None:
         self.container = container
         self.key = key
         self.field = field
-        self.return_type = return_type
+        self.shape = shape
         self.steps = steps
         self.context = context
         self.future: Any = None
@@ -156,29 +198,16 @@ class FastRun:
         is_awaitable = self.is_awaitable
         for field in fields:
             value = self.resolve(field, source)
-            leaf_type = field.leaf_type
-            if leaf_type is not None:
-                if field.text and type(value) is str:
-                    results[field.key] = value
-                    continue
-                if value is None:
-                    if field.non_null:
-                        raise GiveUp
-                    results[field.key] = None
-                    continue
-                if is_awaitable(value):
-                    results[field.key] = None
-                    self.start(results, field.key, field, field.return_type, value)
-                    continue
-                completed = leaf_type.coerce_output_value(value)
-                if completed is None or completed is Undefined:
-                    raise GiveUp
-                results[field.key] = completed
+            shape = field.shape
+            if shape is None:
+                shape = field.shape = Shape(field.return_type)
+            if shape.text and type(value) is str:
+                results[field.key] = value
             elif is_awaitable(value):
                 results[field.key] = None
-                self.start(results, field.key, field, field.return_type, value)
+                self.start(results, field.key, field, shape, value)
             else:
-                results[field.key] = self.complete(field, field.return_type, value)
+                results[field.key] = self.complete(field, shape, value)
         return results
 
     def resolve(self, field: FieldPlan, source: Any) -> Any:
@@ -236,69 +265,80 @@ class FastRun:
 
     # --- values ------------------------------------------------------------------------
 
-    def complete(self, field: FieldPlan, return_type: GraphQLOutputType, result: Any) -> Any:
-        if isinstance(return_type, GraphQLNonNull):
-            completed = self.complete(field, return_type.of_type, result)
-            if completed is None:
-                raise GiveUp
-            return completed
+    def complete(self, field: FieldPlan, shape: Shape, result: Any) -> Any:
         if result is None or result is Undefined:
+            if shape.non_null:
+                raise GiveUp
             return None
         if isinstance(result, Exception):
             raise GiveUp
-        if isinstance(return_type, GraphQLList):
-            if self.executor.is_async_iterable(result) or not is_iterable(result):
+        kind = shape.kind
+        if kind is _LEAF:
+            if shape.text and type(result) is str:
+                return result
+            completed = shape.leaf.coerce_output_value(result)
+            if completed is None or completed is Undefined:
                 raise GiveUp
-            item_type = return_type.of_type
+            return completed
+        if kind is _OBJECT:
+            is_type_of = shape.is_type_of
+            if is_type_of is not None:
+                self.check_type(is_type_of(result, self.raw_info(field)))
+            fields = shape.fields
+            if fields is None:
+                fields = shape.fields = self.plan.sub_fields(self.executor, shape.leaf, field.group)
+            return self.execute_fields(fields, result)
+        if kind is _LIST:
+            executor = self.executor
+            if executor.is_async_iterable(result) or not is_iterable(result):
+                raise GiveUp
+            item = shape.item
+            assert item is not None
             is_awaitable = self.is_awaitable
             completed_items: list[Any] = []
-            for item in result:
-                if is_awaitable(item):
+            for value in result:
+                if is_awaitable(value):
                     # Started as a field's value is (`_entities` gives coroutines).
                     completed_items.append(None)
-                    self.start(completed_items, len(completed_items) - 1, field, item_type, item)
+                    self.start(completed_items, len(completed_items) - 1, field, item, value)
                 else:
-                    completed_items.append(self.complete(field, item_type, item))
+                    completed_items.append(self.complete(field, item, value))
             return completed_items
-        if is_leaf_type(return_type):
-            return self.executor.complete_leaf_value(return_type, result)
-        if is_abstract_type(return_type):
-            info = self.raw_info(field)
-            resolve_type = return_type.resolve_type or self.executor.type_resolver
-            runtime_type = resolve_type(result, info, return_type)
-            if self.is_awaitable(runtime_type):
-                if asyncio.iscoroutine(runtime_type):
-                    runtime_type.close()
-                raise GiveUp
-            return_type = self.executor.ensure_valid_runtime_type(
-                runtime_type,
-                return_type,
-                field.group,
-                info,
-                result,
-            )
-        if not is_object_type(return_type):
+        return self.complete_abstract(field, shape, result)
+
+    def complete_abstract(self, field: FieldPlan, shape: Shape, result: Any) -> Any:
+        executor = self.executor
+        abstract = shape.abstract
+        info = self.raw_info(field)
+        resolve_type = abstract.resolve_type or executor.type_resolver
+        runtime_type = resolve_type(result, info, abstract)
+        if self.is_awaitable(runtime_type):
+            if asyncio.iscoroutine(runtime_type):
+                runtime_type.close()
             raise GiveUp
-        assert isinstance(return_type, GraphQLObjectType)
-        if return_type.is_type_of:
-            is_type_of = return_type.is_type_of(result, self.raw_info(field))
-            if is_type_of is not True:
-                if asyncio.iscoroutine(is_type_of):
-                    is_type_of.close()
-                raise GiveUp
-        return self.execute_fields(
-            self.plan.sub_fields(self.executor, return_type, field.group), result
+        object_type = executor.ensure_valid_runtime_type(
+            runtime_type, abstract, field.group, info, result
         )
+        if object_type.is_type_of:
+            self.check_type(object_type.is_type_of(result, info))
+        fields = shape.fields.get(object_type.name)
+        if fields is None:
+            fields = shape.fields[object_type.name] = self.plan.sub_fields(
+                executor, object_type, field.group
+            )
+        return self.execute_fields(fields, result)
+
+    @staticmethod
+    def check_type(is_type_of: Any) -> None:
+        if is_type_of is not True:
+            if asyncio.iscoroutine(is_type_of):
+                is_type_of.close()
+            raise GiveUp
 
     # --- awaitables --------------------------------------------------------------------
 
     def start(
-        self,
-        container: Any,
-        key: Any,
-        field: FieldPlan,
-        return_type: GraphQLOutputType,
-        awaitable: Any,
+        self, container: Any, key: Any, field: FieldPlan, shape: Shape, awaitable: Any
     ) -> None:
         """Runs `awaitable` at once, in a context of its own, until it first waits or
         returns (as an eager task would): a DataLoader key is queued now, and all of this
@@ -309,13 +349,13 @@ class FastRun:
             yielded = context.run(steps.send, None)
         except StopIteration as stop:
             # Done without waiting (data in hand): completed here, nothing kept.
-            self.settled(container, key, field, return_type, stop.value)
+            container[key] = self.complete(field, shape, stop.value)
             return
         except asyncio.CancelledError:
             if _cancelling():
                 raise
             raise GiveUp from None
-        waiting = _Waiting(container, key, field, return_type, steps, context)
+        waiting = _Waiting(container, key, field, shape, steps, context)
         self.started.append(waiting)
         self.waits(waiting, yielded)
 
@@ -326,9 +366,7 @@ class FastRun:
             yielded = waiting.context.run(steps.send, None)
         except StopIteration as stop:
             waiting.steps = None
-            self.settled(
-                waiting.container, waiting.key, waiting.field, waiting.return_type, stop.value
-            )
+            waiting.container[waiting.key] = self.complete(waiting.field, waiting.shape, stop.value)
             return
         except asyncio.CancelledError:
             waiting.steps = None
@@ -365,21 +403,6 @@ class FastRun:
         wake = self.wake
         if wake is not None and not wake.done():
             wake.set_result(None)
-
-    def settled(
-        self,
-        container: Any,
-        key: Any,
-        field: FieldPlan,
-        return_type: GraphQLOutputType,
-        value: Any,
-    ) -> None:
-        if field.leaf_type is not None and return_type is field.return_type:
-            completed = self.executor._complete_leaf(field, value)
-        else:
-            # Non-null included: `complete` gives up on a null there.
-            completed = self.complete(field, return_type, value)
-        container[key] = completed
 
 
 # What runs on after a give-up (close), kept here until done: the loop keeps weak references.

@@ -83,6 +83,7 @@ class FieldPlan:
         "non_null",
         "parent_type",
         "return_type",
+        "shape",
         "text",
     )
 
@@ -114,6 +115,8 @@ class FieldPlan:
         # None: coerced on each request (they read variables).
         self.args = args
         self.call = call
+        # How the fast path completes its values (schema/compiled/fast.py), once known.
+        self.shape: Any = None
 
 
 def _uses_variables(node: FieldNode) -> bool:
