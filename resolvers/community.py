@@ -82,8 +82,10 @@ async def feed(
         kinds = tuple(datetime if isinstance(v, datetime) else type(v) for v in values)
         return await fetch_models(Post, build, values, kinds)
 
-    qs = feed_posts(neighbourhood.id, viewer, kind, slug)
-    return await keyset_page(qs, first, after, NEWEST_FIRST, read)
+    # The QuerySet only for a page after a cursor (what it has behind it) or of no rows.
+    return await keyset_page(
+        lambda: feed_posts(neighbourhood.id, viewer, kind, slug), first, after, NEWEST_FIRST, read
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -134,23 +134,30 @@ def _exists(qs: QuerySet[Any]) -> Callable[[], Awaitable[bool]]:
 ReadRows = Callable[[int, tuple[Any, int] | None], Awaitable[list[Any]]]
 
 
+def _built(qs: QuerySet[Any] | Callable[[], QuerySet[Any]]) -> QuerySet[Any]:
+    return qs if isinstance(qs, QuerySet) else qs()
+
+
 async def keyset_page(
-    qs: QuerySet[Any],
+    qs: QuerySet[Any] | Callable[[], QuerySet[Any]],
     first: int | None,
     after: str | None,
     order: Order = NEWEST_FIRST,
     read: ReadRows | None = None,
 ) -> Page[Any]:
+    """A page of `qs` (or of the query `qs()` builds, only when it is needed: a first page
+    that `read` reads needs none)."""
     size = page_size(first)
-    behind: Beyond = _exists(order.up_to(qs, after)) if after else False
+    behind: Beyond = _exists(order.up_to(_built(qs), after)) if after else False
     if read is not None and size > 0:
         rows = await read(size + 1, order.decode(after) if after else None)
     else:
+        query = _built(qs)
         if after:
-            qs = order.after(qs, after)
+            query = order.after(query, after)
         if size == 0:
-            return Page([], await qs.exists(), order.cursor, behind)
-        rows = await instances.fetch(order.apply(qs).limit(size + 1))
+            return Page([], await query.exists(), order.cursor, behind)
+        rows = await instances.fetch(order.apply(query).limit(size + 1))
     page = Page.from_rows(rows, size, order)
     page.has_previous = behind
     return page
