@@ -236,6 +236,19 @@ class FastRun:
                 info = self.infos[id(field)] = call.config.info_class(
                     _raw_info=self.raw_info(field), _field=call.field
                 )
+            if call.self_and_info:
+                # The common shape, without building the call's arguments.
+                extension = call.extension
+                if extension is not None:
+                    for permission in call.permissions:
+                        allowed = permission.has_permission(source, info)
+                        if allowed is not True:
+                            if allowed is False:
+                                return extension._on_unauthorized(permission)
+                            if asyncio.iscoroutine(allowed):
+                                allowed.close()
+                            raise GiveUp
+                return call.func(source, info)
             field_args, kwargs = arguments(call, source, info, args)
             requested = "info" in kwargs
             if requested:

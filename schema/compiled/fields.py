@@ -56,6 +56,7 @@ class FieldCall:
         "resolve",
         "root_name",
         "scalars",
+        "self_and_info",
         "takes_self",
     )
 
@@ -72,6 +73,8 @@ class FieldCall:
         # Whether GraphQL arguments need Strawberry's conversion (inputs, enums, ids).
         self.convert = False
         self.takes_self = False
+        # A resolver `(self, info)` and nothing else: called as func(source, info).
+        self.self_and_info = False
         self.parent_name: str | None = None
         self.root_name: str | None = None
         self.info_name: str | None = None
@@ -145,6 +148,18 @@ def _build(field_def: GraphQLField, strawberry_schema: Any) -> FieldCall:
     call.info_name = resolver.info_parameter.name if resolver.info_parameter else None
     call.config = strawberry_schema.config
     call.scalars = converter.scalar_registry
+    call.self_and_info = (
+        not call.convert
+        and call.parent_name is None
+        and call.root_name is None
+        and resolver.self_parameter is not None
+        and resolver.info_parameter is not None
+        and [(p.name, p.kind) for p in inspect.signature(call.func).parameters.values()]
+        == [
+            (resolver.self_parameter.name, inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            (resolver.info_parameter.name, inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        ]
+    )
     if (
         not is_async
         and extension is None
