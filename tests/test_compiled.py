@@ -1,7 +1,8 @@
 """The compiled plans (schema/compiled/) answer as graphql-core does, to the byte.
 
-Every request below is sent twice to the same app, with the plans on and then off
-(`QUARTIER_COMPILED`), and both answers must be the same status and the same bytes: data,
+Every request below is sent three times to the same app: plans with their fast path, plans
+on the exact path alone, and graphql-core alone (`QUARTIER_COMPILED` 1, exact, 0); the
+answers must be the same status and the same bytes: data,
 errors (message, path, locations, extensions, order), null propagation. The requests are
 every query of the contract (tests/contract/**) with the ids of a world that holds every type,
 every query of the field-by-role test (tests/test_field_access.py, which reaches every field
@@ -34,7 +35,8 @@ GENERATED = 30
 
 
 class Twice:
-    """An `api` that sends each request with the plans on, then off, and compares."""
+    """An `api` that sends each request on the fast path, the exact path and graphql-core,
+    and compares."""
 
     def __init__(self, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         self.client = api.client
@@ -197,16 +199,9 @@ async def test_the_feed_runs_from_its_plan_with_direct_calls(api, world, monkeyp
     assert Kind.BASIC in kinds or Kind.GENERIC in kinds
 
 
-async def test_the_feed_is_answered_by_the_fast_path_alone(api, world, monkeypatch):
-    """An answer without errors never reaches the exact path: the feed, as every role that
-    reads it gets it."""
-    monkeypatch.setenv("QUARTIER_COMPILED", "1")
-
-    def refused(*_args: Any) -> Any:
-        raise AssertionError("the exact path ran")
-
-    monkeypatch.setattr(CompiledExecutor, "_execute_exact", refused)
-    for author in (world.alice, world.bob, world.alice):
+async def posts_by(world: Any, *authors: Any) -> None:
+    """A post in the centre's feed by each of `authors`, newest last."""
+    for author in authors:
         await Post.create(
             neighbourhood_id=world.centre.id,
             author_id=author.id,
@@ -215,6 +210,18 @@ async def test_the_feed_is_answered_by_the_fast_path_alone(api, world, monkeypat
             body="B",
             created_at=now(),
         )
+
+
+async def test_the_feed_is_answered_by_the_fast_path_alone(api, world, monkeypatch):
+    """An answer without errors never reaches the exact path: Bob's feed, posts by him and
+    by Alice."""
+    monkeypatch.setenv("QUARTIER_COMPILED", "1")
+
+    def refused(*_args: Any) -> Any:
+        raise AssertionError("the exact path ran")
+
+    monkeypatch.setattr(CompiledExecutor, "_execute_exact", refused)
+    await posts_by(world, world.alice, world.bob, world.alice)
     body = {
         "query": contract_text("web/feed.graphql"),
         "operationName": "NeighbourhoodFeed",
@@ -229,7 +236,7 @@ async def test_the_feed_is_answered_by_the_fast_path_alone(api, world, monkeypat
 
 
 async def test_an_error_anywhere_gives_the_answer_of_the_exact_path(api, world, monkeypatch):
-    """The fast path gives up at a refusal deep in the answer, after it has started the
+    """The fast path gives up at an error deep in the answer, after it has started the
     feed's loaders, and the exact path answers with graphql-core's error and its path."""
     twice = Twice(api, monkeypatch)
     exact = CompiledExecutor._execute_exact
@@ -240,15 +247,7 @@ async def test_an_error_anywhere_gives_the_answer_of_the_exact_path(api, world, 
         return exact(self, *args)
 
     monkeypatch.setattr(CompiledExecutor, "_execute_exact", counted)
-    for author in (world.alice, world.bob):
-        await Post.create(
-            neighbourhood_id=world.centre.id,
-            author_id=author.id,
-            kind="DISCUSSION",
-            title="T",
-            body="B",
-            created_at=now(),
-        )
+    await posts_by(world, world.alice, world.bob)
     # A malformed cursor is refused by each post's `comments`, once the loaders have started.
     query = (
         "query Feed($id: ID!) { neighbourhood(id: $id) { posts(first: 3) { edges { node { "

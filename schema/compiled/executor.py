@@ -1,7 +1,9 @@
 """Queries executed from their plan (schema/compiled/plan.py): graphql-core's algorithm, step
 for step (the same completion, null propagation, error locations and order, the same gathers),
 without what it redoes on every request (collecting fields, looking them up, coercing literal
-arguments) and without Strawberry's per-field wrapper (schema/compiled/fields.py).
+arguments) and without Strawberry's per-field wrapper (schema/compiled/fields.py). This exact
+path answers when the fast path (schema/compiled/fast.py), which a query takes first, gives up
+at an error.
 
 Mutations, subscriptions, operations with directives on selections, requests with resolver
 middleware (tracing) and `QUARTIER_COMPILED=0` run on graphql-core itself.

@@ -44,7 +44,7 @@ from graphql import (
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
 
-from schema.compiled.fields import Kind, arguments
+from schema.compiled.fields import FieldCall, Kind, arguments
 
 if TYPE_CHECKING:
     from graphql import GraphQLResolveInfo
@@ -238,31 +238,19 @@ class FastRun:
                 )
             if call.self_and_info:
                 # The common shape, without building the call's arguments.
-                extension = call.extension
-                if extension is not None:
-                    for permission in call.permissions:
-                        allowed = permission.has_permission(source, info)
-                        if allowed is not True:
-                            if allowed is False:
-                                return extension._on_unauthorized(permission)
-                            if asyncio.iscoroutine(allowed):
-                                allowed.close()
-                            raise GiveUp
+                if call.extension is not None:
+                    refused = _refusal(call, source, info, {})
+                    if refused is not _ALLOWED:
+                        return refused
                 return call.func(source, info)
             field_args, kwargs = arguments(call, source, info, args)
             requested = "info" in kwargs
             if requested:
                 kwargs.pop("info")
-            extension = call.extension
-            if extension is not None:
-                for permission in call.permissions:
-                    allowed = permission.has_permission(source, info, **kwargs)
-                    if allowed is not True:
-                        if allowed is False:
-                            return extension._on_unauthorized(permission)
-                        if asyncio.iscoroutine(allowed):
-                            allowed.close()
-                        raise GiveUp
+            if call.extension is not None:
+                refused = _refusal(call, source, info, kwargs)
+                if refused is not _ALLOWED:
+                    return refused
             if requested:
                 kwargs["info"] = info
             return call.func(*field_args, **kwargs)
@@ -442,6 +430,23 @@ async def _drain(steps: Any, context: Context, future: Any) -> None:
             return
         if future is not None:
             future._asyncio_future_blocking = False
+
+
+_ALLOWED: Final = object()
+
+
+def _refusal(call: FieldCall, source: Any, info: Any, kwargs: dict[str, Any]) -> Any:
+    """The field's permission classes in order (PermissionExtension.resolve): `_ALLOWED`, or
+    what a silent refusal gives; a refusal with an error (or an awaitable answer) gives up."""
+    for permission in call.permissions:
+        allowed = permission.has_permission(source, info, **kwargs)
+        if allowed is not True:
+            if allowed is False:
+                return call.extension._on_unauthorized(permission)  # type: ignore[union-attr]
+            if asyncio.iscoroutine(allowed):
+                allowed.close()
+            raise GiveUp
+    return _ALLOWED
 
 
 def _cancelling() -> bool:
