@@ -12,6 +12,7 @@ middleware (tracing) and `QUARTIER_COMPILED=0` run on graphql-core itself.
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 from typing import Any, Final
 
@@ -26,9 +27,13 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.exceptions import PermissionReturnedNonBooleanError
 
 from schema.compiled.completion import Completion
-from schema.compiled.fast import FastRun
+from schema.compiled.fast import FastRun, GiveUp
 from schema.compiled.fields import FieldCall, Kind, arguments, check_sync
 from schema.compiled.plan import PLANS, FieldPlan, Plan
+from schema.errors import SERVICE_UNAVAILABLE, cause_code
+
+# schema/schemas.py's, where a request's errors are logged.
+logger = logging.getLogger("quartier.errors")
 
 BASIC: Final = Kind.BASIC
 METHOD: Final = Kind.METHOD
@@ -38,6 +43,14 @@ DIRECT: Final = Kind.DIRECT
 def enabled() -> bool:
     """`QUARTIER_COMPILED=0` sends every operation through graphql-core (for diagnosis)."""
     return os.environ.get("QUARTIER_COMPILED", "1") != "0"
+
+
+def _note(error: Exception) -> None:
+    """What the fast path met and the exact path may not meet again: a database connection
+    that dropped (the exact path's query gets a fresh one) is logged as `process_errors`
+    logs it (schema/schemas.py), or the incident would leave no trace."""
+    if not isinstance(error, GiveUp) and cause_code(error) == SERVICE_UNAVAILABLE:
+        logger.warning("database unavailable: %r", error)
 
 
 def exact_only() -> bool:
@@ -90,8 +103,9 @@ class CompiledExecutor(Completion):
         run = FastRun(self, plan)
         try:
             data = run.execute_fields(fields, self.root_value)
-        except Exception:
+        except Exception as error:
             run.close()
+            _note(error)
             return self._execute_exact(plan, root_type, fields)
         if not run.unfinished:
             return self.finish(self.build_response(data))
@@ -99,7 +113,8 @@ class CompiledExecutor(Completion):
         async def await_result() -> Any:
             try:
                 await run.settle()
-            except Exception:
+            except Exception as error:
+                _note(error)
                 result = self._execute_exact(plan, root_type, fields)
                 if self.is_awaitable(result):
                     return await result
