@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from contextvars import Context, copy_context
-from functools import partial
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Final
 
 from graphql import (
@@ -105,7 +105,7 @@ class Shape:
 class _Waiting:
     """A started awaitable: where its completed value goes, and what it waits on."""
 
-    __slots__ = ("container", "context", "field", "future", "key", "shape", "steps")
+    __slots__ = ("container", "context", "field", "future", "key", "run", "shape", "steps")
 
     def __init__(
         self,
@@ -115,6 +115,7 @@ class _Waiting:
         shape: Shape,
         steps: Any,
         context: Context,
+        run: FastRun,
     ) -> None:
         self.container = container
         self.key = key
@@ -123,6 +124,12 @@ class _Waiting:
         self.steps = steps
         self.context = context
         self.future: Any = None
+        self.run = run
+
+    def woken(self, _future: Any) -> None:
+        """The done-callback of the future it waits on."""
+        if self.steps is not None:  # None: given up meanwhile
+            self.run.woken(self)
 
 
 class FastRun:
@@ -344,7 +351,8 @@ class FastRun:
         """Runs `awaitable` at once, in a context of its own, until it first waits or
         returns (as an eager task would): a DataLoader key is queued now, and all of this
         request's are before anything waits, so they are batched as graphql-core's are."""
-        steps = awaitable.__await__()
+        # A coroutine steps itself; anything else through its __await__ iterator.
+        steps = awaitable if type(awaitable) is CoroutineType else awaitable.__await__()
         context = copy_context()
         try:
             yielded = context.run(steps.send, None)
@@ -356,7 +364,7 @@ class FastRun:
             if _cancelling():
                 raise
             raise GiveUp from None
-        waiting = _Waiting(container, key, field, shape, steps, context)
+        waiting = _Waiting(container, key, field, shape, steps, context, self)
         self.started.append(waiting)
         self.waits(waiting, yielded)
 
@@ -392,13 +400,12 @@ class FastRun:
                 self.ready.append(waiting)
             else:
                 self.blocked += 1
-                yielded.add_done_callback(partial(self._woken, waiting))
+                yielded.add_done_callback(waiting.woken)
         else:
             raise GiveUp
 
-    def _woken(self, waiting: _Waiting, _future: Any) -> None:
-        if waiting.steps is None:  # given up meanwhile
-            return
+    def woken(self, waiting: _Waiting) -> None:
+        """`waiting`'s future is done: it is ready, and the run wakes if it waits."""
         self.blocked -= 1
         self.ready.append(waiting)
         wake = self.wake
