@@ -31,20 +31,11 @@ from contextvars import Context, copy_context
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Final
 
-from graphql import (
-    GraphQLID,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLOutputType,
-    GraphQLString,
-    is_abstract_type,
-    is_leaf_type,
-)
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
 
 from schema.compiled.fields import FieldCall, Kind, arguments
+from schema.compiled.plan import LEAF, LIST, OBJECT, Shape
 
 if TYPE_CHECKING:
     from graphql import GraphQLResolveInfo
@@ -59,47 +50,6 @@ DIRECT: Final = Kind.DIRECT
 
 class GiveUp(Exception):
     """The fast path stops here; the exact path answers."""
-
-
-_LEAF: Final = 0
-_OBJECT: Final = 1
-_LIST: Final = 2
-_ABSTRACT: Final = 3
-
-
-class Shape:
-    """What completing a value of one output type takes, worked out once per field of a
-    plan rather than by graphql-core's chain of type checks on every value."""
-
-    __slots__ = ("abstract", "fields", "is_type_of", "item", "kind", "leaf", "non_null", "text")
-
-    def __init__(self, return_type: GraphQLOutputType) -> None:
-        self.non_null = isinstance(return_type, GraphQLNonNull)
-        inner: Any = return_type.of_type if self.non_null else return_type  # type: ignore[union-attr]
-        self.item: Shape | None = None
-        self.leaf: Any = None
-        self.text = False
-        self.abstract: Any = None
-        self.is_type_of: Any = None
-        # The object's selection (per runtime type for an abstract type), once collected.
-        self.fields: Any = None
-        if isinstance(inner, GraphQLList):
-            self.kind = _LIST
-            self.item = Shape(inner.of_type)
-        elif is_leaf_type(inner):
-            self.kind = _LEAF
-            self.leaf = inner
-            # graphql-core's String and ID give a str as it is.
-            self.text = inner is GraphQLString or inner is GraphQLID
-        elif is_abstract_type(inner):
-            self.kind = _ABSTRACT
-            self.abstract = inner
-            self.fields = {}
-        else:
-            assert isinstance(inner, GraphQLObjectType)
-            self.kind = _OBJECT
-            self.leaf = inner
-            self.is_type_of = inner.is_type_of
 
 
 class _Waiting:
@@ -183,17 +133,19 @@ class FastRun:
         (as graphql-core lets the fields it cancels settle), rather than stopped there."""
         try:
             asyncio.get_running_loop()
+            looping = True
         except RuntimeError:  # run synchronously (execute_sync): nothing can go on
-            for waiting in self.started:
-                if waiting.steps is not None:
-                    waiting.steps.close()
-                    waiting.steps = None
+            looping = False
         for waiting in self.started:
-            if waiting.steps is not None:
+            if waiting.steps is None:
+                continue
+            if looping:
                 task = asyncio.ensure_future(_drain(waiting.steps, waiting.context, waiting.future))
                 _DRAINING.add(task)
                 task.add_done_callback(_DRAINING.discard)
-                waiting.steps = None
+            else:
+                waiting.steps.close()
+            waiting.steps = None
         self.started = []
         self.ready = []
         self.blocked = 0
@@ -206,8 +158,6 @@ class FastRun:
         for field in fields:
             value = self.resolve(field, source)
             shape = field.shape
-            if shape is None:
-                shape = field.shape = Shape(field.return_type)
             if shape.text and type(value) is str:
                 results[field.key] = value
             elif is_awaitable(value):
@@ -281,22 +231,24 @@ class FastRun:
         if isinstance(result, Exception):
             raise GiveUp
         kind = shape.kind
-        if kind is _LEAF:
+        if kind is LEAF:
             if shape.text and type(result) is str:
                 return result
-            completed = shape.leaf.coerce_output_value(result)
+            completed = shape.named.coerce_output_value(result)
             if completed is None or completed is Undefined:
                 raise GiveUp
             return completed
-        if kind is _OBJECT:
+        if kind is OBJECT:
             is_type_of = shape.is_type_of
             if is_type_of is not None:
                 self.check_type(is_type_of(result, self.raw_info(field)))
             fields = shape.fields
             if fields is None:
-                fields = shape.fields = self.plan.sub_fields(self.executor, shape.leaf, field.group)
+                fields = shape.fields = self.plan.sub_fields(
+                    self.executor, shape.named, field.group
+                )
             return self.execute_fields(fields, result)
-        if kind is _LIST:
+        if kind is LIST:
             executor = self.executor
             if executor.is_async_iterable(result) or not is_iterable(result):
                 raise GiveUp
@@ -316,7 +268,7 @@ class FastRun:
 
     def complete_abstract(self, field: FieldPlan, shape: Shape, result: Any) -> Any:
         executor = self.executor
-        abstract = shape.abstract
+        abstract = shape.named
         info = self.raw_info(field)
         resolve_type = abstract.resolve_type or executor.type_resolver
         runtime_type = resolve_type(result, info, abstract)

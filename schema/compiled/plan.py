@@ -18,6 +18,7 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLField,
     GraphQLID,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -27,6 +28,7 @@ from graphql import (
     VariableNode,
     Visitor,
     get_named_type,
+    is_abstract_type,
     is_leaf_type,
     visit,
 )
@@ -67,6 +69,47 @@ def plannable(
     return not visitor.found
 
 
+LEAF: Final = 0
+OBJECT: Final = 1
+LIST: Final = 2
+ABSTRACT: Final = 3
+
+
+class Shape:
+    """What completing a value of one output type takes (the fast path's, fast.py), worked
+    out once per field of a plan rather than by graphql-core's chain of type checks on every
+    value."""
+
+    __slots__ = ("fields", "is_type_of", "item", "kind", "named", "non_null", "text")
+
+    def __init__(self, return_type: GraphQLOutputType) -> None:
+        self.non_null = isinstance(return_type, GraphQLNonNull)
+        inner: Any = return_type.of_type if self.non_null else return_type  # type: ignore[union-attr]
+        # The scalar, enum, object or abstract type itself (None for a list).
+        self.named: Any = None
+        self.item: Shape | None = None
+        self.text = False
+        self.is_type_of: Any = None
+        # The object's selection (per runtime type for an abstract type), once collected.
+        self.fields: Any = None
+        if isinstance(inner, GraphQLList):
+            self.kind = LIST
+            self.item = Shape(inner.of_type)
+            return
+        self.named = inner
+        if is_leaf_type(inner):
+            self.kind = LEAF
+            # graphql-core's String and ID return a str as it is.
+            self.text = inner is GraphQLString or inner is GraphQLID
+        elif is_abstract_type(inner):
+            self.kind = ABSTRACT
+            self.fields = {}
+        else:
+            assert isinstance(inner, GraphQLObjectType)
+            self.kind = OBJECT
+            self.is_type_of = inner.is_type_of
+
+
 class FieldPlan:
     """One response key of a selection set on one object type."""
 
@@ -104,19 +147,14 @@ class FieldPlan:
         self.return_type: GraphQLOutputType = field_def.type
         self.parent_type = parent_type
         self.leaf = is_leaf_type(get_named_type(self.return_type))
+        self.shape = Shape(self.return_type)
         # A scalar or enum, maybe non-null: completed inline by the executor.
-        self.non_null = isinstance(self.return_type, GraphQLNonNull)
-        inner: GraphQLOutputType = self.return_type
-        if isinstance(inner, GraphQLNonNull):
-            inner = inner.of_type
-        self.leaf_type = inner if is_leaf_type(inner) else None
-        # graphql-core's String and ID return a str as it is.
-        self.text = inner is GraphQLString or inner is GraphQLID
+        self.non_null = self.shape.non_null
+        self.leaf_type = self.shape.named if self.shape.kind is LEAF else None
+        self.text = self.shape.text
         # None: coerced on each request (they read variables).
         self.args = args
         self.call = call
-        # How the fast path completes its values (schema/compiled/fast.py), once known.
-        self.shape: Any = None
 
 
 def _uses_variables(node: FieldNode) -> bool:
