@@ -188,7 +188,7 @@ async def test_the_feed_runs_from_its_plan_with_direct_calls(api, world, monkeyp
     )
     plans = [
         plan
-        for operation, plan in PLANS.entries.values()
+        for (_schema, operation), plan in PLANS.entries.values()
         if plan is not None and operation.name and operation.name.value == "NeighbourhoodFeed"
     ]
     assert plans

@@ -10,6 +10,7 @@ arguments, which is what a plan requires (anything else runs on graphql-core alo
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any, Final
 
 from graphql import (
@@ -36,6 +37,7 @@ from graphql.execution.collect_fields import FieldDetailsList, collect_fields, c
 from graphql.execution.values import get_argument_values
 
 from schema.compiled.fields import FieldCall, field_call
+from schema.identity_cache import IdentityCache
 
 # Documents are few (the clients' and the trusted ones); the cache only bounds a client
 # that sends a new document with each request.
@@ -247,13 +249,18 @@ def _constant_arguments(field_def: GraphQLField, node: FieldNode) -> dict[str, A
 
 
 class PlanCache:
-    """Plans by (schema, operation), least recently used out first. The operation's node
-    (from the parsed document, itself cached by its text in schema/request_checks.py) is kept
-    with its plan, so its id is not reused while the entry lives."""
+    """Plans by (schema, operation), least recently used out first, in an IdentityCache: the
+    operation's node (from the parsed document, itself cached by its text in
+    schema/request_checks.py) is kept with its plan, so its id is not reused while the entry
+    lives."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self.entries: OrderedDict[tuple[int, int], tuple[Any, Plan | None]] = OrderedDict()
+        self.cache: IdentityCache[Plan | None] = IdentityCache(size)
+
+    @property
+    def entries(self) -> OrderedDict[Hashable, tuple[tuple[object, ...], Plan | None]]:
+        """((schema, operation), plan) by key, least recently used first."""
+        return self.cache.entries
 
     def get(
         self,
@@ -261,16 +268,11 @@ class PlanCache:
         operation: OperationDefinitionNode,
         fragments: dict[str, FragmentDefinitionNode],
     ) -> Plan | None:
-        key = (id(schema), id(operation))
-        entry = self.entries.get(key)
-        if entry is not None and entry[0] is operation:
-            self.entries.move_to_end(key)
-            return entry[1]
-        plan = Plan(schema, operation) if plannable(operation, fragments) else None
-        self.entries[key] = (operation, plan)
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
-        return plan
+        return self.cache.get(
+            (schema, operation),
+            None,
+            lambda: Plan(schema, operation) if plannable(operation, fragments) else None,
+        )
 
 
 PLANS: Final = PlanCache()
