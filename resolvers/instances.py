@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from tortoise.backends.base.client import BaseDBAsyncClient
     from tortoise.fields import Field
     from tortoise.models import Model
-    from tortoise.queryset import QuerySet
+    from tortoise.queryset import AwaitableQuery, QuerySet
 
 # Tortoise's executor lets the event loop run between chunks of this many rows; so does this.
 _CHUNK = 2000
@@ -47,10 +47,11 @@ async def select(
     """The instances Tortoise's `execute_select(sql, values)` returns, given its executor's
     `select_related_idx` (`related`; None for a statement that has none, as a raw query),
     run on `db` (the model's database by default)."""
-    _, rows = await (db or model._meta.db).execute_query(sql, values)
+    db = db or model._meta.db
+    _, rows = await db.execute_query(sql, values)
     if not rows:
         return []
-    read = reader(model, related, tuple(rows[0].keys()))
+    read = reader(model, related, tuple(rows[0].keys()), db.capabilities.dialect)
     if len(rows) <= _CHUNK:
         return list(map(read, rows))
     instances: list[Any] = []
@@ -68,18 +69,24 @@ async def fetch(query: QuerySet[Any]) -> list[Any]:
         return list(await query)
     if query._prefetch_queries:
         return list(await query)
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    sql, values = query.query.get_parameterized_sql()
+    sql, values = rendered(query)
     return await select(query.model, sql, values, query._select_related_idx, query._db)
 
 
-def reader(model: type[Model], related: Any, columns: tuple[str, ...]) -> Read:
-    """The function that makes the instance of one row with these columns."""
+def rendered(query: AwaitableQuery[Any]) -> tuple[str, list[Any]]:
+    """The SQL and values Tortoise would run for `query`, on the database it chooses."""
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    return query.query.get_parameterized_sql()
+
+
+def reader(model: type[Model], related: Any, columns: tuple[str, ...], dialect: str) -> Read:
+    """The function that makes the instance of one row with these columns, read from a
+    database of `dialect`."""
     shape = tuple((m, index, full_path) for m, index, *_, full_path in related or ())
     use_tz = get_use_tz()
     zone = get_default_timezone()
-    key = (model, shape, columns, model._meta.db.capabilities.dialect, use_tz, zone)
+    key = (model, shape, columns, dialect, use_tz, zone)
     read = _readers.get(key)
     if read is None:
         read = _readers[key] = _generate(model, shape, columns, use_tz, zone)

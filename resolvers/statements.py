@@ -15,12 +15,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery
 
 from resolvers import instances
+
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
 
 # Stand-in values: never an id, a count, a date or anything else a query binds. Statements
 # whose values are of several types are built with two sets of them (`prepare_mixed`).
@@ -74,18 +77,13 @@ def prepare_mixed(build: Build, kinds: tuple[type, ...]) -> Statement:
     if {i for given, i in prepared.slots if given} != set(range(len(kinds))):
         raise ValueError(f"the query does not bind each of its values: {prepared.sql}")
     other = _stand_ins(kinds, other=True)
-    query = build(other)
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    if query.query.get_parameterized_sql() != (prepared.sql, prepared.bind(other)):
+    if instances.rendered(build(other)) != (prepared.sql, prepared.bind(other)):
         raise ValueError(f"the query does not bind its values as they are: {prepared.sql}")
     return prepared
 
 
 def _statement_of(query: AwaitableQuery[Any], values: list[Any]) -> Statement:
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    sql, bound = query.query.get_parameterized_sql()
+    sql, bound = instances.rendered(query)
     where = {value: i for i, value in enumerate(values)}
     slots = tuple((True, where[v]) if v in where else (False, v) for v in bound)
     return Statement(sql, slots, getattr(query, "_select_related_idx", None) or None)
@@ -105,13 +103,17 @@ def _mixed_statement(build: Build, kinds: tuple[type, ...], dialect: str) -> Sta
 
 
 def statement(
-    model: type[Model], build: Build, values: list[Any], kinds: tuple[type, ...] | None = None
+    model: type[Model],
+    build: Build,
+    values: list[Any],
+    kinds: tuple[type, ...] | None = None,
+    db: BaseDBAsyncClient | None = None,
 ) -> Statement:
     """The statement `build` makes for as many values as `values` (all ints, or all strings;
-    or of the types `kinds` names) on the model's current database. `build` is part of the
-    cache's key: a module-level function, or one made once per model or shape
+    or of the types `kinds` names) on `db` (the model's current database by default). `build`
+    is part of the cache's key: a module-level function, or one made once per model or shape
     (functools.cache)."""
-    dialect = model._meta.db.capabilities.dialect
+    dialect = (db or model._meta.db).capabilities.dialect
     if kinds is not None:
         return _mixed_statement(build, kinds, dialect)
     kind = str if values and isinstance(values[0], str) else int
@@ -122,15 +124,17 @@ async def fetch_models(
     model: type[Model], build: Build, values: list[Any], kinds: tuple[type, ...] | None = None
 ) -> list[Any]:
     """The model instances `build(values)` would return (its select_related included)."""
-    prepared = statement(model, build, values, kinds)
+    # Looked up once: the model's database is found through Tortoise's connection context.
+    db = model._meta.db
+    prepared = statement(model, build, values, kinds, db)
     return await instances.select(
-        model, prepared.sql, prepared.bind(values), prepared.select_related_idx
+        model, prepared.sql, prepared.bind(values), prepared.select_related_idx, db
     )
 
 
 async def fetch_column(model: type[Model], build: Build, values: list[Any]) -> list[Any]:
     """The first column of the rows `build(values)` selects, as the database returns it."""
     db = model._meta.db
-    prepared = statement(model, build, values)
+    prepared = statement(model, build, values, db=db)
     _, rows = await db.execute_query(prepared.sql, prepared.bind(values))
     return [row[0] for row in rows]
