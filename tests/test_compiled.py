@@ -12,8 +12,11 @@ caller of that test.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import os
+import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -260,6 +263,33 @@ async def test_an_error_anywhere_gives_the_answer_of_the_exact_path(api, world, 
     # The fast path's request gave up and ran again on the exact path.
     assert runs.count("1") == 1
     assert runs.count("exact") == 1
+
+
+async def test_an_executor_is_freed_without_the_garbage_collector():
+    """Its async helpers hold it weakly: no reference cycle keeps it, and what the request
+    built with it, until the collector's next pass. They work while it lives."""
+    executor = CompiledExecutor.build(SCHEMA._schema, parse("{ topics { slug } }"))
+    assert isinstance(executor, CompiledExecutor)
+    helpers = executor.async_helpers
+
+    async def two() -> int:
+        return 2
+
+    assert await helpers.gather([two(), asyncio.sleep(0, 3)]) == [2, 3]
+    assert not executor.background_futures
+    late = asyncio.ensure_future(two())
+    helpers.track([1, late])
+    assert executor.background_futures
+    await late
+    freed = weakref.ref(executor)
+    gc.disable()
+    try:
+        del executor
+        assert freed() is None
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError):
+        helpers.track([])
 
 
 def test_the_plan_cache_keeps_at_most_its_size():

@@ -14,6 +14,8 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import weakref
+from collections.abc import Awaitable, Sequence
 from typing import Any, Final
 
 from graphql import (
@@ -24,6 +26,7 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel
+from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.exceptions import PermissionReturnedNonBooleanError
 
 from schema.compiled.completion import Completion
@@ -58,8 +61,39 @@ def exact_only() -> bool:
     return os.environ.get("QUARTIER_COMPILED", "1") == "exact"
 
 
+class _Helpers:
+    """An executor's `async_helpers` (the `gather` and `track` every `Info` carries), holding
+    it weakly. graphql-core gives them as the executor's bound methods, which the executor
+    keeps: a reference cycle, from which hangs everything the request built (context,
+    loaders, rows, infos), so that none of it is freed before the garbage collector's next
+    pass, which then walks it all. An executor lives as long as its operation runs (and a
+    subscription's as long as its events, whose executors are its copies)."""
+
+    __slots__ = ("executor",)
+
+    def __init__(self, executor: CompiledExecutor) -> None:
+        self.executor = weakref.ref(executor)
+
+    def _alive(self) -> CompiledExecutor:
+        executor = self.executor()
+        if executor is None:
+            raise RuntimeError("the operation's executor is gone")
+        return executor
+
+    def gather(self, values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+        return self._alive().gather_async_work(values)
+
+    def track(self, values: Sequence[Any]) -> None:
+        self._alive().track_async_work(values)
+
+
 class CompiledExecutor(Completion):
     """graphql-core's executor, which runs a query from its plan when it has one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        helpers = _Helpers(self)
+        self.async_helpers = GraphQLResolveInfoHelpers(gather=helpers.gather, track=helpers.track)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         plan = self._plan() if serially is None else None
