@@ -11,6 +11,8 @@ from typing import Any, Final
 
 import strawberry
 from graphql import GraphQLError, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.federation import Schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -33,6 +35,7 @@ from schema.city import (
 from schema.community import CommunityMutation, CommunityQuery, Post
 from schema.compiled.executor import CompiledExecutor
 from schema.errors import SERVICE_UNAVAILABLE, MaskUnexpectedErrors, classify, is_unexpected
+from schema.extension_runner import ExtensionsRunner
 from schema.gates import ProductionGates
 from schema.geography import City, GeographyQuery, Neighbourhood, Street, Topic
 from schema.insights import InsightsQuery
@@ -159,7 +162,8 @@ class QuartierSchema(Schema):
     """Logs only what went wrong on our side: a refused token, a client's mistake or a
     userError-like coded error is the API working, not an incident, and a traceback for
     each would bury the real ones. A database out of reach gets one line, no traceback.
-    Each guarded field's description states its permission classes."""
+    Each guarded field's description states its permission classes. Extensions' hooks are
+    found once per class (schema/extension_runner.py)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -173,6 +177,12 @@ class QuartierSchema(Schema):
             if classify(error) == SERVICE_UNAVAILABLE:
                 logger.warning("database unavailable: %r", error.original_error)
         super().process_errors([e for e in errors if is_unexpected(e)], execution_context)
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        # Each extension class's hooks looked up once, not on every request.
+        return ExtensionsRunner(execution_context=execution_context, extensions=extensions)
 
     def _get_custom_context_kwargs(
         self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False

@@ -1,0 +1,150 @@
+"""Strawberry's extension runner, with what it worked out on every request worked out once.
+
+For each stage of an operation (operation, parsing, validation, execution) Strawberry's
+runner asks each extension of the request whether its class overrides the stage's hook and
+what kind of function the hook is (`inspect`), then wraps the bound hook in a new
+`contextlib` decorator (`functools.wraps` included): 4 stages by 3 or 4 extensions on every
+request, though the answer depends only on the extensions' classes. Here it is found once per
+stage and set of classes, and a stage that no extension hooks (execution, as the schema
+stands) enters no exit stack. The hooks run as Strawberry runs them: the same context managers (the hook's
+generator under `contextlib.contextmanager`, called with the extension), in the same exit
+stack, in the same order, with the same exceptions; a hook of any other kind (a plain
+function) goes through Strawberry's own lookup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Final
+
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.context import (
+    ExecutingContextManager,
+    ExtensionContextManagerBase,
+    OperationContextManager,
+    ParsingContextManager,
+    ValidationContextManager,
+    WrappedHook,
+)
+from strawberry.extensions.runner import SchemaExtensionsRunner
+
+Factory = tuple[Callable[..., Any], bool]
+# (hook name, the extensions' classes) -> for each extension that hooks the stage, its index
+# and its hook's context manager factory with whether it is async; None when one of them
+# has a hook of another kind (a plain function), left to Strawberry's lookup.
+_STAGES: Final[dict[tuple[Any, ...], list[tuple[int, Factory]] | None]] = {}
+
+
+def _factory(cls: type, name: str) -> Factory | bool | None:
+    """What Strawberry's `get_hook` decides for `cls`: None for no hook, False for a hook
+    that it builds another way."""
+    hook = getattr(cls, name)
+    if hook is getattr(SchemaExtension, name):
+        return None
+    if inspect.isgeneratorfunction(hook):
+        return contextlib.contextmanager(hook), False
+    if inspect.isasyncgenfunction(hook):
+        return contextlib.asynccontextmanager(hook), True
+    return False
+
+
+def _stage(name: str, classes: tuple[type, ...]) -> list[tuple[int, Factory]] | None:
+    hooks = []
+    for index, cls in enumerate(classes):
+        found = _factory(cls, name)
+        if found is False:
+            return None
+        if found is not None:
+            assert not isinstance(found, bool)
+            hooks.append((index, found))
+    return hooks
+
+
+class _Stage(ExtensionContextManagerBase):
+    """A stage's hooks, looked up once per set of extension classes; no exit stack when
+    there are none."""
+
+    __slots__ = ()
+
+    def __init__(self, extensions: list[SchemaExtension]) -> None:
+        name = self.HOOK_NAME
+        classes = tuple(map(type, extensions))
+        key = (name, classes)
+        if key in _STAGES:
+            stage = _STAGES[key]
+        else:
+            stage = _STAGES[key] = _stage(name, classes)
+        if stage is None:
+            super().__init__(extensions)
+            return
+        self.default_hook = getattr(SchemaExtension, name)
+        # As Strawberry's contextmanager(MethodType(hook, extension)): the hook's generator
+        # with the extension as `self`.
+        self.hooks = [
+            WrappedHook(
+                extension=extensions[index],
+                hook=functools.partial(manager, extensions[index]),
+                is_async=is_async,
+            )
+            for index, (manager, is_async) in stage
+        ]
+
+    def __enter__(self) -> None:
+        if self.hooks:
+            super().__enter__()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        if self.hooks:
+            super().__exit__(exc_type, exc_val, exc_tb)
+
+    async def __aenter__(self) -> None:
+        if self.hooks:
+            await super().__aenter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        if self.hooks:
+            await super().__aexit__(exc_type, exc_val, exc_tb)
+
+
+class _Operation(_Stage, OperationContextManager):
+    __slots__ = ()
+
+
+class _Parsing(_Stage, ParsingContextManager):
+    __slots__ = ()
+
+
+class _Validation(_Stage, ValidationContextManager):
+    __slots__ = ()
+
+
+class _Executing(_Stage, ExecutingContextManager):
+    __slots__ = ()
+
+
+class ExtensionsRunner(SchemaExtensionsRunner):
+    def operation(self) -> OperationContextManager:
+        return _Operation(self.extensions)
+
+    def validation(self) -> ValidationContextManager:
+        return _Validation(self.extensions)
+
+    def parsing(self) -> ParsingContextManager:
+        return _Parsing(self.extensions)
+
+    def executing(self) -> ExecutingContextManager:
+        return _Executing(self.extensions)

@@ -1,0 +1,99 @@
+"""schema/extension_runner.py runs the extensions' hooks as Strawberry's runner does: the same
+hooks, in the same order, with the same exceptions, whatever kind of function each is."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
+
+from schema.extension_runner import ExtensionsRunner
+
+
+class Boom(Exception):
+    pass
+
+
+def extensions(events: list[str], fail: str | None) -> list[SchemaExtension]:
+    class Outer(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            events.append("outer operation in")
+            try:
+                yield
+            except Boom:
+                events.append("outer operation saw boom")
+                raise
+            events.append("outer operation out")
+
+        def on_parse(self) -> Iterator[None]:
+            events.append("outer parse in")
+            if fail == "outer parse":
+                raise Boom
+            yield
+            events.append("outer parse out")
+
+    class Middle(SchemaExtension):
+        async def on_validate(self) -> AsyncIterator[None]:  # type: ignore[override]
+            events.append("middle validate in")
+            yield
+            events.append("middle validate out")
+
+        def on_execute(self) -> None:  # type: ignore[override]
+            events.append("middle execute (a plain function)")
+
+    class Inner(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            events.append("inner operation in")
+            yield
+            events.append("inner operation out")
+
+        def on_validate(self) -> Iterator[None]:
+            events.append("inner validate in")
+            yield
+            if fail == "inner validate":
+                raise Boom
+            events.append("inner validate out")
+
+    return [Outer(), Middle(), Inner()]
+
+
+async def run(runner: type[SchemaExtensionsRunner], fail: str | None) -> list[str]:
+    events: list[str] = []
+    hooked = runner(execution_context=None, extensions=extensions(events, fail))  # type: ignore[arg-type]
+    try:
+        async with hooked.operation():
+            async with hooked.parsing():
+                events.append("parsing")
+            async with hooked.validation():
+                events.append("validating")
+            async with hooked.executing():
+                events.append("executing")
+                if fail == "execute":
+                    raise Boom
+    except Boom:
+        events.append("raised")
+    return events
+
+
+@pytest.mark.parametrize("fail", [None, "outer parse", "inner validate", "execute"])
+async def test_the_hooks_run_as_strawberry_runs_them(fail: Any) -> None:
+    ours = await run(ExtensionsRunner, fail)
+    # Twice: the second run reads what the first looked up.
+    assert ours == await run(ExtensionsRunner, fail) == await run(SchemaExtensionsRunner, fail)
+    assert "outer operation in" in ours
+    assert ("raised" in ours) == (fail is not None)
+
+
+async def test_a_stage_no_extension_hooks_runs_its_body_and_lets_errors_through() -> None:
+    class Quiet(SchemaExtension):
+        pass
+
+    hooked = ExtensionsRunner(execution_context=None, extensions=[Quiet()])  # type: ignore[arg-type]
+    stage = hooked.executing()
+    assert stage.hooks == []
+    with pytest.raises(Boom):
+        async with stage:
+            raise Boom
