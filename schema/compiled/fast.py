@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
 
+from schema.compiled.codegen import GiveUp, compile_selection
 from schema.compiled.fields import FieldCall, Kind, arguments
 from schema.compiled.plan import LEAF, LIST, OBJECT, Shape
 
@@ -46,10 +47,6 @@ if TYPE_CHECKING:
 BASIC: Final = Kind.BASIC
 METHOD: Final = Kind.METHOD
 DIRECT: Final = Kind.DIRECT
-
-
-class GiveUp(Exception):
-    """The fast path stops here; the exact path answers."""
 
 
 class _Waiting:
@@ -153,19 +150,12 @@ class FastRun:
     # --- fields ------------------------------------------------------------------------
 
     def execute_fields(self, fields: list[FieldPlan], source: Any) -> dict[str, Any]:
-        results: dict[str, Any] = {}
-        is_awaitable = self.is_awaitable
-        for field in fields:
-            value = self.resolve(field, source)
-            shape = field.shape
-            if shape.text and type(value) is str:
-                results[field.key] = value
-            elif is_awaitable(value):
-                results[field.key] = None
-                self.start(results, field.key, field, shape, value)
-            else:
-                results[field.key] = self.complete(field, shape, value)
-        return results
+        """`fields` on `source`, by the function generated for them (codegen.py)."""
+        selections = self.plan.selections
+        selection = selections.get(id(fields))
+        if selection is None:
+            selection = selections[id(fields)] = compile_selection(fields)
+        return selection(self, source)
 
     def resolve(self, field: FieldPlan, source: Any) -> Any:
         call = field.call
@@ -190,9 +180,7 @@ class FastRun:
         if kind is DIRECT:
             info = self.infos.get(id(field))
             if info is None:
-                info = self.infos[id(field)] = call.config.info_class(
-                    _raw_info=self.raw_info(field), _field=call.field
-                )
+                info = self.info(field)
             if call.self_and_info:
                 # The common shape, without building the call's arguments.
                 if call.extension is not None:
@@ -212,6 +200,13 @@ class FastRun:
                 kwargs["info"] = info
             return call.func(*field_args, **kwargs)
         return (call.resolve or self.executor.field_resolver)(source, self.raw_info(field), **args)
+
+    def info(self, field: FieldPlan) -> Any:
+        """The Strawberry `Info` a DIRECT field's resolver gets, one per field and request."""
+        info = self.infos[id(field)] = field.call.config.info_class(
+            _raw_info=self.raw_info(field), _field=field.call.field
+        )
+        return info
 
     def raw_info(self, field: FieldPlan) -> GraphQLResolveInfo:
         info = self.raw_infos.get(id(field))

@@ -181,6 +181,9 @@ class Plan:
         self.root: list[FieldPlan] | None = None
         # Keyed like graphql-core's memo, on the identity of the group, which the plan keeps.
         self.subfields: dict[tuple[str, int], list[FieldPlan]] = {}
+        # The fast path's generated function per selection (schema/compiled/codegen.py), by
+        # the identity of its list of fields, which the plan keeps.
+        self.selections: dict[int, Any] = {}
 
     def root_fields(self, executor: Any, root_type: GraphQLObjectType) -> list[FieldPlan]:
         if self.root is None:

@@ -1,0 +1,203 @@
+"""A selection set's fast-path code, generated once per plan: what `FastRun` does for each field
+of an object, written out as one Python function with the field's own steps and nothing else.
+
+Interpreting a plan costs, for every field of every object, a call to look at the field's kind,
+a call to complete its value, and the loads of the plan's attributes that decide both. The
+function generated here has made those decisions once, where the plan was built (the way
+graphql-jit compiles a query to JavaScript):
+
+- the resolver is called as the field needs it: an attribute read, `func(source)`, or
+  `func(source, info)` behind its permission classes; any other field goes through
+  `FastRun.resolve`;
+- a field's permission classes are asked once per object for all the fields that carry the
+  same classes (a post's `title`, `body` and `author`): permissions/classes.py's classes are
+  predicates on the caller and the parent object alone, so the answer is the same for each;
+  each field still gets what its own extension returns on a refusal;
+- the values graphql-core returns as they are (a str for String and ID, an int in range for
+  Int, a bool for Boolean, a member for an enum, by its name) are written in place; anything
+  else (null, objects, lists, other scalars, awaitables) goes to `FastRun.complete` and
+  `FastRun.start` as before.
+
+Nothing else changes: an exception still gives up (fast.py), and the exact path answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any, Final
+
+from graphql import GraphQLBoolean, GraphQLEnumType, GraphQLID, GraphQLInt, GraphQLString
+
+from schema.compiled.fields import Kind
+from schema.compiled.plan import LEAF
+
+if TYPE_CHECKING:
+    from schema.compiled.fast import FastRun
+    from schema.compiled.fields import FieldCall
+    from schema.compiled.plan import FieldPlan
+
+Selection = Callable[["FastRun", Any], dict[str, Any]]
+
+# graphql-core's Int: a 32-bit signed integer.
+INT_MIN: Final = -(2**31)
+INT_MAX: Final = 2**31 - 1
+
+
+class GiveUp(Exception):
+    """The fast path stops here; the exact path answers."""
+
+
+def decide(call: FieldCall, source: Any, info: Any) -> int:
+    """The field's permission classes in order, as PermissionExtension.resolve asks them: -1
+    when all allow, else the index of the first that refuses; an error, or an awaitable
+    answer, gives up."""
+    for index, permission in enumerate(call.permissions):
+        allowed = permission.has_permission(source, info)
+        if allowed is not True:
+            if allowed is False:
+                return index
+            if asyncio.iscoroutine(allowed):
+                allowed.close()
+            raise GiveUp
+    return -1
+
+
+def refused(call: FieldCall, index: int) -> Any:
+    """What the field gives when its permission class at `index` refuses silently."""
+    return call.extension._on_unauthorized(call.permissions[index])  # type: ignore[union-attr]
+
+
+def _enum_names(named: GraphQLEnumType) -> dict[str, str] | None:
+    """Strawberry's enum (CustomGraphQLEnumType): its Python members by name, to the GraphQL
+    name its coerce_output_value gives them (the first whose value equals theirs)."""
+    wrapped = getattr(named, "wrapped_cls", None)
+    if wrapped is None or type(named).coerce_output_value is GraphQLEnumType.coerce_output_value:
+        return None
+    names: dict[str, str] = {}
+    for member in wrapped:
+        for name, value in named.values.items():
+            if member.value == value.value:
+                names[member._name_] = name
+                break
+    return names
+
+
+def _plain(call: FieldCall, field: FieldPlan) -> bool:
+    """A resolver of `self` (and maybe `info`) alone, on a field without arguments."""
+    return (
+        field.args == {}
+        and not call.convert
+        and call.takes_self
+        and call.parent_name is None
+        and call.root_name is None
+    )
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {
+            "CoroutineType": CoroutineType,
+            "decide": decide,
+            "refused": refused,
+            "INT_MIN": INT_MIN,
+            "INT_MAX": INT_MAX,
+        }
+        self.decisions: dict[tuple[type, ...], str] = {}
+
+    def constant(self, prefix: str, index: int, value: Any) -> str:
+        name = f"{prefix}{index}"
+        self.names[name] = value
+        return name
+
+    def line(self, depth: int, text: str) -> None:
+        self.lines.append("    " * depth + text)
+
+    def field(self, index: int, field: FieldPlan) -> None:
+        call = field.call
+        key = repr(field.key)
+        plan = self.constant("F", index, field)
+        shape = self.constant("S", index, field.shape)
+        kind = call.kind
+        if kind is Kind.METHOD:
+            self.line(1, f"v = {self.constant('f', index, call.func)}(source)")
+        elif kind is Kind.BASIC and call.default_resolver is getattr:
+            self.line(1, f"v = getattr(source, {call.python_name!r})")
+        elif kind is Kind.DIRECT and _plain(call, field):
+            func = self.constant("f", index, call.func)
+            self.line(1, f"info = infos.get({id(field)})")
+            self.line(1, "if info is None:")
+            self.line(2, f"info = run.info({plan})")
+            # What fields.arguments gives a resolver without GraphQL arguments.
+            resolver_call = f"{func}(source" + (
+                ", info)" if call.self_and_info else
+                f", {call.info_name}=info)" if call.info_name is not None else ")"
+            )
+            if call.extension is None:
+                self.line(1, f"v = {resolver_call}")
+            else:
+                grant = tuple(type(p) for p in call.permissions)
+                decision = self.decisions.get(grant)
+                call_name = self.constant("C", index, call)
+                if decision is None:
+                    decision = self.decisions[grant] = f"d{index}"
+                    self.line(1, f"{decision} = decide({call_name}, source, info)")
+                self.line(1, f"if {decision} < 0:")
+                self.line(2, f"v = {resolver_call}")
+                self.line(1, "else:")
+                self.line(2, f"v = refused({call_name}, {decision})")
+        else:
+            self.line(1, f"v = run.resolve({plan}, source)")
+        self.complete(field, key, plan, shape)
+
+    def complete(self, field: FieldPlan, key: str, plan: str, shape: str) -> None:
+        branches: list[tuple[str, str]] = []
+        start = f"results[{key}] = None\n{{indent}}run.start(results, {key}, {plan}, {shape}, v)"
+        if field.call.kind is Kind.DIRECT and field.call.is_async:
+            branches.append(("type(v) is CoroutineType", start))
+        if field.shape.kind is LEAF:
+            named = field.shape.named
+            if named is GraphQLString or named is GraphQLID:
+                branches.append(("type(v) is str", f"results[{key}] = v"))
+            elif named is GraphQLInt:
+                branches.append(
+                    ("type(v) is int and INT_MIN <= v <= INT_MAX", f"results[{key}] = v")
+                )
+            elif named is GraphQLBoolean:
+                branches.append(("type(v) is bool", f"results[{key}] = v"))
+            elif isinstance(named, GraphQLEnumType):
+                names = _enum_names(named)
+                if names is not None:
+                    members = self.constant("M", len(self.names), named.wrapped_cls)  # type: ignore[attr-defined]
+                    table = self.constant("N", len(self.names), names)
+                    branches.append(
+                        (f"type(v) is {members}", f"results[{key}] = {table}[v._name_]")
+                    )
+        if not field.shape.non_null:
+            branches.append(("v is None", f"results[{key}] = None"))
+        branches.append(("is_awaitable(v)", start))
+        for position, (test, action) in enumerate(branches):
+            self.line(1, f"{'if' if position == 0 else 'elif'} {test}:")
+            self.line(2, action.replace("{indent}", "    " * 2))
+        self.line(1, "else:")
+        self.line(2, f"results[{key}] = run.complete({plan}, {shape}, v)")
+
+
+def compile_selection(fields: list[FieldPlan]) -> Selection:
+    """The function that executes `fields` on one object for the fast path."""
+    writer = _Writer()
+    writer.line(0, "def selection(run, source):")
+    writer.line(1, "results = {}")
+    writer.line(1, "infos = run.infos")
+    writer.line(1, "is_awaitable = run.is_awaitable")
+    for index, field in enumerate(fields):
+        writer.field(index, field)
+    writer.line(1, "return results")
+    source = "\n".join(writer.lines)
+    namespace = dict(writer.names)
+    exec(compile(source, f"<selection {', '.join(f.key for f in fields)[:80]}>", "exec"), namespace)
+    selection: Selection = namespace["selection"]
+    selection.source = source  # type: ignore[attr-defined]
+    return selection
