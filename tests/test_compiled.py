@@ -238,6 +238,39 @@ async def test_the_feed_is_answered_by_the_fast_path_alone(api, world, monkeypat
     assert answer["data"]["neighbourhood"]["posts"]["edges"]
 
 
+async def test_a_query_leaves_no_reference_cycle_behind(api, world):
+    """What a request built goes when it is done, without the garbage collector: a cycle
+    (graphql-core's executor and its helpers for resolvers, the fast path and its records)
+    kept the request's executor, context, loaders and rows until the collector's next pass,
+    which then had them all to walk."""
+    await posts_by(world, world.alice, world.bob, world.alice)
+    body = {
+        "query": contract_text("web/feed.graphql"),
+        "operationName": "NeighbourhoodFeed",
+        "variables": {"id": gid("Neighbourhood", world.centre.id), "first": 3},
+    }
+    headers = {"Authorization": f"Bearer {world.bob_token}"}
+    await api.client.post("/graphql", json=body, headers=headers)  # caches filled
+    gc.collect()
+    gc.disable()
+    try:
+        response = await api.client.post("/graphql", json=body, headers=headers)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [
+            type(o).__module__ + "." + type(o).__qualname__
+            for o in gc.garbage
+            if type(o).__module__.split(".")[0]
+            in ("graphql", "strawberry", "schema", "resolvers", "models", "server")
+        ]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert response.json()["data"]["neighbourhood"]["posts"]["edges"]
+    assert left == []
+
+
 async def test_an_error_anywhere_gives_the_answer_of_the_exact_path(api, world, monkeypatch):
     """The fast path gives up at an error deep in the answer, after it has started the
     feed's loaders, and the exact path answers with graphql-core's error and its path."""

@@ -132,8 +132,11 @@ class _Writer:
             self.line(2, f"info = run.info({plan})")
             # What fields.arguments gives a resolver without GraphQL arguments.
             resolver_call = f"{func}(source" + (
-                ", info)" if call.self_and_info else
-                f", {call.info_name}=info)" if call.info_name is not None else ")"
+                ", info)"
+                if call.self_and_info
+                else f", {call.info_name}=info)"
+                if call.info_name is not None
+                else ")"
             )
             if call.extension is None:
                 self.line(1, f"v = {resolver_call}")

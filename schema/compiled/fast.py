@@ -115,6 +115,10 @@ class FastRun:
                     for waiting in ready:
                         self.step(waiting)
                 if not self.blocked:
+                    # Each waiting record refers to this run: without this, the run, its
+                    # records, their contexts and futures and everything they hold would
+                    # outlive the request until the garbage collector found the cycle.
+                    self.started = []
                     return
                 # Any of them may have to finish first (a lock's waiter waits on another's
                 # query): woken by the first future done, whichever it is.
