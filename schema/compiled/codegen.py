@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 from graphql import GraphQLBoolean, GraphQLEnumType, GraphQLID, GraphQLInt, GraphQLString
 
 from schema.compiled.fields import Kind
-from schema.compiled.plan import LEAF
+from schema.compiled.plan import LEAF, LIST, OBJECT
 
 if TYPE_CHECKING:
     from schema.compiled.fast import FastRun
@@ -178,6 +178,13 @@ class _Writer:
                     branches.append(
                         (f"type(v) is {members}", f"results[{key}] = {table}[v._name_]")
                     )
+        elif field.shape.kind is OBJECT and field.shape.cls is not None:
+            cls = self.constant("K", len(self.names), field.shape.cls)
+            branches.append(
+                (f"type(v) is {cls}", f"results[{key}] = run.object({plan}, {shape}, v)")
+            )
+        elif field.shape.kind is LIST:
+            branches.append(("type(v) is list", f"results[{key}] = run.list({plan}, {shape}, v)"))
         if not field.shape.non_null:
             branches.append(("v is None", f"results[{key}] = None"))
         branches.append(("is_awaitable(v)", start))

@@ -155,11 +155,15 @@ class FastRun:
 
     def execute_fields(self, fields: list[FieldPlan], source: Any) -> dict[str, Any]:
         """`fields` on `source`, by the function generated for them (codegen.py)."""
+        return self.selection(fields)(self, source)
+
+    def selection(self, fields: list[FieldPlan]) -> Any:
+        """The function generated for `fields` (codegen.py), once per plan."""
         selections = self.plan.selections
         selection = selections.get(id(fields))
         if selection is None:
             selection = selections[id(fields)] = compile_selection(fields)
-        return selection(self, source)
+        return selection
 
     def resolve(self, field: FieldPlan, source: Any) -> Any:
         call = field.call
@@ -223,6 +227,8 @@ class FastRun:
     # --- values ------------------------------------------------------------------------
 
     def complete(self, field: FieldPlan, shape: Shape, result: Any) -> Any:
+        if type(result) is shape.cls:
+            return self.object(field, shape, result)
         if result is None or result is Undefined:
             if shape.non_null:
                 raise GiveUp
@@ -238,32 +244,47 @@ class FastRun:
                 raise GiveUp
             return completed
         if kind is OBJECT:
-            is_type_of = shape.is_type_of
-            if is_type_of is not None:
-                self.check_type(is_type_of(result, self.raw_info(field)))
+            return self.object(field, shape, result)
+        if kind is LIST:
+            if type(result) is not list:
+                executor = self.executor
+                if executor.is_async_iterable(result) or not is_iterable(result):
+                    raise GiveUp
+            return self.list(field, shape, result)
+        return self.complete_abstract(field, shape, result)
+
+    def object(self, field: FieldPlan, shape: Shape, result: Any) -> dict[str, Any]:
+        """An object of the field's object type: its selection, by its generated function."""
+        is_type_of = shape.is_type_of
+        if is_type_of is not None:
+            self.check_type(is_type_of(result, self.raw_info(field)))
+        selection = shape.selection
+        if selection is None:
             fields = shape.fields
             if fields is None:
                 fields = shape.fields = self.plan.sub_fields(
                     self.executor, shape.named, field.group
                 )
-            return self.execute_fields(fields, result)
-        if kind is LIST:
-            executor = self.executor
-            if executor.is_async_iterable(result) or not is_iterable(result):
-                raise GiveUp
-            item = shape.item
-            assert item is not None
-            is_awaitable = self.is_awaitable
-            completed_items: list[Any] = []
-            for value in result:
-                if is_awaitable(value):
-                    # Started as a field's value is (`_entities` gives coroutines).
-                    completed_items.append(None)
-                    self.start(completed_items, len(completed_items) - 1, field, item, value)
-                else:
-                    completed_items.append(self.complete(field, item, value))
-            return completed_items
-        return self.complete_abstract(field, shape, result)
+            selection = shape.selection = self.selection(fields)
+        return selection(self, result)
+
+    def list(self, field: FieldPlan, shape: Shape, result: Any) -> list[Any]:
+        """An iterable, neither async nor a string: its items completed in order."""
+        item = shape.item
+        assert item is not None
+        is_awaitable = self.is_awaitable
+        cls = item.cls
+        completed_items: list[Any] = []
+        for value in result:
+            if type(value) is cls:
+                completed_items.append(self.object(field, item, value))
+            elif is_awaitable(value):
+                # Started as a field's value is (`_entities` gives coroutines).
+                completed_items.append(None)
+                self.start(completed_items, len(completed_items) - 1, field, item, value)
+            else:
+                completed_items.append(self.complete(field, item, value))
+        return completed_items
 
     def complete_abstract(self, field: FieldPlan, shape: Shape, result: Any) -> Any:
         executor = self.executor

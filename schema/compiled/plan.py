@@ -35,6 +35,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, collect_fields, collect_subfields
 from graphql.execution.values import get_argument_values
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from schema.compiled.fields import FieldCall, field_call
 from schema.identity_cache import IdentityCache
@@ -82,7 +83,17 @@ class Shape:
     out once per field of a plan rather than by graphql-core's chain of type checks on every
     value."""
 
-    __slots__ = ("fields", "is_type_of", "item", "kind", "named", "non_null", "text")
+    __slots__ = (
+        "cls",
+        "fields",
+        "is_type_of",
+        "item",
+        "kind",
+        "named",
+        "non_null",
+        "selection",
+        "text",
+    )
 
     def __init__(self, return_type: GraphQLOutputType) -> None:
         self.non_null = isinstance(return_type, GraphQLNonNull)
@@ -92,8 +103,13 @@ class Shape:
         self.item: Shape | None = None
         self.text = False
         self.is_type_of: Any = None
-        # The object's selection (per runtime type for an abstract type), once collected.
+        # The object's selection (per runtime type for an abstract type), once collected,
+        # and an object's generated function for it (codegen.py).
         self.fields: Any = None
+        self.selection: Any = None
+        # An object type's Python class: a value of exactly this class is an object to
+        # descend into, not a null, an error or an awaitable.
+        self.cls: type | None = None
         if isinstance(inner, GraphQLList):
             self.kind = LIST
             self.item = Shape(inner.of_type)
@@ -110,6 +126,17 @@ class Shape:
             assert isinstance(inner, GraphQLObjectType)
             self.kind = OBJECT
             self.is_type_of = inner.is_type_of
+            self.cls = _plain_class(inner)
+
+
+def _plain_class(object_type: GraphQLObjectType) -> type | None:
+    """The Strawberry class behind `object_type`, if its instances are plain objects (not
+    awaitable, not errors)."""
+    definition = (object_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    cls = getattr(definition, "origin", None)
+    if not isinstance(cls, type) or hasattr(cls, "__await__") or issubclass(cls, BaseException):
+        return None
+    return cls
 
 
 class FieldPlan:
