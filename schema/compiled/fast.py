@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from schema.compiled.codegen import GiveUp, compile_selection
 from schema.compiled.fields import FieldCall, Kind, arguments
@@ -256,7 +257,11 @@ class FastRun:
     def object(self, field: FieldPlan, shape: Shape, result: Any) -> dict[str, Any]:
         """An object of the field's object type: its selection, by its generated function."""
         is_type_of = shape.is_type_of
-        if is_type_of is not None:
+        if is_type_of is not None and not (
+            shape.by_class
+            and type(result) is shape.cls
+            and getattr(result, TYPE_CAST_ATTRIBUTE, None) is None
+        ):
             self.check_type(is_type_of(result, self.raw_info(field)))
         selection = shape.selection
         if selection is None:

@@ -84,6 +84,7 @@ class Shape:
     value."""
 
     __slots__ = (
+        "by_class",
         "cls",
         "fields",
         "is_type_of",
@@ -110,6 +111,9 @@ class Shape:
         # An object type's Python class: a value of exactly this class is an object to
         # descend into, not a null, an error or an awaitable.
         self.cls: type | None = None
+        # Whether `is_type_of` is Strawberry's own, which holds of any instance of exactly
+        # `cls` that no `strawberry.cast` marked: true without asking.
+        self.by_class = False
         if isinstance(inner, GraphQLList):
             self.kind = LIST
             self.item = Shape(inner.of_type)
@@ -127,6 +131,17 @@ class Shape:
             self.kind = OBJECT
             self.is_type_of = inner.is_type_of
             self.cls = _plain_class(inner)
+            self.by_class = self.cls is not None and (
+                getattr(inner.is_type_of, "__qualname__", None) == STRAWBERRY_IS_TYPE_OF
+                and inner.is_type_of.__module__ == GraphQLCoreConverter.__module__
+            )
+
+
+# The `is_type_of` Strawberry gives an object type with interfaces (schema_converter.py):
+# true of an instance of the type's class, unless strawberry.cast marked it.
+STRAWBERRY_IS_TYPE_OF: Final = (
+    "GraphQLCoreConverter.from_object.<locals>._get_is_type_of.<locals>.is_type_of"
+)
 
 
 def _plain_class(object_type: GraphQLObjectType) -> type | None:
