@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import datetime, time
 from functools import lru_cache
 from typing import Any
@@ -119,15 +119,23 @@ async def can_view_post(viewer: Account | None, post: Post, ctx: Context) -> boo
     return visibility.can_view_post(viewer, post, city_id)
 
 
-async def shown_time(ctx: Context, post: Post, moment: datetime, writer_id: int) -> datetime:
+def shown_time(
+    ctx: Context, post: Post, moment: datetime, writer_id: int
+) -> datetime | Coroutine[Any, Any, datetime]:
     """When `writer_id` wrote on `post` (the post itself, or a comment under it), as precisely
     as the caller may know: the city's roles get the day, at midnight in the city's time
-    zone, of a post not shared with them and of comments by anyone but the post's author."""
+    zone, of a post not shared with them and of comments by anyone but the post's author.
+    The moment itself at once; the day, which needs the city's time zone, to be awaited."""
     viewer = ctx.viewer
     if visibility.sees_precise_times(viewer, post) and visibility.can_name_writer(
         viewer, post, writer_id
     ):
         return moment
+    return _day_of(ctx, post, moment)
+
+
+async def _day_of(ctx: Context, post: Post, moment: datetime) -> datetime:
+    """Midnight of `moment`'s day in the time zone of `post`'s city."""
     neighbourhood = await ctx.loaders.neighbourhood.load(post.neighbourhood_id)
     city = await ctx.loaders.city.load(neighbourhood.city_id)
     zone = ZoneInfo(city.time_zone)

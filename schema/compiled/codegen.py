@@ -28,7 +28,16 @@ from collections.abc import Callable
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Final
 
-from graphql import GraphQLBoolean, GraphQLEnumType, GraphQLID, GraphQLInt, GraphQLString
+from graphql import (
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLScalarType,
+    GraphQLString,
+)
+from graphql.pyutils import Undefined
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from schema.compiled.fields import Kind
 from schema.compiled.plan import LEAF, LIST, OBJECT
@@ -36,7 +45,7 @@ from schema.compiled.plan import LEAF, LIST, OBJECT
 if TYPE_CHECKING:
     from schema.compiled.fast import FastRun
     from schema.compiled.fields import FieldCall
-    from schema.compiled.plan import FieldPlan
+    from schema.compiled.plan import FieldPlan, Shape
 
 Selection = Callable[["FastRun", Any], dict[str, Any]]
 
@@ -67,6 +76,25 @@ def decide(call: FieldCall, source: Any, info: Any) -> int:
 def refused(call: FieldCall, index: int) -> Any:
     """What the field gives when its permission class at `index` refuses silently."""
     return call.extension._on_unauthorized(call.permissions[index])  # type: ignore[union-attr]
+
+
+def leaf(shape: Shape, value: Any) -> Any:
+    """A scalar's value as graphql-core's completion gives it (FastRun.complete)."""
+    completed = shape.named.coerce_output_value(value)
+    if completed is None or completed is Undefined:
+        raise GiveUp
+    return completed
+
+
+def _origin(named: GraphQLScalarType) -> type | None:
+    """The Python class of a Strawberry scalar's values (datetime for DateTime), if plain."""
+    definition = (named.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None)
+    if not isinstance(origin, type) or hasattr(origin, "__await__"):
+        return None
+    if issubclass(origin, BaseException) or origin in (type(None), str, int, bool, list):
+        return None
+    return origin
 
 
 def _enum_names(named: GraphQLEnumType) -> dict[str, str] | None:
@@ -102,6 +130,7 @@ class _Writer:
             "CoroutineType": CoroutineType,
             "decide": decide,
             "refused": refused,
+            "leaf": leaf,
             "INT_MIN": INT_MIN,
             "INT_MAX": INT_MAX,
         }
@@ -170,6 +199,9 @@ class _Writer:
                 )
             elif named is GraphQLBoolean:
                 branches.append(("type(v) is bool", f"results[{key}] = v"))
+            elif isinstance(named, GraphQLScalarType) and (origin := _origin(named)):
+                cls = self.constant("O", len(self.names), origin)
+                branches.append((f"type(v) is {cls}", f"results[{key}] = leaf({shape}, v)"))
             elif isinstance(named, GraphQLEnumType):
                 names = _enum_names(named)
                 if names is not None:
