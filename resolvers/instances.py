@@ -214,7 +214,11 @@ class _Source:
                     value = f"(None if (v := {value}) is None else {name}(v))"
                 elif group == 2:
                     self.namespace[name] = _converter(field, self.use_tz, self.zone)
-                    value = f"{name}({value})"
+                    if type(field).to_python_value is DatetimeField.to_python_value:
+                        # read_datetime gives None for None: not called for it.
+                        value = f"(None if (v := {value}) is None else {name}(v))"
+                    else:
+                        value = f"{name}({value})"
                 items.append(f"{attribute!r}: {value}")
         return [
             f"    {var} = {var}_new({var}_model)",
