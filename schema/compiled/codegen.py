@@ -156,9 +156,13 @@ class _Writer:
             self.line(1, f"v = getattr(source, {call.python_name!r})")
         elif kind is Kind.DIRECT and _plain(call, field):
             func = self.constant("f", index, call.func)
-            self.line(1, f"info = infos.get({id(field)})")
-            self.line(1, "if info is None:")
-            self.line(2, f"info = run.info({plan})")
+            grant = tuple(type(p) for p in call.permissions)
+            decision = self.decisions.get(grant) if call.extension is not None else None
+            if call.info_name is not None or (call.extension is not None and decision is None):
+                # For the resolver, or for the permission classes' first answer.
+                self.line(1, f"info = infos.get({id(field)})")
+                self.line(1, "if info is None:")
+                self.line(2, f"info = run.info({plan})")
             # What fields.arguments gives a resolver without GraphQL arguments.
             resolver_call = f"{func}(source" + (
                 ", info)"
@@ -170,8 +174,6 @@ class _Writer:
             if call.extension is None:
                 self.line(1, f"v = {resolver_call}")
             else:
-                grant = tuple(type(p) for p in call.permissions)
-                decision = self.decisions.get(grant)
                 call_name = self.constant("C", index, call)
                 if decision is None:
                     decision = self.decisions[grant] = f"d{index}"
