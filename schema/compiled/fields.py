@@ -21,13 +21,16 @@ import inspect
 from enum import Enum
 from typing import Any, Final
 
+import strawberry
 from graphql import GraphQLField, GraphQLSchema
 from strawberry.exceptions import (
     PermissionReturnedAwaitableInSyncContextError,
     PermissionReturnedNonBooleanError,
 )
 from strawberry.permission import BasePermission, PermissionExtension
-from strawberry.schema.schema_converter import GraphQLCoreConverter, get_arguments
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_argument
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.field import StrawberryField
 
 
@@ -41,6 +44,7 @@ class Kind(Enum):
 
 class FieldCall:
     __slots__ = (
+        "arguments",
         "config",
         "convert",
         "default_resolver",
@@ -80,6 +84,9 @@ class FieldCall:
         self.info_name: str | None = None
         self.config: Any = None
         self.scalars: Any = None
+        # Per argument: its GraphQL name, its Python name, and the Strawberry type its value
+        # is converted to, None where the conversion gives the value as it is.
+        self.arguments: list[tuple[str, str, Any]] = []
 
 
 # Kept on the schema itself, so that a schema's calls go with it (tests build many).
@@ -148,6 +155,14 @@ def _build(field_def: GraphQLField, strawberry_schema: Any) -> FieldCall:
     call.info_name = resolver.info_parameter.name if resolver.info_parameter else None
     call.config = strawberry_schema.config
     call.scalars = converter.scalar_registry
+    call.arguments = [
+        (
+            call.config.name_converter.from_argument(argument),
+            argument.python_name,
+            None if _as_it_is(argument.type) else argument.type,
+        )
+        for argument in field.arguments
+    ]
     call.self_and_info = (
         not call.convert
         and call.parent_name is None
@@ -184,21 +199,50 @@ def _plain_permissions(extension: Any) -> bool:
     )
 
 
+# Strawberry's scalars whose argument values convert_argument returns as they are.
+_PLAIN: Final = (str, int, float, bool, strawberry.ID)
+
+
+def _as_it_is(kind: Any) -> bool:
+    """Whether convert_argument gives a value of this Strawberry type as it is: a built-in
+    scalar, or an optional one (not Maybe, which wraps it)."""
+    if isinstance(kind, StrawberryMaybe):
+        return False
+    if isinstance(kind, StrawberryOptional):
+        kind = kind.of_type
+    return any(kind is plain for plain in _PLAIN)
+
+
 def arguments(
     call: FieldCall, source: Any, info: Any, kwargs: dict[str, Any]
 ) -> tuple[list[Any], dict[str, Any]]:
-    """Strawberry's get_arguments, without its work for fields that take no argument."""
+    """Strawberry's get_arguments: its conversion (convert_arguments) read from the field
+    once (names and types), and none for a field that takes no argument."""
     if call.convert or kwargs:
-        return get_arguments(
-            field=call.field,  # type: ignore[arg-type]
-            source=source,
-            info=info,
-            kwargs=kwargs,
-            config=call.config,
-            scalar_registry=call.scalars,
-        )
+        assert call.field is not None  # a DIRECT call's
+        converted: dict[str, Any] = {}
+        for name, python_name, kind in call.arguments:
+            if name in kwargs:
+                value = kwargs[name]
+                converted[python_name] = (
+                    value
+                    if kind is None
+                    else convert_argument(
+                        value=value,
+                        type_=kind,
+                        config=call.config,
+                        scalar_registry=call.scalars,
+                        info=info,
+                        path=(name,),
+                    )
+                )
+        for extension in call.field.extensions:
+            converted = extension.map_arguments(converted)
+        kwargs = converted
+    else:
+        kwargs = {}
     args = [source] if call.takes_self else []
-    field_kwargs: dict[str, Any] = {}
+    field_kwargs: dict[str, Any] = kwargs
     if call.parent_name is not None:
         field_kwargs[call.parent_name] = source
     if call.root_name is not None:
