@@ -34,9 +34,15 @@ def _viewer(info: Info) -> Account | None:
 
 
 class Permission(BasePermission):
-    """A permission class that says who passes it, in English, for the SDL."""
+    """A permission class that says who passes it, in English, for the SDL.
+
+    `per_object`: its answer depends on the caller and the parent object alone (not on the
+    field, its arguments or any state of its own), so the fast path asks it once per object
+    for all the fields that carry it (schema/compiled/codegen.py). A class that reads more
+    sets it to False."""
 
     description: ClassVar[str]
+    per_object: ClassVar[bool] = True
 
 
 class IsAuthenticated(Permission):

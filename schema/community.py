@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import datetime
-from typing import cast
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -77,15 +78,14 @@ class Post(Hideable, PostEventFields, Node):
 
     @strawberry.field(
         description="The city's roles get the day alone, at midnight in the city's time zone, "
-        "unless the author shares the post with the city."
+        "unless the author shares the post with the city.",
+        graphql_type=datetime,
     )
-    def created_at(self, info: Info) -> datetime:
+    def created_at(self, info: Info) -> datetime | Coroutine[Any, Any, datetime]:
         row = self.row
         # The moment, or for the city's roles a coroutine of its day: the executors await
         # what a resolver returns when it is awaitable, and a resident's costs no coroutine.
-        return cast(
-            "datetime", community.shown_time(info.context, row, row.created_at, row.author_id)
-        )
+        return community.shown_time(info.context, row, row.created_at, row.author_id)
 
     @strawberry.field(description="Last edit.", extensions=content(CanSeePreciseTimes))
     def updated_at(self) -> datetime | None:

@@ -27,9 +27,11 @@ from hypothesis_graphql import queries
 from tortoise.timezone import now
 
 from models.community import Post
+from permissions.classes import CanReadPostContent
+from schema.compiled.codegen import compile_selection
 from schema.compiled.executor import CompiledExecutor
 from schema.compiled.fields import Kind
-from schema.compiled.plan import PLANS, PlanCache
+from schema.compiled.plan import LIST, PLANS, PlanCache
 from tests.access_table import Caller
 from tests.support import contract_documents, contract_text, gid
 from tests.test_field_access import SCHEMA, Given, Session, given_a_world
@@ -269,6 +271,49 @@ async def test_a_query_leaves_no_reference_cycle_behind(api, world):
         gc.enable()
     assert response.json()["data"]["neighbourhood"]["posts"]["edges"]
     assert left == []
+
+
+def _fields_at(fields: list[Any], keys: list[str]) -> list[Any]:
+    """The plan's fields under the response keys `keys`, from `fields` down."""
+    for key in keys:
+        field = next(f for f in fields if f.key == key)
+        shape = field.shape.item if field.shape.kind == LIST else field.shape
+        fields = shape.fields
+    return fields
+
+
+async def test_a_post_asks_its_permission_classes_once_unless_they_say_otherwise(
+    api, world, monkeypatch
+):
+    """`title`, `body` and `author` share one answer of CanReadPostContent, which declares
+    `per_object`; a class that does not is asked for each field. The generated function is
+    not kept alive by its own globals, and a post is recognised by its class."""
+    await posts_by(world, world.alice)
+    body = {
+        "query": contract_text("web/feed.graphql"),
+        "operationName": "NeighbourhoodFeed",
+        "variables": {"id": gid("Neighbourhood", world.centre.id)},
+    }
+    headers = {"Authorization": f"Bearer {world.bob_token}"}
+    assert "errors" not in (await api.client.post("/graphql", json=body, headers=headers)).json()
+    plan = next(
+        plan
+        for _, plan in PLANS.entries.values()
+        if plan is not None
+        and plan.operation.name is not None
+        and plan.operation.name.value == "NeighbourhoodFeed"
+    )
+    assert plan.root is not None
+    posts = _fields_at(plan.root, ["neighbourhood", "posts", "edges", "node"])
+    node = next(
+        f for f in _fields_at(plan.root, ["neighbourhood", "posts", "edges"]) if f.key == "node"
+    )
+    assert node.shape.by_class
+    selection = compile_selection(posts)
+    assert "selection" not in selection.__globals__
+    assert selection.source.count("decide(") == 1  # type: ignore[attr-defined]
+    monkeypatch.setattr(CanReadPostContent, "per_object", False)
+    assert compile_selection(posts).source.count("decide(") == 3  # type: ignore[attr-defined]
 
 
 async def test_an_error_anywhere_gives_the_answer_of_the_exact_path(api, world, monkeypatch):

@@ -10,9 +10,10 @@ graphql-jit compiles a query to JavaScript):
   `func(source, info)` behind its permission classes; any other field goes through
   `FastRun.resolve`;
 - a field's permission classes are asked once per object for all the fields that carry the
-  same classes (a post's `title`, `body` and `author`): permissions/classes.py's classes are
-  predicates on the caller and the parent object alone, so the answer is the same for each;
-  each field still gets what its own extension returns on a refusal;
+  same classes (a post's `title`, `body` and `author`), when each class declares `per_object`
+  (permissions/classes.Permission does: a predicate on the caller and the parent object
+  alone), so the answer is the same for each; each field still gets what its own extension
+  returns on a refusal;
 - the values graphql-core returns as they are (a str for String and ID, an int in range for
   Int, a bool for Boolean, a member for an enum, by its name) are written in place; anything
   else (null, objects, lists, other scalars, awaitables) goes to `FastRun.complete` and
@@ -112,6 +113,13 @@ def _enum_names(named: GraphQLEnumType) -> dict[str, str] | None:
     return names
 
 
+def _per_object(call: FieldCall) -> bool:
+    """Whether every permission class of the field answers per object (`per_object`, as
+    permissions/classes.Permission declares): then its answer is shared by the object's
+    fields that carry the same classes."""
+    return all(getattr(type(p), "per_object", False) is True for p in call.permissions)
+
+
 def _plain(call: FieldCall, field: FieldPlan) -> bool:
     """A resolver of `self` (and maybe `info`) alone, on a field without arguments."""
     return (
@@ -157,7 +165,8 @@ class _Writer:
         elif kind is Kind.DIRECT and _plain(call, field):
             func = self.constant("f", index, call.func)
             grant = tuple(type(p) for p in call.permissions)
-            decision = self.decisions.get(grant) if call.extension is not None else None
+            shared = call.extension is not None and _per_object(call)
+            decision = self.decisions.get(grant) if shared else None
             if call.info_name is not None or (call.extension is not None and decision is None):
                 # For the resolver, or for the permission classes' first answer.
                 self.line(1, f"info = infos.get({id(field)})")
@@ -176,7 +185,9 @@ class _Writer:
             else:
                 call_name = self.constant("C", index, call)
                 if decision is None:
-                    decision = self.decisions[grant] = f"d{index}"
+                    decision = f"d{index}"
+                    if shared:
+                        self.decisions[grant] = decision
                     self.line(1, f"{decision} = decide({call_name}, source, info)")
                 self.line(1, f"if {decision} < 0:")
                 self.line(2, f"v = {resolver_call}")
@@ -242,6 +253,8 @@ def compile_selection(fields: list[FieldPlan]) -> Selection:
     source = "\n".join(writer.lines)
     namespace = dict(writer.names)
     exec(compile(source, f"<selection {', '.join(f.key for f in fields)[:80]}>", "exec"), namespace)
-    selection: Selection = namespace["selection"]
+    # Taken out of its own globals: a function there is a reference cycle, which would keep
+    # an evicted plan's functions until the garbage collector's pass.
+    selection: Selection = namespace.pop("selection")
     selection.source = source  # type: ignore[attr-defined]
     return selection
