@@ -38,10 +38,9 @@ from graphql import (
     GraphQLString,
 )
 from graphql.pyutils import Undefined
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from schema.compiled.fields import Kind
-from schema.compiled.plan import LEAF, LIST, OBJECT
+from schema.compiled.plan import LEAF, LIST, OBJECT, plain_class
 
 if TYPE_CHECKING:
     from schema.compiled.fast import FastRun
@@ -59,12 +58,15 @@ class GiveUp(Exception):
     """The fast path stops here; the exact path answers."""
 
 
-def decide(call: FieldCall, source: Any, info: Any) -> int:
-    """The field's permission classes in order, as PermissionExtension.resolve asks them: -1
-    when all allow, else the index of the first that refuses; an error, or an awaitable
-    answer, gives up."""
+def decide(call: FieldCall, source: Any, info: Any, kwargs: dict[str, Any] | None = None) -> int:
+    """The field's permission classes in order, as PermissionExtension.resolve asks them (with
+    the field's arguments, `kwargs`): -1 when all allow, else the index of the first that
+    refuses; an error, or an awaitable answer, gives up."""
     for index, permission in enumerate(call.permissions):
-        allowed = permission.has_permission(source, info)
+        if kwargs:
+            allowed = permission.has_permission(source, info, **kwargs)
+        else:
+            allowed = permission.has_permission(source, info)
         if allowed is not True:
             if allowed is False:
                 return index
@@ -88,14 +90,10 @@ def leaf(shape: Shape, value: Any) -> Any:
 
 
 def _origin(named: GraphQLScalarType) -> type | None:
-    """The Python class of a Strawberry scalar's values (datetime for DateTime), if plain."""
-    definition = (named.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    origin = getattr(definition, "origin", None)
-    if not isinstance(origin, type) or hasattr(origin, "__await__"):
-        return None
-    if issubclass(origin, BaseException) or origin in (type(None), str, int, bool, list):
-        return None
-    return origin
+    """The Python class of a Strawberry scalar's values (datetime for DateTime), if plain and
+    not one the branches before it test."""
+    origin = plain_class(named)
+    return None if origin in (type(None), str, int, bool, list) else origin
 
 
 def _enum_names(named: GraphQLEnumType) -> dict[str, str] | None:
@@ -198,44 +196,47 @@ class _Writer:
         self.complete(field, key, plan, shape)
 
     def complete(self, field: FieldPlan, key: str, plan: str, shape: str) -> None:
-        branches: list[tuple[str, str]] = []
-        start = f"results[{key}] = None\n{{indent}}run.start(results, {key}, {plan}, {shape}, v)"
+        # (test, action): the first whose test holds takes the value.
+        branches: list[tuple[str, list[str]]] = []
+        # Its place kept in the answer's order; the value goes there when it comes.
+        start = [f"results[{key}] = None", f"run.start(results, {key}, {plan}, {shape}, v)"]
         if field.call.kind is Kind.DIRECT and field.call.is_async:
             branches.append(("type(v) is CoroutineType", start))
         if field.shape.kind is LEAF:
             named = field.shape.named
             if named is GraphQLString or named is GraphQLID:
-                branches.append(("type(v) is str", f"results[{key}] = v"))
+                branches.append(("type(v) is str", [f"results[{key}] = v"]))
             elif named is GraphQLInt:
                 branches.append(
-                    ("type(v) is int and INT_MIN <= v <= INT_MAX", f"results[{key}] = v")
+                    ("type(v) is int and INT_MIN <= v <= INT_MAX", [f"results[{key}] = v"])
                 )
             elif named is GraphQLBoolean:
-                branches.append(("type(v) is bool", f"results[{key}] = v"))
+                branches.append(("type(v) is bool", [f"results[{key}] = v"]))
             elif isinstance(named, GraphQLScalarType) and (origin := _origin(named)):
                 cls = self.constant("O", len(self.names), origin)
-                branches.append((f"type(v) is {cls}", f"results[{key}] = leaf({shape}, v)"))
+                branches.append((f"type(v) is {cls}", [f"results[{key}] = leaf({shape}, v)"]))
             elif isinstance(named, GraphQLEnumType):
                 names = _enum_names(named)
                 if names is not None:
                     members = self.constant("M", len(self.names), named.wrapped_cls)  # type: ignore[attr-defined]
                     table = self.constant("N", len(self.names), names)
                     branches.append(
-                        (f"type(v) is {members}", f"results[{key}] = {table}[v._name_]")
+                        (f"type(v) is {members}", [f"results[{key}] = {table}[v._name_]"])
                     )
         elif field.shape.kind is OBJECT and field.shape.cls is not None:
             cls = self.constant("K", len(self.names), field.shape.cls)
             branches.append(
-                (f"type(v) is {cls}", f"results[{key}] = run.object({plan}, {shape}, v)")
+                (f"type(v) is {cls}", [f"results[{key}] = run.object({plan}, {shape}, v)"])
             )
         elif field.shape.kind is LIST:
-            branches.append(("type(v) is list", f"results[{key}] = run.list({plan}, {shape}, v)"))
+            branches.append(("type(v) is list", [f"results[{key}] = run.list({plan}, {shape}, v)"]))
         if not field.shape.non_null:
-            branches.append(("v is None", f"results[{key}] = None"))
+            branches.append(("v is None", [f"results[{key}] = None"]))
         branches.append(("is_awaitable(v)", start))
         for position, (test, action) in enumerate(branches):
             self.line(1, f"{'if' if position == 0 else 'elif'} {test}:")
-            self.line(2, action.replace("{indent}", "    " * 2))
+            for text in action:
+                self.line(2, text)
         self.line(1, "else:")
         self.line(2, f"results[{key}] = run.complete({plan}, {shape}, v)")
 

@@ -35,7 +35,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
-from schema.compiled.codegen import GiveUp, compile_selection
+from schema.compiled.codegen import GiveUp, compile_selection, decide, refused
 from schema.compiled.fields import FieldCall, Kind, arguments
 from schema.compiled.plan import LEAF, LIST, OBJECT, Shape
 
@@ -193,18 +193,18 @@ class FastRun:
             if call.self_and_info:
                 # The common shape, without building the call's arguments.
                 if call.extension is not None:
-                    refused = _refusal(call, source, info, {})
-                    if refused is not _ALLOWED:
-                        return refused
+                    refusal = _refusal(call, source, info)
+                    if refusal is not _ALLOWED:
+                        return refusal
                 return call.func(source, info)
             field_args, kwargs = arguments(call, source, info, args)
             requested = "info" in kwargs
             if requested:
                 kwargs.pop("info")
             if call.extension is not None:
-                refused = _refusal(call, source, info, kwargs)
-                if refused is not _ALLOWED:
-                    return refused
+                refusal = _refusal(call, source, info, kwargs)
+                if refusal is not _ALLOWED:
+                    return refusal
             if requested:
                 kwargs["info"] = info
             return call.func(*field_args, **kwargs)
@@ -419,18 +419,11 @@ async def _drain(steps: Any, context: Context, future: Any) -> None:
 _ALLOWED: Final = object()
 
 
-def _refusal(call: FieldCall, source: Any, info: Any, kwargs: dict[str, Any]) -> Any:
+def _refusal(call: FieldCall, source: Any, info: Any, kwargs: dict[str, Any] | None = None) -> Any:
     """The field's permission classes in order (PermissionExtension.resolve): `_ALLOWED`, or
     what a silent refusal gives; a refusal with an error (or an awaitable answer) gives up."""
-    for permission in call.permissions:
-        allowed = permission.has_permission(source, info, **kwargs)
-        if allowed is not True:
-            if allowed is False:
-                return call.extension._on_unauthorized(permission)  # type: ignore[union-attr]
-            if asyncio.iscoroutine(allowed):
-                allowed.close()
-            raise GiveUp
-    return _ALLOWED
+    index = decide(call, source, info, kwargs)
+    return _ALLOWED if index < 0 else refused(call, index)
 
 
 def _cancelling() -> bool:

@@ -20,6 +20,7 @@ from graphql import (
     GraphQLField,
     GraphQLID,
     GraphQLList,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -130,7 +131,7 @@ class Shape:
             assert isinstance(inner, GraphQLObjectType)
             self.kind = OBJECT
             self.is_type_of = inner.is_type_of
-            self.cls = _plain_class(inner)
+            self.cls = plain_class(inner)
             self.by_class = self.cls is not None and (
                 getattr(inner.is_type_of, "__qualname__", None) == STRAWBERRY_IS_TYPE_OF
                 and inner.is_type_of.__module__ == GraphQLCoreConverter.__module__
@@ -144,10 +145,10 @@ STRAWBERRY_IS_TYPE_OF: Final = (
 )
 
 
-def _plain_class(object_type: GraphQLObjectType) -> type | None:
-    """The Strawberry class behind `object_type`, if its instances are plain objects (not
-    awaitable, not errors)."""
-    definition = (object_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+def plain_class(named: GraphQLNamedType) -> type | None:
+    """The Python class behind a Strawberry type (an object type's class, a scalar's origin),
+    if its instances are plain values (not awaitable, not errors)."""
+    definition = (named.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     cls = getattr(definition, "origin", None)
     if not isinstance(cls, type) or hasattr(cls, "__await__") or issubclass(cls, BaseException):
         return None
