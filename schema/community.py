@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from models import community as models
 from models import geography as geography_models
+from models.accounts import Account
 from permissions import (
     CanNameCommenter,
     CanReadPostContent,
@@ -29,6 +30,7 @@ from schema.accounts import Resident
 from schema.base import Connection, Hideable, Node, UserError, attempt, contribute
 from schema.events import PostEventFields, post_content
 from schema.geography import Neighbourhood, Topic
+from schema.loaded import loaded
 from schema.media import Photo
 
 
@@ -65,8 +67,8 @@ class Post(Hideable, PostEventFields, Node):
         return self.row.body
 
     @strawberry.field(extensions=content(CanReadPostContent))
-    async def author(self, info: Info) -> Resident | None:
-        row = await info.context.loaders.account.load(self.row.author_id)
+    @loaded("account", key=lambda post: post.row.author_id)
+    def author(self, row: Account) -> Resident | None:
         return Resident(row=row, shared_with_city=self.row.share_with_city)
 
     @strawberry.field(
@@ -103,8 +105,9 @@ class Post(Hideable, PostEventFields, Node):
         return self.row.share_with_city
 
     @strawberry.field
-    async def topics(self, info: Info) -> list[Topic]:
-        return [Topic(row=t) for t in await info.context.loaders.topics_by_post.load(self.row.id)]
+    @loaded("topics_by_post", key=lambda post: post.row.id)
+    def topics(self, rows: list[models.Topic]) -> list[Topic]:
+        return [Topic(row=row) for row in rows]
 
     @strawberry.field(description="Comments not hidden nor deleted.")
     def comment_count(self) -> int:
@@ -115,8 +118,9 @@ class Post(Hideable, PostEventFields, Node):
         return self.row.reaction_count
 
     @strawberry.field(description="True when the signed-in account reacted to the post.")
-    async def viewer_has_reacted(self, info: Info) -> bool:
-        return await info.context.loaders.viewer_reacted.load(self.row.id)
+    @loaded("viewer_reacted", key=lambda post: post.row.id)
+    def viewer_has_reacted(self, reacted: bool) -> bool:
+        return reacted
 
     @strawberry.field
     async def neighbourhood(self, info: Info) -> Neighbourhood:
@@ -165,8 +169,8 @@ class Comment(Hideable, Node):
     @strawberry.field(
         extensions=content(CanReadResidentContent, CanNameCommenter),
     )
-    async def author(self, info: Info) -> Resident | None:
-        row = await info.context.loaders.account.load(self.row.author_id)
+    @loaded("account", key=lambda comment: comment.row.author_id)
+    def author(self, row: Account) -> Resident | None:
         return Resident(row=row, shared_with_city=self.shared_with_city)
 
     @strawberry.field(

@@ -28,6 +28,7 @@ from tortoise.timezone import now
 
 from models.community import Post
 from permissions.classes import CanReadPostContent
+from resolvers.loaders import TopicsByPostIdLoader
 from schema.compiled.codegen import compile_selection
 from schema.compiled.executor import CompiledExecutor
 from schema.compiled.fields import Kind
@@ -341,6 +342,74 @@ async def test_an_error_anywhere_gives_the_answer_of_the_exact_path(api, world, 
     # The fast path's request gave up and ran again on the exact path.
     assert runs.count("1") == 1
     assert runs.count("exact") == 1
+
+
+async def test_loaded_fields_wait_on_their_loaders_batch_not_each_on_a_coroutine(api, world):
+    """A post's `author`, `topics` and `viewerHasReacted` are declared loaded (schema/loaded.py):
+    the generated selection queues their keys through `run.load`, and the feed still takes
+    the statements graphql-core's batches take."""
+    await posts_by(world, world.alice, world.bob, world.alice)
+    body = {
+        "query": contract_text("web/feed.graphql"),
+        "operationName": "NeighbourhoodFeed",
+        "variables": {"id": gid("Neighbourhood", world.centre.id)},
+    }
+    headers = {"Authorization": f"Bearer {world.bob_token}"}
+    answer = (await api.client.post("/graphql", json=body, headers=headers)).json()
+    assert "errors" not in answer
+    plan = next(
+        plan
+        for _, plan in PLANS.entries.values()
+        if plan is not None
+        and plan.operation.name is not None
+        and plan.operation.name.value == "NeighbourhoodFeed"
+    )
+    assert plan.root is not None
+    posts = _fields_at(plan.root, ["neighbourhood", "posts", "edges", "node"])
+    loaded = {field.key for field in posts if field.call.loaded is not None}
+    assert loaded == {"author", "topics", "viewerHasReacted"}
+    source = compile_selection(posts).source  # type: ignore[attr-defined]
+    assert source.count("run.load(") == 3
+    assert "CoroutineType" not in source
+
+
+async def test_a_loaded_value_already_in_the_loader_and_a_failed_batch_answer_as_graphql_core(
+    api, world, monkeypatch
+):
+    """Comment authors are loaded in a later batch than post authors, so some are in the
+    loader already (taken at once); a loader whose batch fails gives graphql-core's errors,
+    by the exact path."""
+    twice = Twice(api, monkeypatch)
+    await posts_by(world, world.alice, world.bob)
+    centre = gid("Neighbourhood", world.centre.id)
+    post = await Post.filter(neighbourhood_id=world.centre.id).order_by("-id").first()
+    assert post is not None
+    token = world.bob_token
+    add = "mutation($i: AddCommentInput!) { addComment(input: $i) { userErrors { code } } }"
+    for body in ("first", "second"):
+        variables = {"i": {"postId": gid("Post", post.id), "body": body}}
+        await api.client.post(
+            "/graphql",
+            json={"query": add, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    query = (
+        "query Feed($id: ID!) { neighbourhood(id: $id) { posts(first: 3) { edges { node { "
+        "id author { id displayName } topics { slug } viewerHasReacted "
+        "comments { edges { node { id author { id displayName } } } } } } } } }"
+    )
+    answer = await twice(query, {"id": centre}, token)
+    edges = answer["data"]["neighbourhood"]["posts"]["edges"]
+    assert [c["node"]["author"]["id"] for c in edges[0]["node"]["comments"]["edges"]] == [
+        gid("Resident", world.bob.id)
+    ] * 2
+
+    async def failing(self: Any, keys: list[int]) -> list[Any]:
+        raise RuntimeError("the topics are out of reach")
+
+    monkeypatch.setattr(TopicsByPostIdLoader, "batch_load_fn", failing)
+    answer = await twice(query, {"id": centre}, token)
+    assert answer["errors"][0]["path"][-1] == "topics"
 
 
 async def test_an_executor_is_freed_without_the_garbage_collector():

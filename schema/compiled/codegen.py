@@ -58,6 +58,10 @@ class GiveUp(Exception):
     """The fast path stops here; the exact path answers."""
 
 
+# What FastRun.load gives for a value its loader has yet to load.
+PENDING: Final = object()
+
+
 def decide(call: FieldCall, source: Any, info: Any, kwargs: dict[str, Any] | None = None) -> int:
     """The field's permission classes in order, as PermissionExtension.resolve asks them (with
     the field's arguments, `kwargs`): -1 when all allow, else the index of the first that
@@ -139,6 +143,7 @@ class _Writer:
             "leaf": leaf,
             "INT_MIN": INT_MIN,
             "INT_MAX": INT_MAX,
+            "PENDING": PENDING,
         }
         self.decisions: dict[tuple[type, ...], str] = {}
 
@@ -165,18 +170,26 @@ class _Writer:
             grant = tuple(type(p) for p in call.permissions)
             shared = call.extension is not None and _per_object(call)
             decision = self.decisions.get(grant) if shared else None
-            if call.info_name is not None or (call.extension is not None and decision is None):
+            if (call.info_name is not None and call.loaded is None) or (
+                call.extension is not None and decision is None
+            ):
                 # For the resolver, or for the permission classes' first answer.
                 self.line(1, f"info = infos.get({id(field)})")
                 self.line(1, "if info is None:")
                 self.line(2, f"info = run.info({plan})")
-            # What fields.arguments gives a resolver without GraphQL arguments.
-            resolver_call = f"{func}(source" + (
-                ", info)"
-                if call.self_and_info
-                else f", {call.info_name}=info)"
-                if call.info_name is not None
-                else ")"
+            # What fields.arguments gives a resolver without GraphQL arguments; a loaded
+            # field's value comes from its loader (PENDING until its batch is done).
+            resolver_call = (
+                f"run.load({plan}, results, {key}, source)"
+                if call.loaded is not None
+                else f"{func}(source"
+                + (
+                    ", info)"
+                    if call.self_and_info
+                    else f", {call.info_name}=info)"
+                    if call.info_name is not None
+                    else ")"
+                )
             )
             if call.extension is None:
                 self.line(1, f"v = {resolver_call}")
@@ -200,7 +213,10 @@ class _Writer:
         branches: list[tuple[str, list[str]]] = []
         # Its place kept in the answer's order; the value goes there when it comes.
         start = [f"results[{key}] = None", f"run.start(results, {key}, {plan}, {shape}, v)"]
-        if field.call.kind is Kind.DIRECT and field.call.is_async:
+        if field.call.loaded is not None:
+            # Its place is kept in the answer (FastRun.load); the value goes there later.
+            branches.append(("v is PENDING", ["pass"]))
+        elif field.call.kind is Kind.DIRECT and field.call.is_async:
             branches.append(("type(v) is CoroutineType", start))
         if field.shape.kind is LEAF:
             named = field.shape.named

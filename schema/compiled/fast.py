@@ -35,7 +35,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
-from schema.compiled.codegen import GiveUp, compile_selection, decide, refused
+from schema.compiled.codegen import PENDING, GiveUp, compile_selection, decide, refused
 from schema.compiled.fields import FieldCall, Kind, arguments
 from schema.compiled.plan import LEAF, LIST, OBJECT, Shape
 
@@ -94,13 +94,18 @@ class FastRun:
         self.ready: list[_Waiting] = []
         self.blocked = 0
         self.wake: asyncio.Future[None] | None = None
+        # Loaded fields (schema/loaded.py) whose loader's future is not done: (future, field,
+        # container, key, source); the future of theirs a done-callback watches.
+        self.loading: list[tuple[asyncio.Future[Any], FieldPlan, Any, Any, Any]] = []
+        self.watched: asyncio.Future[Any] | None = None
+        self.loaders: Any = None
         self.infos: dict[int, Any] = {}
         self.raw_infos: dict[int, GraphQLResolveInfo] = {}
         self.arguments: dict[int, dict[str, Any]] = {}
 
     @property
     def unfinished(self) -> bool:
-        return bool(self.ready or self.blocked)
+        return bool(self.ready or self.blocked or self.loading)
 
     async def settle(self) -> None:
         """Drives every started awaitable to its value, as a task would drive each: a step
@@ -115,7 +120,11 @@ class FastRun:
                         await asyncio.sleep(0)
                     for waiting in ready:
                         self.step(waiting)
-                if not self.blocked:
+                if self.loading:
+                    self.deliver()
+                    if self.ready:
+                        continue
+                if not self.blocked and not self.loading:
                     # Each waiting record refers to this run: without this, the run, its
                     # records, their contexts and futures and everything they hold would
                     # outlive the request until the garbage collector found the cycle.
@@ -124,6 +133,8 @@ class FastRun:
                 # Any of them may have to finish first (a lock's waiter waits on another's
                 # query): woken by the first future done, whichever it is.
                 self.wake = loop.create_future()
+                if self.loading:
+                    self.watch()
                 await self.wake
         except BaseException:
             self.close()
@@ -151,6 +162,7 @@ class FastRun:
         self.started = []
         self.ready = []
         self.blocked = 0
+        self.loading = []
 
     # --- fields ------------------------------------------------------------------------
 
@@ -380,6 +392,57 @@ class FastRun:
                 yielded.add_done_callback(waiting.woken)
         else:
             raise GiveUp
+
+    # --- loaded fields -----------------------------------------------------------------
+
+    def load(self, field: FieldPlan, container: Any, key: Any, source: Any) -> Any:
+        """A loaded field's value (schema/loaded.py), or PENDING with its place kept in
+        `container` until its loader's batch is done: its key is queued where the resolver's
+        coroutine would queue it, without a coroutine, a context or a callback of its own."""
+        loaded = field.call.loaded
+        assert loaded is not None
+        loaders = self.loaders
+        if loaders is None:
+            loaders = self.loaders = self.executor.context_value.loaders
+        future = getattr(loaders, loaded.loader).load(loaded.key(source))
+        if future.done():
+            return loaded.then(source, future.result())
+        container[key] = None
+        self.loading.append((future, field, container, key, source))
+        return PENDING
+
+    def deliver(self) -> None:
+        """Completes in place each loaded field whose future is done, in the order their
+        keys were queued; completing one may queue more."""
+        loading, self.loading = self.loading, []
+        for entry in loading:
+            future, field, container, key, source = entry
+            if not future.done():
+                self.loading.append(entry)
+                continue
+            try:
+                value = future.result()
+            except asyncio.CancelledError:
+                if _cancelling():
+                    raise
+                raise GiveUp from None
+            loaded = field.call.loaded
+            assert loaded is not None
+            container[key] = self.complete(field, field.shape, loaded.then(source, value))
+
+    def watch(self) -> None:
+        """One done-callback for the loaded fields still waiting: a loader sets all of a
+        batch's futures at once, so the first of theirs done wakes the run for its batch."""
+        future = self.loading[0][0]
+        if future is not self.watched:
+            self.watched = future
+            future.add_done_callback(self.loaded)
+
+    def loaded(self, future: asyncio.Future[Any]) -> None:
+        self.watched = None
+        wake = self.wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)
 
     def woken(self, waiting: _Waiting) -> None:
         """`waiting`'s future is done: it is ready, and the run wakes if it waits."""

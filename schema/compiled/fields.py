@@ -33,6 +33,8 @@ from strawberry.types.arguments import convert_argument
 from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.field import StrawberryField
 
+from schema.loaded import LOADED, Loaded
+
 
 class Kind(Enum):
     BASIC = "basic"
@@ -54,6 +56,7 @@ class FieldCall:
         "info_name",
         "is_async",
         "kind",
+        "loaded",
         "parent_name",
         "permissions",
         "python_name",
@@ -87,6 +90,8 @@ class FieldCall:
         # Per argument: its GraphQL name, its Python name, and the Strawberry type its value
         # is converted to, None where the conversion gives the value as it is.
         self.arguments: list[tuple[str, str, Any]] = []
+        # A resolver `(self, info)` declared by schema/loaded.py: its loader, key and value.
+        self.loaded: Loaded | None = None
 
 
 # Kept on the schema itself, so that a schema's calls go with it (tests build many).
@@ -175,6 +180,8 @@ def _build(field_def: GraphQLField, strawberry_schema: Any) -> FieldCall:
             (resolver.info_parameter.name, inspect.Parameter.POSITIONAL_OR_KEYWORD),
         ]
     )
+    if call.self_and_info:
+        call.loaded = getattr(call.func, LOADED, None)
     if (
         not is_async
         and extension is None
