@@ -58,10 +58,6 @@ class GiveUp(Exception):
     """The fast path stops here; the exact path answers."""
 
 
-# What FastRun.load gives for a value its loader has yet to load.
-PENDING: Final = object()
-
-
 def decide(call: FieldCall, source: Any, info: Any, kwargs: dict[str, Any] | None = None) -> int:
     """The field's permission classes in order, as PermissionExtension.resolve asks them (with
     the field's arguments, `kwargs`): -1 when all allow, else the index of the first that
@@ -143,7 +139,6 @@ class _Writer:
             "leaf": leaf,
             "INT_MIN": INT_MIN,
             "INT_MAX": INT_MAX,
-            "PENDING": PENDING,
         }
         self.decisions: dict[tuple[type, ...], str] = {}
 
@@ -165,58 +160,90 @@ class _Writer:
             self.line(1, f"v = {self.constant('f', index, call.func)}(source)")
         elif kind is Kind.BASIC and call.default_resolver is getattr:
             self.line(1, f"v = getattr(source, {call.python_name!r})")
+        elif kind is Kind.DIRECT and _plain(call, field) and call.loaded is not None:
+            self.loaded(index, field, key, plan)
+            return
         elif kind is Kind.DIRECT and _plain(call, field):
             func = self.constant("f", index, call.func)
-            grant = tuple(type(p) for p in call.permissions)
-            shared = call.extension is not None and _per_object(call)
-            decision = self.decisions.get(grant) if shared else None
-            if (call.info_name is not None and call.loaded is None) or (
-                call.extension is not None and decision is None
-            ):
-                # For the resolver, or for the permission classes' first answer.
-                self.line(1, f"info = infos.get({id(field)})")
-                self.line(1, "if info is None:")
-                self.line(2, f"info = run.info({plan})")
-            # What fields.arguments gives a resolver without GraphQL arguments; a loaded
-            # field's value comes from its loader (PENDING until its batch is done).
-            resolver_call = (
-                f"run.load({plan}, results, {key}, source)"
-                if call.loaded is not None
-                else f"{func}(source"
-                + (
-                    ", info)"
-                    if call.self_and_info
-                    else f", {call.info_name}=info)"
-                    if call.info_name is not None
-                    else ")"
-                )
+            decision = self.permission(index, field, plan, needs_info=call.info_name is not None)
+            # What fields.arguments gives a resolver without GraphQL arguments.
+            resolver_call = f"{func}(source" + (
+                ", info)"
+                if call.self_and_info
+                else f", {call.info_name}=info)"
+                if call.info_name is not None
+                else ")"
             )
-            if call.extension is None:
+            if decision is None:
                 self.line(1, f"v = {resolver_call}")
             else:
-                call_name = self.constant("C", index, call)
-                if decision is None:
-                    decision = f"d{index}"
-                    if shared:
-                        self.decisions[grant] = decision
-                    self.line(1, f"{decision} = decide({call_name}, source, info)")
                 self.line(1, f"if {decision} < 0:")
                 self.line(2, f"v = {resolver_call}")
                 self.line(1, "else:")
-                self.line(2, f"v = refused({call_name}, {decision})")
+                self.line(2, f"v = refused(C{index}, {decision})")
         else:
             self.line(1, f"v = run.resolve({plan}, source)")
         self.complete(field, key, plan, shape)
+
+    def permission(self, index: int, field: FieldPlan, plan: str, needs_info: bool) -> str | None:
+        """Lines that decide the field's permission classes (shared with the object's
+        earlier fields that carry the same, where they answer per object), and the `Info`
+        when the first answer or the resolver needs it: the decision's name, None when the
+        field has no permission classes."""
+        call = field.call
+        grant = tuple(type(p) for p in call.permissions)
+        shared = call.extension is not None and _per_object(call)
+        decision = self.decisions.get(grant) if shared else None
+        if needs_info or (call.extension is not None and decision is None):
+            self.line(1, f"info = infos.get({id(field)})")
+            self.line(1, "if info is None:")
+            self.line(2, f"info = run.info({plan})")
+        if call.extension is None:
+            return None
+        call_name = self.constant("C", index, call)
+        if decision is None:
+            decision = f"d{index}"
+            if shared:
+                self.decisions[grant] = decision
+            self.line(1, f"{decision} = decide({call_name}, source, info)")
+        return decision
+
+    def loaded(self, index: int, field: FieldPlan, key: str, plan: str) -> None:
+        """A loaded field (schema/loaded.py): its key queued by `run.load`, and its value,
+        when it comes (or what a refusal gives), completed by a function of its own."""
+        writer = _Writer()
+        writer.line(0, "def put(run, results, v):")
+        writer.line(1, "is_awaitable = run.is_awaitable")
+        writer.complete(
+            field, key, writer.constant("F", index, field), writer.constant("S", index, field.shape)
+        )
+        put = self.constant("P", index, writer.function("put", f"<put {field.key}>"))
+        decision = self.permission(index, field, plan, needs_info=False)
+        load = f"run.load({plan}, {put}, results, {key}, source)"
+        if decision is None:
+            self.line(1, load)
+        else:
+            self.line(1, f"if {decision} < 0:")
+            self.line(2, load)
+            self.line(1, "else:")
+            self.line(2, f"{put}(run, results, refused(C{index}, {decision}))")
+
+    def function(self, name: str, filename: str) -> Any:
+        """The function `name` of the lines written."""
+        namespace = dict(self.names)
+        exec(compile("\n".join(self.lines), filename, "exec"), namespace)
+        # Taken out of its own globals: a function there is a reference cycle, which would
+        # keep an evicted plan's functions until the garbage collector's pass.
+        function = namespace.pop(name)
+        function.source = "\n".join(self.lines)
+        return function
 
     def complete(self, field: FieldPlan, key: str, plan: str, shape: str) -> None:
         # (test, action): the first whose test holds takes the value.
         branches: list[tuple[str, list[str]]] = []
         # Its place kept in the answer's order; the value goes there when it comes.
         start = [f"results[{key}] = None", f"run.start(results, {key}, {plan}, {shape}, v)"]
-        if field.call.loaded is not None:
-            # Its place is kept in the answer (FastRun.load); the value goes there later.
-            branches.append(("v is PENDING", ["pass"]))
-        elif field.call.kind is Kind.DIRECT and field.call.is_async:
+        if field.call.kind is Kind.DIRECT and field.call.is_async and field.call.loaded is None:
             branches.append(("type(v) is CoroutineType", start))
         if field.shape.kind is LEAF:
             named = field.shape.named
@@ -267,11 +294,7 @@ def compile_selection(fields: list[FieldPlan]) -> Selection:
     for index, field in enumerate(fields):
         writer.field(index, field)
     writer.line(1, "return results")
-    source = "\n".join(writer.lines)
-    namespace = dict(writer.names)
-    exec(compile(source, f"<selection {', '.join(f.key for f in fields)[:80]}>", "exec"), namespace)
-    # Taken out of its own globals: a function there is a reference cycle, which would keep
-    # an evicted plan's functions until the garbage collector's pass.
-    selection: Selection = namespace.pop("selection")
-    selection.source = source  # type: ignore[attr-defined]
+    selection: Selection = writer.function(
+        "selection", f"<selection {', '.join(f.key for f in fields)[:80]}>"
+    )
     return selection

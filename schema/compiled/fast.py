@@ -35,7 +35,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, is_iterable
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
-from schema.compiled.codegen import PENDING, GiveUp, compile_selection, decide, refused
+from schema.compiled.codegen import GiveUp, compile_selection, decide, refused
 from schema.compiled.fields import FieldCall, Kind, arguments
 from schema.compiled.plan import LEAF, LIST, OBJECT, Shape
 
@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 
     from schema.compiled.executor import CompiledExecutor
     from schema.compiled.plan import FieldPlan, Plan
+
+# A loaded field waiting: its loader's future, what makes its value of the loaded one, what
+# completes that value in place, where, and the object it is a field of.
+_Load = tuple[asyncio.Future[Any], Any, Any, Any, Any]
 
 BASIC: Final = Kind.BASIC
 METHOD: Final = Kind.METHOD
@@ -94,10 +98,11 @@ class FastRun:
         self.ready: list[_Waiting] = []
         self.blocked = 0
         self.wake: asyncio.Future[None] | None = None
-        # Loaded fields (schema/loaded.py) whose loader's future is not done: (future, field,
-        # container, key, source); the future of theirs a done-callback watches.
-        self.loading: list[tuple[asyncio.Future[Any], FieldPlan, Any, Any, Any]] = []
-        self.watched: asyncio.Future[Any] | None = None
+        # Loaded fields (schema/loaded.py) waiting on their loader, by loader, in the order
+        # their keys were queued: (future, then, put, container, source); the futures a
+        # done-callback watches.
+        self.loading: dict[Any, list[_Load]] = {}
+        self.watched: set[asyncio.Future[Any]] = set()
         self.loaders: Any = None
         self.infos: dict[int, Any] = {}
         self.raw_infos: dict[int, GraphQLResolveInfo] = {}
@@ -162,7 +167,7 @@ class FastRun:
         self.started = []
         self.ready = []
         self.blocked = 0
-        self.loading = []
+        self.loading = {}
 
     # --- fields ------------------------------------------------------------------------
 
@@ -395,51 +400,62 @@ class FastRun:
 
     # --- loaded fields -----------------------------------------------------------------
 
-    def load(self, field: FieldPlan, container: Any, key: Any, source: Any) -> Any:
-        """A loaded field's value (schema/loaded.py), or PENDING with its place kept in
-        `container` until its loader's batch is done: its key is queued where the resolver's
-        coroutine would queue it, without a coroutine, a context or a callback of its own."""
+    def load(self, field: FieldPlan, put: Any, container: Any, key: Any, source: Any) -> None:
+        """A loaded field (schema/loaded.py): its key queued where the resolver's coroutine
+        would queue it, without a coroutine, a context or a callback of its own; its value
+        `put` in `container` at once if its loader has it, else when its batch is done."""
         loaded = field.call.loaded
         assert loaded is not None
         loaders = self.loaders
         if loaders is None:
             loaders = self.loaders = self.executor.context_value.loaders
-        future = getattr(loaders, loaded.loader).load(loaded.key(source))
+        loader = getattr(loaders, loaded.loader)
+        future = loader.load(loaded.key(source))
         if future.done():
-            return loaded.then(source, future.result())
-        container[key] = None
-        self.loading.append((future, field, container, key, source))
-        return PENDING
+            put(self, container, loaded.then(source, future.result()))
+            return
+        container[key] = None  # its place in the answer's order
+        entry = (future, loaded.then, put, container, source)
+        waiting = self.loading.get(loader)
+        if waiting is None:
+            self.loading[loader] = [entry]
+        else:
+            waiting.append(entry)
 
     def deliver(self) -> None:
-        """Completes in place each loaded field whose future is done, in the order their
-        keys were queued; completing one may queue more."""
-        loading, self.loading = self.loading, []
-        for entry in loading:
-            future, field, container, key, source = entry
-            if not future.done():
-                self.loading.append(entry)
-                continue
-            try:
-                value = future.result()
-            except asyncio.CancelledError:
-                if _cancelling():
-                    raise
-                raise GiveUp from None
-            loaded = field.call.loaded
-            assert loaded is not None
-            container[key] = self.complete(field, field.shape, loaded.then(source, value))
+        """Completes each loaded field whose future is done, loader by loader, in the order
+        their keys were queued; completing one may queue more."""
+        for loader, waiting in list(self.loading.items()):
+            if not waiting[0][0].done():
+                continue  # the batch has yet to run
+            del self.loading[loader]
+            left = []
+            for entry in waiting:
+                future, then, put, container, source = entry
+                if not future.done():  # a later batch of the same loader
+                    left.append(entry)
+                    continue
+                try:
+                    value = future.result()
+                except asyncio.CancelledError:
+                    if _cancelling():
+                        raise
+                    raise GiveUp from None
+                put(self, container, then(source, value))
+            if left:
+                self.loading[loader] = left + self.loading.get(loader, [])
 
     def watch(self) -> None:
-        """One done-callback for the loaded fields still waiting: a loader sets all of a
-        batch's futures at once, so the first of theirs done wakes the run for its batch."""
-        future = self.loading[0][0]
-        if future is not self.watched:
-            self.watched = future
-            future.add_done_callback(self.loaded)
+        """A done-callback on each loader's first future waiting: a loader sets all of a
+        batch's futures in one pass, so a batch wakes the run once."""
+        for waiting in self.loading.values():
+            future = waiting[0][0]
+            if future not in self.watched:
+                self.watched.add(future)
+                future.add_done_callback(self.loaded)
 
     def loaded(self, future: asyncio.Future[Any]) -> None:
-        self.watched = None
+        self.watched.discard(future)
         wake = self.wake
         if wake is not None and not wake.done():
             wake.set_result(None)

@@ -150,6 +150,12 @@ def plain_class(named: GraphQLNamedType) -> type | None:
     if its instances are plain values (not awaitable, not errors)."""
     definition = (named.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     cls = getattr(definition, "origin", None)
+    generic = getattr(definition, "concrete_of", None)
+    if generic is not None and getattr(named, "is_type_of", None) is None:
+        # A generic's specialisation (PostEdge, of Edge[Post]): Strawberry makes a subclass
+        # for it, but resolvers build the generic class itself (Edge(...)), which graphql-core
+        # takes as it is, there being no is_type_of to ask.
+        cls = generic.origin
     if not isinstance(cls, type) or hasattr(cls, "__await__") or issubclass(cls, BaseException):
         return None
     return cls
