@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from functools import cache, cached_property
 from typing import Any
 
-from aiodataloader import DataLoader
+import aiodataloader
 from tortoise.functions import Count
 from tortoise.models import Model
 
@@ -33,6 +33,34 @@ from permissions.visibility import HiddenContent
 from resolvers import instances
 from resolvers.pagination import OLDEST_FIRST, Page, keyset_page
 from resolvers.statements import fetch_column, fetch_models
+
+
+class DataLoader(aiodataloader.DataLoader):
+    """aiodataloader's DataLoader, its `load` in fewer steps (a feed page loads 60 keys):
+    the same future cached per key, queued in the same batch, dispatched the same way."""
+
+    # An identity of the class rather than aiodataloader's lambda per instance: `load`
+    # reads the cache by the key itself.
+    @staticmethod
+    def get_cache_key(key: Any) -> Any:
+        return key
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.cache is not True or cls.batch is not True:
+            raise TypeError(f"{cls.__name__}: `load` below batches and caches")
+
+    def load(self, key: Any) -> Any:
+        if key is None:
+            return super().load(key)  # its error
+        future = self._cache.get(key)
+        if future is None:
+            future = self._cache[key] = self.loop.create_future()
+            queue = self._queue
+            queue.append(aiodataloader.Loader(key=key, future=future))
+            if len(queue) == 1:
+                aiodataloader.enqueue_post_future_job(self.loop, self)
+        return future
 
 
 @cache

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from aiodataloader import DataLoader
 from tortoise.expressions import Q, Subquery
 
 from models.community import Comment, Post
@@ -17,6 +16,7 @@ from permissions.roles import is_city_role, is_staff
 from permissions.visibility import HiddenContent, can_read_post_content
 from resolvers.community import can_view_post
 from resolvers.context import Context
+from resolvers.loaders import DataLoader
 
 _KEY = "resident_reach"
 

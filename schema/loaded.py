@@ -43,6 +43,8 @@ def loaded(
     loader: str, key: Callable[[Any], Any]
 ) -> Callable[[Callable[[S, V], R]], Callable[[S, Info], Coroutine[Any, Any, R]]]:
     """The field's resolver, from the function that makes its value of the loaded value."""
+    if not loader.isidentifier():  # the fast path's generated code names it
+        raise ValueError(f"not a loader's name: {loader!r}")
 
     def decorate(then: Callable[[S, V], R]) -> Callable[[S, Info], Coroutine[Any, Any, R]]:
         async def resolver(self: S, info: Info) -> R:

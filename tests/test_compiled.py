@@ -346,7 +346,7 @@ async def test_an_error_anywhere_gives_the_answer_of_the_exact_path(api, world, 
 
 async def test_loaded_fields_wait_on_their_loaders_batch_not_each_on_a_coroutine(api, world):
     """A post's `author`, `topics` and `viewerHasReacted` are declared loaded (schema/loaded.py):
-    the generated selection queues their keys through `run.load`, and the feed still takes
+    the generated selection queues their keys with their loaders and waits with `run.wait`, and the feed still takes
     the statements graphql-core's batches take."""
     await posts_by(world, world.alice, world.bob, world.alice)
     body = {
@@ -369,7 +369,7 @@ async def test_loaded_fields_wait_on_their_loaders_batch_not_each_on_a_coroutine
     loaded = {field.key for field in posts if field.call.loaded is not None}
     assert loaded == {"author", "topics", "viewerHasReacted"}
     source = compile_selection(posts).source  # type: ignore[attr-defined]
-    assert source.count("run.load(") == 3
+    assert source.count("run.wait(") == 3
     assert "CoroutineType" not in source
 
 

@@ -75,3 +75,25 @@ def _binds_twice(values: list[int]):
 async def test_a_query_that_does_not_bind_each_value_once_is_refused(world):
     with pytest.raises(ValueError, match="does not bind each"):
         await statements.fetch_models(Account, _binds_twice, [1])
+
+
+async def test_a_loader_caches_one_future_per_key_and_batches_the_keys_of_a_tick(world):
+    """resolvers.loaders.DataLoader's own `load`: what aiodataloader's gives."""
+    accounts = loaders.AccountByIdLoader()
+    with count_statements() as sql:
+        first = accounts.load(world.bob.id)
+        assert accounts.load(world.bob.id) is first
+        second = accounts.load(world.alice.id)
+        bob, alice = await first, await second
+    assert len(sql) == 1
+    assert (bob.id, alice.id) == (world.bob.id, world.alice.id)
+    assert accounts.load(world.bob.id) is first  # from the cache, no statement
+    with pytest.raises(TypeError, match="must be called with a value"):
+        accounts.load(None)
+
+
+def test_a_loader_that_would_not_batch_or_cache_is_refused():
+    with pytest.raises(TypeError, match="batches and caches"):
+
+        class Unbatched(loaders.DataLoader):
+            batch = False

@@ -38,6 +38,7 @@ from graphql import (
     GraphQLString,
 )
 from graphql.pyutils import Undefined
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from schema.compiled.fields import Kind
 from schema.compiled.plan import LEAF, LIST, OBJECT, plain_class
@@ -139,6 +140,7 @@ class _Writer:
             "leaf": leaf,
             "INT_MIN": INT_MIN,
             "INT_MAX": INT_MAX,
+            "CAST": TYPE_CAST_ATTRIBUTE,
         }
         self.decisions: dict[tuple[type, ...], str] = {}
 
@@ -209,7 +211,7 @@ class _Writer:
         return decision
 
     def loaded(self, index: int, field: FieldPlan, key: str, plan: str) -> None:
-        """A loaded field (schema/loaded.py): its key queued by `run.load`, and its value,
+        """A loaded field (schema/loaded.py): its key queued with its loader, and its value,
         when it comes (or what a refusal gives), completed by a function of its own."""
         writer = _Writer()
         writer.line(0, "def put(run, results, v):")
@@ -218,13 +220,24 @@ class _Writer:
             field, key, writer.constant("F", index, field), writer.constant("S", index, field.shape)
         )
         put = self.constant("P", index, writer.function("put", f"<put {field.key}>"))
+        loaded = field.call.loaded
+        assert loaded is not None
         decision = self.permission(index, field, plan, needs_info=False)
-        load = f"run.load({plan}, {put}, results, {key}, source)"
-        if decision is None:
-            self.line(1, load)
-        else:
+        depth = 1 if decision is None else 2
+        if decision is not None:
             self.line(1, f"if {decision} < 0:")
-            self.line(2, load)
+        # The loader's future for the key; its value put at once if the loader has it,
+        # else its place kept and the run told (FastRun.wait).
+        key_of = self.constant("L", index, loaded.key)
+        then = self.constant("T", index, loaded.then)
+        self.line(depth, f"loader = run.loaders.{loaded.loader}")
+        self.line(depth, f"future = loader.load({key_of}(source))")
+        self.line(depth, "if future.done():")
+        self.line(depth + 1, f"{put}(run, results, {then}(source, future.result()))")
+        self.line(depth, "else:")
+        self.line(depth + 1, f"results[{key}] = None")
+        self.line(depth + 1, f"run.wait(loader, (future, {then}, {put}, results, source))")
+        if decision is not None:
             self.line(1, "else:")
             self.line(2, f"{put}(run, results, refused(C{index}, {decision}))")
 
@@ -268,9 +281,18 @@ class _Writer:
                     )
         elif field.shape.kind is OBJECT and field.shape.cls is not None:
             cls = self.constant("K", len(self.names), field.shape.cls)
-            branches.append(
-                (f"type(v) is {cls}", [f"results[{key}] = run.object({plan}, {shape}, v)"])
-            )
+            if field.shape.is_type_of is None or field.shape.by_class:
+                # FastRun.object without its call: nothing to ask (no is_type_of), or
+                # Strawberry's is_type_of, true of its class's instances that no cast marked.
+                test = f"type(v) is {cls}"
+                if field.shape.is_type_of is not None:
+                    test += " and getattr(v, CAST, None) is None"
+                selection = f"({shape}.selection or run.selection_of({plan}, {shape}))"
+                branches.append((test, [f"results[{key}] = {selection}(run, v)"]))
+            else:
+                branches.append(
+                    (f"type(v) is {cls}", [f"results[{key}] = run.object({plan}, {shape}, v)"])
+                )
         elif field.shape.kind is LIST:
             branches.append(("type(v) is list", [f"results[{key}] = run.list({plan}, {shape}, v)"]))
         if not field.shape.non_null:

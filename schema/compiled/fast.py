@@ -103,7 +103,8 @@ class FastRun:
         # done-callback watches.
         self.loading: dict[Any, list[_Load]] = {}
         self.watched: set[asyncio.Future[Any]] = set()
-        self.loaders: Any = None
+        # The request's DataLoaders (resolvers.loaders.Loaders), which loaded fields use.
+        self.loaders: Any = getattr(executor.context_value, "loaders", None)
         self.infos: dict[int, Any] = {}
         self.raw_infos: dict[int, GraphQLResolveInfo] = {}
         self.arguments: dict[int, dict[str, Any]] = {}
@@ -280,15 +281,15 @@ class FastRun:
             and getattr(result, TYPE_CAST_ATTRIBUTE, None) is None
         ):
             self.check_type(is_type_of(result, self.raw_info(field)))
-        selection = shape.selection
-        if selection is None:
-            fields = shape.fields
-            if fields is None:
-                fields = shape.fields = self.plan.sub_fields(
-                    self.executor, shape.named, field.group
-                )
-            selection = shape.selection = self.selection(fields)
-        return selection(self, result)
+        return (shape.selection or self.selection_of(field, shape))(self, result)
+
+    def selection_of(self, field: FieldPlan, shape: Shape) -> Any:
+        """An object shape's generated function, made the first time it is needed."""
+        fields = shape.fields
+        if fields is None:
+            fields = shape.fields = self.plan.sub_fields(self.executor, shape.named, field.group)
+        selection = shape.selection = self.selection(fields)
+        return selection
 
     def list(self, field: FieldPlan, shape: Shape, result: Any) -> list[Any]:
         """An iterable, neither async nor a string: its items completed in order."""
@@ -296,10 +297,16 @@ class FastRun:
         assert item is not None
         is_awaitable = self.is_awaitable
         cls = item.cls
+        # Items of the class whose selection runs without FastRun.object (codegen.py).
+        direct = cls is not None and (item.is_type_of is None or item.by_class)
         completed_items: list[Any] = []
         for value in result:
             if type(value) is cls:
-                completed_items.append(self.object(field, item, value))
+                if direct and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                    selection = item.selection or self.selection_of(field, item)
+                    completed_items.append(selection(self, value))
+                else:
+                    completed_items.append(self.object(field, item, value))
             elif is_awaitable(value):
                 # Started as a field's value is (`_entities` gives coroutines).
                 completed_items.append(None)
@@ -400,22 +407,10 @@ class FastRun:
 
     # --- loaded fields -----------------------------------------------------------------
 
-    def load(self, field: FieldPlan, put: Any, container: Any, key: Any, source: Any) -> None:
-        """A loaded field (schema/loaded.py): its key queued where the resolver's coroutine
-        would queue it, without a coroutine, a context or a callback of its own; its value
-        `put` in `container` at once if its loader has it, else when its batch is done."""
-        loaded = field.call.loaded
-        assert loaded is not None
-        loaders = self.loaders
-        if loaders is None:
-            loaders = self.loaders = self.executor.context_value.loaders
-        loader = getattr(loaders, loaded.loader)
-        future = loader.load(loaded.key(source))
-        if future.done():
-            put(self, container, loaded.then(source, future.result()))
-            return
-        container[key] = None  # its place in the answer's order
-        entry = (future, loaded.then, put, container, source)
+    def wait(self, loader: Any, entry: _Load) -> None:
+        """A loaded field (schema/loaded.py) waits for its loader's batch: the generated
+        selection (codegen.py) queued its key where the resolver's coroutine would, without a
+        coroutine, a context or a callback of its own, and kept its place in the answer."""
         waiting = self.loading.get(loader)
         if waiting is None:
             self.loading[loader] = [entry]
