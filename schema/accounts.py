@@ -20,6 +20,7 @@ from permissions import (
     content,
     requires,
 )
+from permissions.text import Text
 from resolvers import accounts, erasure, references
 from resolvers.ids import to_global_id
 from schema.base import Connection, Node, UserError, attempt
@@ -44,8 +45,10 @@ class Resident(Node):
         description="The name given at registration.", extensions=content(CanReadResidentContent)
     )
     def display_name(self, info: Info) -> str | None:
-        # An erased account's name is "a former neighbour", in the reader's language.
-        return info.context.translate(erasure.display_name(self.row))
+        # An erased account's name is "a former neighbour", in the reader's language; a
+        # name someone chose is not a message to look up in the catalogue.
+        name = erasure.display_name(self.row)
+        return info.context.translate(name) if isinstance(name, Text) else name
 
 
 @strawberry.federation.type(
