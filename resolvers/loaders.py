@@ -10,6 +10,7 @@ import inspect
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache, cached_property
+from operator import attrgetter
 from typing import Any
 
 import aiodataloader
@@ -216,13 +217,16 @@ class ResidentCountsByNeighbourhoodIdLoader(DataLoader):
         return [counts.get(key, (0, 0)) for key in keys]
 
 
+_slug = attrgetter("slug")
+
+
 class TopicsByPostIdLoader(DataLoader):
     async def batch_load_fn(self, keys: list[int]) -> list[list[Topic]]:
         links = await fetch_models(PostTopic, _topic_links, list(dict.fromkeys(keys)))
         by_post: dict[int, list[Topic]] = defaultdict(list)
         for link in links:
             by_post[link.post_id].append(link.topic)
-        return [sorted(by_post[key], key=lambda t: t.slug) for key in keys]
+        return [sorted(by_post[key], key=_slug) for key in keys]
 
 
 class ViewerReactedByPostIdLoader(_ViewerHasLoader):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from tortoise.models import Model
@@ -42,7 +42,14 @@ class Statement:
     select_related_idx: Any
 
     def bind(self, values: Sequence[Any]) -> list[Any]:
+        if self.in_order and len(values) == len(self.slots):
+            return list(values)
         return [values[slot] if given else slot for given, slot in self.slots]
+
+    @cached_property
+    def in_order(self) -> bool:
+        """Whether the statement binds the call's values as they come (an IN list alone)."""
+        return self.slots == tuple((True, i) for i in range(len(self.slots)))
 
 
 def stand_ins(count: int, kind: type = int) -> list[Any]:

@@ -281,7 +281,7 @@ class _Writer:
                     )
         elif field.shape.kind is OBJECT and field.shape.cls is not None:
             cls = self.constant("K", len(self.names), field.shape.cls)
-            if field.shape.is_type_of is None or field.shape.by_class:
+            if field.shape.direct:
                 # FastRun.object without its call: nothing to ask (no is_type_of), or
                 # Strawberry's is_type_of, true of its class's instances that no cast marked.
                 test = f"type(v) is {cls}"

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import MutableSequence
 from contextvars import Context, copy_context
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Final
@@ -295,25 +296,33 @@ class FastRun:
         """An iterable, neither async nor a string: its items completed in order."""
         item = shape.item
         assert item is not None
-        is_awaitable = self.is_awaitable
-        cls = item.cls
-        # Items of the class whose selection runs without FastRun.object (codegen.py).
-        direct = cls is not None and (item.is_type_of is None or item.by_class)
         completed_items: list[Any] = []
-        for value in result:
-            if type(value) is cls:
-                if direct and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
-                    selection = item.selection or self.selection_of(field, item)
+        if item.direct:
+            # Items of the class go straight to its selection's function (codegen.py).
+            cls = item.cls
+            selection = item.selection or self.selection_of(field, item)
+            for value in result:
+                if type(value) is cls and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
                     completed_items.append(selection(self, value))
                 else:
-                    completed_items.append(self.object(field, item, value))
-            elif is_awaitable(value):
-                # Started as a field's value is (`_entities` gives coroutines).
-                completed_items.append(None)
-                self.start(completed_items, len(completed_items) - 1, field, item, value)
-            else:
-                completed_items.append(self.complete(field, item, value))
+                    self.item(field, item, value, completed_items)
+        else:
+            for value in result:
+                self.item(field, item, value, completed_items)
         return completed_items
+
+    def item(
+        self, field: FieldPlan, item: Shape, value: Any, completed_items: MutableSequence[Any]
+    ) -> None:
+        """One item of a list, appended to `completed_items`."""
+        if type(value) is item.cls:
+            completed_items.append(self.object(field, item, value))
+        elif self.is_awaitable(value):
+            # Started as a field's value is (`_entities` gives coroutines).
+            completed_items.append(None)
+            self.start(completed_items, len(completed_items) - 1, field, item, value)
+        else:
+            completed_items.append(self.complete(field, item, value))
 
     def complete_abstract(self, field: FieldPlan, shape: Shape, result: Any) -> Any:
         executor = self.executor

@@ -87,6 +87,7 @@ class Shape:
     __slots__ = (
         "by_class",
         "cls",
+        "direct",
         "fields",
         "is_type_of",
         "item",
@@ -115,6 +116,9 @@ class Shape:
         # Whether `is_type_of` is Strawberry's own, which holds of any instance of exactly
         # `cls` that no `strawberry.cast` marked: true without asking.
         self.by_class = False
+        # Whether an instance of exactly `cls` needs nothing asked before its selection
+        # runs (no is_type_of, or Strawberry's), but that strawberry.cast did not mark it.
+        self.direct = False
         if isinstance(inner, GraphQLList):
             self.kind = LIST
             self.item = Shape(inner.of_type)
@@ -136,6 +140,7 @@ class Shape:
                 getattr(inner.is_type_of, "__qualname__", None) == STRAWBERRY_IS_TYPE_OF
                 and inner.is_type_of.__module__ == GraphQLCoreConverter.__module__
             )
+            self.direct = self.cls is not None and (inner.is_type_of is None or self.by_class)
 
 
 # The `is_type_of` Strawberry gives an object type with interfaces (schema_converter.py):
