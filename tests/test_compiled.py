@@ -29,7 +29,7 @@ from tortoise.timezone import now
 from models.community import Post
 from permissions.classes import CanReadPostContent
 from resolvers.loaders import TopicsByPostIdLoader
-from schema.compiled.codegen import compile_selection
+from schema.compiled.codegen import attribute_path, compile_selection
 from schema.compiled.executor import CompiledExecutor
 from schema.compiled.fields import Kind
 from schema.compiled.plan import LIST, PLANS, PlanCache
@@ -464,3 +464,22 @@ async def test_an_operation_with_skip_or_include_has_no_plan_and_answers_the_sam
     operation = parse(text).definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
     assert PlanCache().get(SCHEMA._schema, operation, {}) is None
+
+
+def test_a_resolver_that_only_reads_attributes_is_read_in_place():
+    """`return self.row.title` is written into the generated selection as `source.row.title`;
+    a resolver that does anything more is called."""
+
+    def title(self: Any) -> Any:
+        return self.row.title
+
+    def shouted(self: Any) -> Any:
+        return self.row.title.upper()
+
+    def with_default(self: Any, row: Any = None) -> Any:
+        return self.row
+
+    assert attribute_path(title) == "row.title"
+    assert attribute_path(shouted) is None
+    assert attribute_path(with_default) is None
+    assert attribute_path(len) is None

@@ -25,6 +25,8 @@ Nothing else changes: an exception still gives up (fast.py), and the exact path 
 from __future__ import annotations
 
 import asyncio
+import dis
+import keyword
 from collections.abc import Callable
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Final
@@ -112,6 +114,24 @@ def _enum_names(named: GraphQLEnumType) -> dict[str, str] | None:
     return names
 
 
+def attribute_path(func: Any) -> str | None:
+    """`row.x` for a resolver that only returns `self.row.x` (attributes of its one
+    argument, read in turn), which the generated code reads in place instead of calling it;
+    None for any other resolver."""
+    code = getattr(func, "__code__", None)
+    if code is None or code.co_argcount != 1 or getattr(func, "__defaults__", None):
+        return None
+    steps = [i for i in dis.get_instructions(code) if i.opname not in ("RESUME", "CACHE")]
+    if len(steps) < 3 or steps[0].opname != "LOAD_FAST" or steps[0].arg != 0:
+        return None
+    if steps[-1].opname != "RETURN_VALUE":
+        return None
+    names = [i.argval for i in steps[1:-1]]
+    if any(i.opname != "LOAD_ATTR" for i in steps[1:-1]):
+        return None
+    return ".".join(names)
+
+
 def _per_object(call: FieldCall) -> bool:
     """Whether every permission class of the field answers per object (`per_object`, as
     permissions/classes.Permission declares): then its answer is shared by the object's
@@ -159,9 +179,16 @@ class _Writer:
         shape = self.constant("S", index, field.shape)
         kind = call.kind
         if kind is Kind.METHOD:
-            self.line(1, f"v = {self.constant('f', index, call.func)}(source)")
+            path = attribute_path(call.func)
+            if path is not None:  # `return self.row.x`: its attribute read in place
+                self.line(1, f"v = source.{path}")
+            else:
+                self.line(1, f"v = {self.constant('f', index, call.func)}(source)")
         elif kind is Kind.BASIC and call.default_resolver is getattr:
-            self.line(1, f"v = getattr(source, {call.python_name!r})")
+            if call.python_name.isidentifier() and not keyword.iskeyword(call.python_name):
+                self.line(1, f"v = source.{call.python_name}")
+            else:
+                self.line(1, f"v = getattr(source, {call.python_name!r})")
         elif kind is Kind.DIRECT and _plain(call, field) and call.loaded is not None:
             self.loaded(index, field, key, plan)
             return
@@ -176,6 +203,9 @@ class _Writer:
                 if call.info_name is not None
                 else ")"
             )
+            path = attribute_path(call.func) if call.info_name is None else None
+            if path is not None and not call.is_async:
+                resolver_call = f"source.{path}"
             if decision is None:
                 self.line(1, f"v = {resolver_call}")
             else:
