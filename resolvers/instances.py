@@ -10,6 +10,11 @@ the same groups (`Model._init_from_db`), related objects where select_related pu
 Datetimes come through `read_datetime`, which gives what `DatetimeField.to_python_value`
 gives, with `datetime.fromisoformat` as the parser.
 
+The interpreter's loop is most of a feed request's cost, so the function read first takes
+fewer bytecodes for the values rows usually hold (native columns gathered in C, enums as a
+lookup, datetimes in the driver's form converted in line) and hands any row it does not
+expect to one that reads it field by field, as above.
+
 tests/test_instances.py compares both ways for every model, over rows with nulls, enums,
 JSON and datetimes.
 """
@@ -19,10 +24,12 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from tortoise.fields import DatetimeField
+from tortoise.fields.data import CharEnumFieldInstance, IntEnumFieldInstance
 from tortoise.timezone import get_default_timezone, get_use_tz
 
 if TYPE_CHECKING:
@@ -89,7 +96,7 @@ def reader(model: type[Model], related: Any, columns: tuple[str, ...], dialect: 
     key = (model, shape, columns, dialect, use_tz, zone)
     read = _readers.get(key)
     if read is None:
-        read = _readers[key] = _generate(model, shape, columns, use_tz, zone)
+        read = _readers[key] = _generate(model, shape, columns, dialect, use_tz, zone)
     return read
 
 
@@ -139,17 +146,63 @@ def _converter(field: Field[Any], use_tz: bool, zone: tzinfo) -> Callable[[Any],
     return field.to_python_value
 
 
+# Tortoise's SQLite adapter writes an aware datetime as `isoformat(" ")` with its offset: the
+# string the fast reading parses in line (a subset of _WRITTEN's shape).
+_AWARE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?[+-][0-9]{2}:[0-9]{2}"
+).fullmatch
+
+_ENUMS = (CharEnumFieldInstance.to_python_value, IntEnumFieldInstance.to_python_value)
+
+
+class _Table(dict[Any, Any]):
+    """A field's conversion as a lookup of its common values, `convert` for any other (so the
+    value and the error are the field's own); an unhashable value raises TypeError, which sends
+    the row to the exact reading."""
+
+    def __init__(self, values: dict[Any, Any], convert: Callable[[Any], Any]) -> None:
+        super().__init__(values)
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        return self.convert(value)
+
+
 def _generate(
     model: type[Model],
     shape: tuple[tuple[type[Model], int, tuple[Any, ...]], ...],
     columns: tuple[str, ...],
+    dialect: str,
     use_tz: bool,
     zone: tzinfo,
 ) -> Read:
+    """Two functions of a row: `exact`, which reads it as `Model._init_from_db` does, field by
+    field, and `read`, which reads the values rows usually hold for fewer bytecodes (the
+    interpreter's loop is most of a feed request's cost) and hands any row it does not expect
+    to `exact`, so unusual values and errors are read as Tortoise reads them."""
     if len(set(columns)) != len(columns):
         raise ValueError(f"{model.__name__}: a row with repeated column names: {columns}")
-    source = _Source(use_tz, zone)
-    lines = ["def read(row):"]
+    exact = _Source(use_tz, zone, dialect, fast=False)
+    exec("\n".join(_lines("exact", exact, model, shape, columns)), exact.namespace)
+    fast = _Source(use_tz, zone, dialect, fast=True)
+    fast.namespace["exact"] = exact.namespace["exact"]
+    lines = _lines("read", fast, model, shape, columns)
+    lines[1:] = ["    try:", *("    " + line for line in lines[1:])]
+    lines += ["    except Exception:", "        return exact(row)"]
+    exec("\n".join(lines), fast.namespace)
+    read: Read = fast.namespace["read"]
+    return read
+
+
+def _lines(
+    name: str,
+    source: _Source,
+    model: type[Model],
+    shape: tuple[tuple[type[Model], int, tuple[Any, ...]], ...],
+    columns: tuple[str, ...],
+) -> list[str]:
+    """The function `name` of a row, making its instance and those select_related puts on it."""
+    lines = [f"def {name}(row):"]
     if not shape:
         # Tortoise's executor passes the whole row by name (`_init_from_db(**row)`).
         lines += source.instance("i0", model, {name: i for i, name in enumerate(columns)})
@@ -166,7 +219,7 @@ def _generate(
             var = f"i{n}"
             lines.append(f"    if {' or '.join(f'row[{i}]' for i in span)}:")
             lines += ["    " + line for line in source.instance(var, part, positions)]
-            lines.append(f"    else:\n        {var} = None")
+            lines += ["    else:", f"        {var} = None"]
             target = names.get(tuple(full_path[:-1]))
             if target == "i0":
                 lines.append(f"    put(i0, {'_' + full_path[-1]!r}, {var})")
@@ -176,18 +229,33 @@ def _generate(
             names[tuple(full_path)] = var
             start += width
     lines.append("    return i0")
-    exec("\n".join(lines), source.namespace)
-    read: Read = source.namespace["read"]
-    return read
+    return lines
+
+
+# Fewer native columns than this are read one by one (`row[i]`, three bytecodes each); more,
+# by an itemgetter and a dict made in C (about a dozen bytecodes in all).
+_GATHERED = 5
 
 
 class _Source:
-    """The generated function's names: the models and the fields' conversions."""
+    """The generated function's names: the models and the fields' conversions. `fast` writes
+    the common cases in line: native columns gathered in C, enums and SQLite's booleans as
+    lookups, datetimes in the form the dialect's driver gives them parsed or moved to the
+    time zone without a call of read_datetime."""
 
-    def __init__(self, use_tz: bool, zone: tzinfo) -> None:
+    def __init__(self, use_tz: bool, zone: tzinfo, dialect: str, fast: bool) -> None:
         self.use_tz = use_tz
         self.zone = zone
-        self.namespace: dict[str, Any] = {"put": object.__setattr__}
+        self.dialect = dialect
+        self.fast = fast
+        self.namespace: dict[str, Any] = {
+            "put": object.__setattr__,
+            "parse": datetime.fromisoformat,
+            "aware": _AWARE,
+            "zone": zone,
+            "utc": UTC,
+            "datetime": datetime,
+        }
 
     def instance(self, var: str, model: type[Model], positions: dict[str, int]) -> list[str]:
         """Lines that make `var`, an instance of `model`, from the row's columns at
@@ -202,25 +270,50 @@ class _Source:
             "'_await_when_save': {}",
         ]
         groups = (meta.db_native_fields, meta.db_default_fields, meta.db_complex_fields)
-        for group, fields in enumerate(groups):
+        for key, _, _ in (entry for fields in groups for entry in fields):
+            if key not in positions:
+                raise ValueError(f"{model.__name__}: the row has no column {key!r}")
+        natives = meta.db_native_fields
+        if self.fast and len(natives) >= _GATHERED:
+            self.namespace[f"natives_{var}"] = tuple(attribute for _, attribute, _ in natives)
+            gather = itemgetter(*(positions[key] for key, _, _ in natives))
+            self.namespace[f"columns_{var}"] = gather
+            items.append(f"**dict(zip(natives_{var}, columns_{var}(row)))")
+        else:
+            items += [f"{attribute!r}: row[{positions[key]}]" for key, attribute, _ in natives]
+        for group, fields in enumerate(groups[1:], 1):
             for key, attribute, field in fields:
-                if key not in positions:
-                    raise ValueError(f"{model.__name__}: the row has no column {key!r}")
-                value = f"row[{positions[key]}]"
-                name = f"{var}_{attribute}"
-                if group == 1:
-                    # Fields without a conversion of their own: the field's type, None kept.
-                    self.namespace[name] = field.field_type
-                    value = f"(None if (v := {value}) is None else {name}(v))"
-                elif group == 2:
-                    self.namespace[name] = _converter(field, self.use_tz, self.zone)
-                    if type(field).to_python_value is DatetimeField.to_python_value:
-                        # read_datetime gives None for None: not called for it.
-                        value = f"(None if (v := {value}) is None else {name}(v))"
-                    else:
-                        value = f"{name}({value})"
+                value = self.value(var, group, attribute, field, positions[key])
                 items.append(f"{attribute!r}: {value}")
         return [
             f"    {var} = {var}_new({var}_model)",
             f"    put({var}, '__dict__', {{{', '.join(items)}}})",
         ]
+
+    def value(self, var: str, group: int, attribute: str, field: Field[Any], index: int) -> str:
+        """The expression of a converted field's value from `row[index]`."""
+        name = f"{var}_{attribute}"
+        column = f"row[{index}]"
+        if group == 1:
+            # Fields without a conversion of their own: the field's type, None kept.
+            if self.fast and field.field_type is bool:
+                self.namespace[name] = _Table({None: None, 0: False, 1: True}, bool)
+                return f"{name}[{column}]"
+            self.namespace[name] = field.field_type
+            return f"(None if (v := {column}) is None else {name}(v))"
+        convert = _converter(field, self.use_tz, self.zone)
+        self.namespace[name] = convert
+        if self.fast and type(field).to_python_value in _ENUMS:
+            members = {member.value: member for member in field.enum_type}  # type: ignore[attr-defined]
+            self.namespace[name] = _Table({**members, None: None}, convert)
+            return f"{name}[{column}]"
+        if type(field).to_python_value is not DatetimeField.to_python_value:
+            return f"{name}({column})"
+        # read_datetime gives None for None: not called for it.
+        common = ""
+        if self.fast and self.dialect == "sqlite" and self.use_tz:
+            common = "parse(v).astimezone(zone) if aware(v) else "
+        elif self.fast and self.dialect == "postgres":
+            moved = "v.astimezone(zone)" if self.use_tz else "v.replace(tzinfo=None)"
+            common = f"{moved} if v.tzinfo is utc and type(v) is datetime else "
+        return f"(None if (v := {column}) is None else {common}{name}(v))"
