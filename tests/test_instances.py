@@ -284,7 +284,7 @@ def _post_row(**values: Any) -> tuple[tuple[str, ...], tuple[Any, ...]]:
         "id": 7,
         "neighbourhood_id": 1,
         "author_id": 2,
-        "kind": "discussion",
+        "kind": "DISCUSSION",
         "title": "Titre",
         "body": "Texte",
         "share_with_city": 1,
@@ -331,10 +331,10 @@ def _read_both_ways(dialect: str, **values: Any) -> tuple[tuple[str, ...], tuple
         {"hidden_at": "2026-11-31 12:00:00+00:00"},
         {"hidden_at": "x"},
         # Enums: a member's value, a member, no member, a value that has no hash.
-        {"kind": "event"},
+        {"kind": "EVENT"},
         {"kind": PostKind.EVENT},
         {"kind": "nothing"},
-        {"kind": ["discussion"]},
+        {"kind": ["DISCUSSION"]},
         # Booleans as SQLite and PostgreSQL give them, and others.
         {"share_with_city": 0},
         {"share_with_city": True},
@@ -347,3 +347,4 @@ def test_a_row_reads_as_tortoise_reads_it_whatever_its_values(dialect, values):
     tortoise, ours = _read_both_ways(dialect, **values)
 
     assert ours == tortoise
+    assert values or not ours.startswith("raised")
