@@ -39,7 +39,11 @@ class Topic(Model):
 
     def label_in(self, language: str) -> str:
         """The label in `language` (fr, nl, en); the French one where the city gave none."""
-        return {"nl": self.label_nl, "en": self.label_en}.get(language) or self.label
+        if language == "nl":
+            return self.label_nl or self.label
+        if language == "en":
+            return self.label_en or self.label
+        return self.label
 
 
 class Post(Model):
