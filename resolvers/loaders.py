@@ -53,6 +53,8 @@ class DataLoader(aiodataloader.DataLoader):
         super().__init_subclass__(**kwargs)
         if cls.cache is not True or cls.batch is not True:
             raise TypeError(f"{cls.__name__}: `load` below batches and caches")
+        if cls.get_cache_key is not DataLoader.get_cache_key:
+            raise TypeError(f"{cls.__name__}: `load` below caches by the key itself")
         if not inspect.iscoroutinefunction(getattr(cls, "batch_load_fn", None)):
             raise TypeError(f"{cls.__name__}: batch_load_fn must be a coroutine function")
 

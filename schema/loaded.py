@@ -15,6 +15,7 @@ queue them, and the values are read once a loader's batch is done.
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
@@ -43,7 +44,7 @@ def loaded(
     loader: str, key: Callable[[Any], Any]
 ) -> Callable[[Callable[[S, V], R]], Callable[[S, Info], Coroutine[Any, Any, R]]]:
     """The field's resolver, from the function that makes its value of the loaded value."""
-    if not loader.isidentifier():  # the fast path's generated code names it
+    if not loader.isidentifier() or keyword.iskeyword(loader):  # generated code names it
         raise ValueError(f"not a loader's name: {loader!r}")
 
     def decorate(then: Callable[[S, V], R]) -> Callable[[S, Info], Coroutine[Any, Any, R]]:

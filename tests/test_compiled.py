@@ -483,3 +483,13 @@ def test_a_resolver_that_only_reads_attributes_is_read_in_place():
     assert attribute_path(shouted) is None
     assert attribute_path(with_default) is None
     assert attribute_path(len) is None
+
+    class Holder:
+        def title(self) -> Any:
+            return self.row  # type: ignore[attr-defined]
+
+    def keyword_only(self: Any, *, given: Any) -> Any:
+        return self.row
+
+    assert attribute_path(Holder().title) is None  # bound: calling it with the object fails
+    assert attribute_path(keyword_only) is None

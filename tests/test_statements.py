@@ -3,6 +3,8 @@ for the same query, the same rows, and refused when the query does not bind each
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from tortoise.timezone import now
 
@@ -97,3 +99,15 @@ def test_a_loader_that_would_not_batch_or_cache_is_refused():
 
         class Unbatched(loaders.DataLoader):
             batch = False
+
+
+def test_a_loader_that_would_cache_by_another_key_is_refused():
+    with pytest.raises(TypeError, match="caches by the key itself"):
+
+        class ByName(loaders.DataLoader):
+            @staticmethod
+            def get_cache_key(key: Any) -> Any:
+                return str(key)
+
+            async def batch_load_fn(self, keys: list[Any]) -> list[Any]:
+                return keys

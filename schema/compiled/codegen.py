@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import dis
 import keyword
+import types
 from collections.abc import Callable
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Final
@@ -118,8 +119,10 @@ def attribute_path(func: Any) -> str | None:
     """`row.x` for a resolver that only returns `self.row.x` (attributes of its one
     argument, read in turn), which the generated code reads in place instead of calling it;
     None for any other resolver."""
-    code = getattr(func, "__code__", None)
-    if code is None or code.co_argcount != 1 or getattr(func, "__defaults__", None):
+    if type(func) is not types.FunctionType:  # not a bound method, a builtin, a partial
+        return None
+    code = func.__code__
+    if code.co_argcount != 1 or code.co_kwonlyargcount or func.__defaults__:
         return None
     steps = [i for i in dis.get_instructions(code) if i.opname not in ("RESUME", "CACHE")]
     if len(steps) < 3 or steps[0].opname != "LOAD_FAST" or steps[0].arg != 0:
@@ -262,7 +265,8 @@ class _Writer:
         then = self.constant("T", index, loaded.then)
         self.line(depth, f"loader = run.loaders.{loaded.loader}")
         self.line(depth, f"future = loader.load({key_of}(source))")
-        self.line(depth, "if future.done():")
+        # (A cancelled future waits, for FastRun.deliver to give up on as it does.)
+        self.line(depth, "if future.done() and not future.cancelled():")
         self.line(depth + 1, f"{put}(run, results, {then}(source, future.result()))")
         self.line(depth, "else:")
         self.line(depth + 1, f"results[{key}] = None")

@@ -169,7 +169,19 @@ class FastRun:
         self.started = []
         self.ready = []
         self.blocked = 0
+        # The loaded fields' futures are the loaders' (the exact path may read them from
+        # their caches): each one's error is marked read, as the coroutine awaiting it
+        # would have read it, so that asyncio does not log it as never retrieved.
+        for entries in self.loading.values():
+            for future, *_ in entries:
+                if future.done():
+                    _read(future)
+                else:
+                    future.add_done_callback(_read)
         self.loading = {}
+        for future in self.watched:
+            future.remove_done_callback(self.loaded)
+        self.watched = set()
 
     # --- fields ------------------------------------------------------------------------
 
@@ -497,6 +509,11 @@ async def _drain(steps: Any, context: Context, future: Any) -> None:
             return
         if future is not None:
             future._asyncio_future_blocking = False
+
+
+def _read(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 _ALLOWED: Final = object()
