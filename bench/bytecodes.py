@@ -28,8 +28,7 @@ from typing import Any
 import uvloop
 
 from bench import dataset as datasets
-from bench.feed import headers_for, request_body
-from bench.instructions import SIDES, _call
+from bench.instructions import SIDES, child_arguments, child_command, warmed
 
 
 def _trace(counts: collections.Counter[Any]) -> Any:
@@ -45,24 +44,8 @@ def _trace(counts: collections.Counter[Any]) -> Any:
 
 
 async def _child(args: argparse.Namespace) -> dict[str, Any]:
-    from bench import bare
-    from server import db
-    from server.app import create_app
-    from server.settings import Settings
-
-    settings = Settings(database_url=args.url)
-    if args.side == "graphql":
-        app: Any = create_app(settings, manage_database=False)
-    else:
-        app = bare.create_app(settings, manage_database=False)
-    await db.start(args.url, settings.db_pool_max)
     counts: collections.Counter[Any] = collections.Counter()
-    try:
-        body = request_body(args.neighbourhood, args.first)
-        headers = headers_for(args.token)
-        for _ in range(15):
-            answer = await _call(app, body, headers)
-        assert b'"errors"' not in answer, answer[:300]
+    async with warmed(args) as send:
         tracer = _trace(counts)
         sys.settrace(tracer)
         frame = sys._getframe()
@@ -71,10 +54,8 @@ async def _child(args: argparse.Namespace) -> dict[str, Any]:
             frame.f_trace_opcodes = True
             frame = frame.f_back  # type: ignore[assignment]
         for _ in range(args.requests):
-            await _call(app, body, headers)
+            await send()
         sys.settrace(None)
-    finally:
-        await db.stop()
     per_function: collections.Counter[str] = collections.Counter()
     for (filename, name, line), count in counts.items():
         per_function[f"{name} ({_short(filename)}:{line})"] += count
@@ -100,11 +81,10 @@ def _short(filename: str) -> str:
 
 def _count(dataset: datasets.Dataset, side: str, args: argparse.Namespace) -> dict[str, Any]:
     command = [
-        sys.executable, "-m", "bench.bytecodes", "--child", "--url", dataset.url,
-        "--neighbourhood", str(dataset.neighbourhood_id), "--token", dataset.token,
-        "--side", side, "--first", str(args.first), "--requests", str(args.requests),
-        "--top", str(args.top),
-    ]  # fmt: skip
+        *child_command("bench.bytecodes", dataset, side, args.first, args.requests),
+        "--top",
+        str(args.top),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{side}: {done.stderr[-2000:]}")
@@ -127,11 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first", type=int, default=20, help="the page size")
     parser.add_argument("--requests", type=int, default=10, help="counted requests")
     parser.add_argument("--top", type=int, default=30, help="functions listed per side")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--neighbourhood", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--token", help=argparse.SUPPRESS)
-    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
+    child_arguments(parser)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(uvloop.run(_child(args))))

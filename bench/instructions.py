@@ -24,6 +24,8 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import uvloop
@@ -71,10 +73,13 @@ def _counting(state: str) -> None:
     subprocess.run(command, check=True, capture_output=True)
 
 
-async def _child(args: argparse.Namespace) -> None:
+@asynccontextmanager
+async def warmed(args: argparse.Namespace) -> AsyncIterator[Callable[[], Awaitable[bytes]]]:
+    """In a child: the side's app on the dataset, warmed up by 15 requests; yields what sends
+    one more request (the database stopped at the end)."""
     from bench import bare
     from server import db
-    from server.app import create_app, tune_garbage_collector
+    from server.app import create_app
     from server.settings import Settings
 
     settings = Settings(database_url=args.url)
@@ -86,16 +91,47 @@ async def _child(args: argparse.Namespace) -> None:
     try:
         body = request_body(args.neighbourhood, args.first)
         headers = headers_for(args.token)
+
+        def send() -> Awaitable[bytes]:
+            return _call(app, body, headers)
+
         for _ in range(15):
-            answer = await _call(app, body, headers)
+            answer = await send()
         assert b'"errors"' not in answer, answer[:300]
+        yield send
+    finally:
+        await db.stop()
+
+
+def child_arguments(parser: argparse.ArgumentParser) -> None:
+    """The hidden options a child process gets (`child_command`)."""
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--neighbourhood", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--token", help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
+
+
+def child_command(
+    module: str, dataset: datasets.Dataset, side: str, first: int, requests: int
+) -> list[str]:
+    """`python -m module` as a child measuring `side` on `dataset`."""
+    return [
+        sys.executable, "-m", module, "--child", "--url", dataset.url,
+        "--neighbourhood", str(dataset.neighbourhood_id), "--token", dataset.token,
+        "--side", side, "--first", str(first), "--requests", str(requests),
+    ]  # fmt: skip
+
+
+async def _child(args: argparse.Namespace) -> None:
+    from server.app import tune_garbage_collector
+
+    async with warmed(args) as send:
         tune_garbage_collector()
         _counting("on")
         for _ in range(args.requests):
-            await _call(app, body, headers)
+            await send()
         _counting("off")
-    finally:
-        await db.stop()
 
 
 def _count(dataset: datasets.Dataset, side: str, first: int, requests: int) -> float:
@@ -105,22 +141,7 @@ def _count(dataset: datasets.Dataset, side: str, first: int, requests: int) -> f
             "--tool=callgrind",
             "--instr-atstart=no",
             f"--callgrind-out-file={directory}/out",
-            sys.executable,
-            "-m",
-            "bench.instructions",
-            "--child",
-            "--url",
-            dataset.url,
-            "--neighbourhood",
-            str(dataset.neighbourhood_id),
-            "--token",
-            dataset.token,
-            "--side",
-            side,
-            "--first",
-            str(first),
-            "--requests",
-            str(requests),
+            *child_command("bench.instructions", dataset, side, first, requests),
         ]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     found = re.search(r"Collected : (\d+)", done.stderr)
@@ -158,12 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", help="PostgreSQL admin URL (default: SQLite)")
     parser.add_argument("--sizes", default="1,20,100", help="values of `first`")
     parser.add_argument("--requests", type=int, default=0, help="counted requests per run")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--neighbourhood", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--token", help=argparse.SUPPRESS)
-    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--first", type=int, help=argparse.SUPPRESS)
+    child_arguments(parser)
     args = parser.parse_args(argv)
     if args.child:
         # The loop uvicorn serves both apps on (`--loop auto`): uvloop, whose loop costs a
