@@ -283,13 +283,8 @@ def _fields_at(fields: list[Any], keys: list[str]) -> list[Any]:
     return fields
 
 
-async def test_a_post_asks_its_permission_classes_once_unless_they_say_otherwise(
-    api, world, monkeypatch
-):
-    """`title`, `body` and `author` share one answer of CanReadPostContent, which declares
-    `per_object`; a class that does not is asked for each field. The generated function is
-    not kept alive by its own globals, and a post is recognised by its class."""
-    await posts_by(world, world.alice)
+async def feed_plan_root(api: Any, world: Any) -> list[Any]:
+    """The root fields of the plan of Bob's NeighbourhoodFeed, once it has answered."""
     body = {
         "query": contract_text("web/feed.graphql"),
         "operationName": "NeighbourhoodFeed",
@@ -305,10 +300,19 @@ async def test_a_post_asks_its_permission_classes_once_unless_they_say_otherwise
         and plan.operation.name.value == "NeighbourhoodFeed"
     )
     assert plan.root is not None
-    posts = _fields_at(plan.root, ["neighbourhood", "posts", "edges", "node"])
-    node = next(
-        f for f in _fields_at(plan.root, ["neighbourhood", "posts", "edges"]) if f.key == "node"
-    )
+    return plan.root
+
+
+async def test_a_post_asks_its_permission_classes_once_unless_they_say_otherwise(
+    api, world, monkeypatch
+):
+    """`title`, `body` and `author` share one answer of CanReadPostContent, which declares
+    `per_object`; a class that does not is asked for each field. The generated function is
+    not kept alive by its own globals, and a post is recognised by its class."""
+    await posts_by(world, world.alice)
+    root = await feed_plan_root(api, world)
+    posts = _fields_at(root, ["neighbourhood", "posts", "edges", "node"])
+    node = next(f for f in _fields_at(root, ["neighbourhood", "posts", "edges"]) if f.key == "node")
     assert node.shape.by_class
     selection = compile_selection(posts)
     assert "selection" not in selection.__globals__
@@ -346,26 +350,11 @@ async def test_an_error_anywhere_gives_the_answer_of_the_exact_path(api, world, 
 
 async def test_loaded_fields_wait_on_their_loaders_batch_not_each_on_a_coroutine(api, world):
     """A post's `author`, `topics` and `viewerHasReacted` are declared loaded (schema/loaded.py):
-    the generated selection queues their keys with their loaders and waits with `run.wait`, and the feed still takes
-    the statements graphql-core's batches take."""
+    the generated selection queues their keys with their loaders and waits with `run.wait`
+    (the feed's statements are test_feed_statement's to check)."""
     await posts_by(world, world.alice, world.bob, world.alice)
-    body = {
-        "query": contract_text("web/feed.graphql"),
-        "operationName": "NeighbourhoodFeed",
-        "variables": {"id": gid("Neighbourhood", world.centre.id)},
-    }
-    headers = {"Authorization": f"Bearer {world.bob_token}"}
-    answer = (await api.client.post("/graphql", json=body, headers=headers)).json()
-    assert "errors" not in answer
-    plan = next(
-        plan
-        for _, plan in PLANS.entries.values()
-        if plan is not None
-        and plan.operation.name is not None
-        and plan.operation.name.value == "NeighbourhoodFeed"
-    )
-    assert plan.root is not None
-    posts = _fields_at(plan.root, ["neighbourhood", "posts", "edges", "node"])
+    root = await feed_plan_root(api, world)
+    posts = _fields_at(root, ["neighbourhood", "posts", "edges", "node"])
     loaded = {field.key for field in posts if field.call.loaded is not None}
     assert loaded == {"author", "topics", "viewerHasReacted"}
     source = compile_selection(posts).source  # type: ignore[attr-defined]
