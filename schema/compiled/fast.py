@@ -289,7 +289,7 @@ class FastRun:
         """An object of the field's object type: its selection, by its generated function."""
         is_type_of = shape.is_type_of
         if is_type_of is not None and not (
-            shape.by_class
+            shape.direct
             and type(result) is shape.cls
             and getattr(result, TYPE_CAST_ATTRIBUTE, None) is None
         ):
