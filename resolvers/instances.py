@@ -233,8 +233,9 @@ def _lines(
 
 class _Source:
     """The generated function's names: the models and the fields' conversions. `fast` writes
-    the common cases in line: enums and SQLite's booleans as lookups, datetimes in the form the dialect's driver gives them parsed or moved to the
-    time zone without a call of read_datetime."""
+    the common cases in line: enums and SQLite's booleans as lookups, datetimes in the form
+    the dialect's driver gives them parsed or moved to the time zone without a call of
+    read_datetime."""
 
     def __init__(self, use_tz: bool, zone: tzinfo, dialect: str, fast: bool) -> None:
         self.use_tz = use_tz
