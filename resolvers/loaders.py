@@ -37,11 +37,17 @@ from resolvers import instances
 from resolvers.pagination import OLDEST_FIRST, Page, keyset_page
 from resolvers.statements import fetch_column, fetch_models
 
+# The batches running (DataLoader._dispatch).
+_BATCHES: set[asyncio.Future[None]] = set()
+
 
 class DataLoader(aiodataloader.DataLoader):
     """aiodataloader's DataLoader, in fewer steps where a request pays them on every key or
-    batch (a feed page loads 60 keys in 4 batches): the same future cached per key, the same
-    queue, the batch taken from it on the same turn of the loop and run as the same task."""
+    batch (a feed page loads 60 keys in 4 batches): the same future cached per key, the
+    queue taken on the same turn of the loop as aiodataloader takes it, the batch run as one
+    task, its values and errors given to the futures as `dispatch_queue_batch` gives them.
+    The queue is two lists, of keys and of their futures, rather than a `Loader` tuple per
+    key; aiodataloader's `clear`, `prime` and `load_many` work on it unchanged."""
 
     # An identity of the class rather than aiodataloader's lambda per instance: `load`
     # reads the cache by the key itself.
@@ -51,8 +57,8 @@ class DataLoader(aiodataloader.DataLoader):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.cache is not True or cls.batch is not True:
-            raise TypeError(f"{cls.__name__}: `load` below batches and caches")
+        if cls.cache is not True or cls.batch is not True or cls.max_batch_size is not None:
+            raise TypeError(f"{cls.__name__}: `load` below batches and caches, one batch a tick")
         if cls.get_cache_key is not DataLoader.get_cache_key:
             raise TypeError(f"{cls.__name__}: `load` below caches by the key itself")
         if not inspect.iscoroutinefunction(getattr(cls, "batch_load_fn", None)):
@@ -63,7 +69,8 @@ class DataLoader(aiodataloader.DataLoader):
         # class above rather than on each of a request's loaders.
         self.loop = asyncio.get_event_loop()
         self._cache: dict[Any, asyncio.Future[Any]] = {}
-        self._queue: list[Any] = []
+        self._keys: list[Any] = []
+        self._futures: list[asyncio.Future[Any]] = []
 
     def load(self, key: Any) -> Any:
         future = self._cache.get(key)
@@ -71,16 +78,56 @@ class DataLoader(aiodataloader.DataLoader):
             if key is None:
                 return super().load(key)  # its error
             future = self._cache[key] = self.loop.create_future()
-            queue = self._queue
-            queue.append(aiodataloader.Loader(key, future))
-            if len(queue) == 1:
+            keys = self._keys
+            keys.append(key)
+            self._futures.append(future)
+            if len(keys) == 1:
                 # aiodataloader schedules a task whose first step takes the queue: two
                 # turns of the loop, kept, without the task.
                 self.loop.call_soon(self._soon)
         return future
 
     def _soon(self) -> None:
-        self.loop.call_soon(aiodataloader.dispatch_queue, self)
+        self.loop.call_soon(self._dispatch)
+
+    def _dispatch(self) -> None:
+        keys, futures = self._keys, self._futures
+        self._keys, self._futures = [], []
+        # Held until done: the loop keeps only a weak reference to a task.
+        task = asyncio.ensure_future(self._batch(keys, futures))
+        _BATCHES.add(task)
+        task.add_done_callback(_BATCHES.discard)
+
+    async def _batch(self, keys: list[Any], futures: list[asyncio.Future[Any]]) -> None:
+        """aiodataloader's `dispatch_queue_batch`: each future gets its value (an Exception
+        among the values is that key's error); if the batch fails, every future gets its
+        error and no key stays cached."""
+        try:
+            values = await self.batch_load_fn(keys)
+            if not isinstance(values, list):
+                if not isinstance(values, Iterable):
+                    raise TypeError(
+                        f"{type(self).__name__}.batch_load_fn returned {values!r}, "
+                        "not an iterable of values"
+                    )
+                values = list(values)
+            if len(values) != len(keys):
+                raise TypeError(
+                    f"{type(self).__name__}.batch_load_fn returned {len(values)} values "
+                    f"for {len(keys)} keys"
+                )
+            for future, value in zip(futures, values, strict=True):
+                if not future.done():
+                    if isinstance(value, Exception):
+                        future.set_exception(value)
+                    else:
+                        future.set_result(value)
+        except Exception as error:
+            cache = self._cache
+            for key, future in zip(keys, futures, strict=True):
+                cache.pop(key, None)
+                if not future.done():
+                    future.set_exception(error)
 
 
 @cache

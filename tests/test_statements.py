@@ -94,6 +94,56 @@ async def test_a_loader_caches_one_future_per_key_and_batches_the_keys_of_a_tick
         accounts.load(None)
 
 
+class _Echo(loaders.DataLoader):
+    """Each key's value is what `answer` gives for it; `fail` makes the whole batch fail."""
+
+    def __init__(self, answer: Any = None, fail: Exception | None = None) -> None:
+        super().__init__()
+        self.answer, self.fail, self.batches = answer, fail, []
+
+    async def batch_load_fn(self, keys: list[Any]) -> Any:
+        self.batches.append(keys)
+        if self.fail is not None:
+            raise self.fail
+        return self.answer(keys)
+
+
+async def test_a_loader_gives_each_key_its_value_or_its_own_error():
+    echo = _Echo(lambda keys: [ValueError(k) if k == "bad" else k.upper() for k in keys])
+    futures = [echo.load(k) for k in ("a", "bad", "b")]
+    assert await futures[0] == "A"
+    assert await futures[2] == "B"
+    with pytest.raises(ValueError, match="bad"):
+        await futures[1]
+    assert echo.batches == [["a", "bad", "b"]]
+    assert echo.load("bad") is futures[1]  # an error of its own stays cached, as a value
+
+
+@pytest.mark.parametrize(
+    ("answer", "fail", "error"),
+    [
+        (None, RuntimeError("down"), "down"),
+        (lambda keys: keys[:1], None, "returned 1 values for 2 keys"),
+        (lambda keys: 3, None, "not an iterable"),
+    ],
+)
+async def test_a_failed_batch_fails_every_key_and_caches_none(answer, fail, error):
+    echo = _Echo(answer, fail)
+    first, second = echo.load("a"), echo.load("b")
+    for future in (first, second):
+        with pytest.raises(Exception, match=error):
+            await future
+    assert echo.load("a") is not first  # asked again in a new batch
+    assert len(echo.batches) == 1
+
+
+def test_a_loader_that_would_split_its_batches_is_refused():
+    with pytest.raises(TypeError, match="one batch a tick"):
+
+        class Split(loaders.DataLoader):
+            max_batch_size = 10
+
+
 def test_a_loader_that_would_not_batch_or_cache_is_refused():
     with pytest.raises(TypeError, match="batches and caches"):
 
