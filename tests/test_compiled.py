@@ -350,15 +350,16 @@ async def test_an_error_anywhere_gives_the_answer_of_the_exact_path(api, world, 
 
 async def test_loaded_fields_wait_on_their_loaders_batch_not_each_on_a_coroutine(api, world):
     """A post's `author`, `topics` and `viewerHasReacted` are declared loaded (schema/loaded.py):
-    the generated selection queues their keys with their loaders and waits with `run.wait`
-    (the feed's statements are test_feed_statement's to check)."""
+    the generated selection queues their keys with their loaders and lists each waiting
+    object under its field in `run.loading`, no coroutine of its own (the feed's statements
+    are test_feed_statement's to check)."""
     await posts_by(world, world.alice, world.bob, world.alice)
     root = await feed_plan_root(api, world)
     posts = _fields_at(root, ["neighbourhood", "posts", "edges", "node"])
     loaded = {field.key for field in posts if field.call.loaded is not None}
     assert loaded == {"author", "topics", "viewerHasReacted"}
     source = compile_selection(posts).source  # type: ignore[attr-defined]
-    assert source.count("run.wait(") == 3
+    assert source.count("run.loading[") == 3
     assert "CoroutineType" not in source
 
 

@@ -244,36 +244,37 @@ class _Writer:
         return decision
 
     def loaded(self, index: int, field: FieldPlan, key: str, plan: str) -> None:
-        """A loaded field (schema/loaded.py): its key queued with its loader, and its value,
-        when it comes (or what a refusal gives), completed by a function of its own."""
-        writer = _Writer()
-        writer.line(0, "def put(run, results, v):")
-        writer.line(1, "is_awaitable = run.is_awaitable")
-        writer.complete(
-            field, key, writer.constant("F", index, field), writer.constant("S", index, field.shape)
-        )
-        put = self.constant("P", index, writer.function("put", f"<put {field.key}>"))
+        """A loaded field (schema/loaded.py): its key queued with its loader; its value
+        completed at once if the loader has it (or what a refusal gives), else its place
+        kept and the field's waiting list told, for a function of its own to complete
+        when the batch is done (FastRun.deliver)."""
         loaded = field.call.loaded
         assert loaded is not None
+        shape = self.constant("S", index, field.shape)
+        then = self.constant("T", index, loaded.then)
+        path = attribute_path(loaded.key)  # `lambda post: post.row.id` read in place
+        key_of = f"source.{path}" if path else f"{self.constant('L', index, loaded.key)}(source)"
+        waiting = self.constant("W", index, _delivery(index, field, then))
         decision = self.permission(index, field, plan, needs_info=False)
         depth = 1 if decision is None else 2
         if decision is not None:
             self.line(1, f"if {decision} < 0:")
-        # The loader's future for the key; its value put at once if the loader has it,
-        # else its place kept and the run told (FastRun.wait).
-        key_of = self.constant("L", index, loaded.key)
-        then = self.constant("T", index, loaded.then)
-        self.line(depth, f"loader = run.loaders.{loaded.loader}")
-        self.line(depth, f"future = loader.load({key_of}(source))")
-        # (A cancelled future waits, for FastRun.deliver to give up on as it does.)
+        self.line(depth, f"future = run.loaders.{loaded.loader}.load({key_of})")
+        # (A cancelled future waits, for FastRun.deliver to give up on.)
         self.line(depth, "if future.done() and not future.cancelled():")
-        self.line(depth + 1, f"{put}(run, results, {then}(source, future.result()))")
+        self.line(depth + 1, f"v = {then}(source, future.result())")
+        self.complete(field, key, plan, shape, depth + 1)
         self.line(depth, "else:")
         self.line(depth + 1, f"results[{key}] = None")
-        self.line(depth + 1, f"run.wait(loader, (future, {then}, {put}, results, source))")
+        self.line(depth + 1, f"entries = run.loading.get({waiting})")
+        self.line(depth + 1, "if entries is None:")
+        self.line(depth + 2, f"run.loading[{waiting}] = [(future, results, source)]")
+        self.line(depth + 1, "else:")
+        self.line(depth + 2, "entries.append((future, results, source))")
         if decision is not None:
             self.line(1, "else:")
-            self.line(2, f"{put}(run, results, refused(C{index}, {decision}))")
+            self.line(2, f"v = refused(C{index}, {decision})")
+            self.complete(field, key, plan, shape, 2)
 
     def function(self, name: str, filename: str) -> Any:
         """The function `name` of the lines written."""
@@ -285,7 +286,8 @@ class _Writer:
         function.source = "\n".join(self.lines)
         return function
 
-    def complete(self, field: FieldPlan, key: str, plan: str, shape: str) -> None:
+    def complete(self, field: FieldPlan, key: str, plan: str, shape: str, depth: int = 1) -> None:
+        """Lines, at `depth`, that complete `v`, the field's value, into `results`."""
         # (test, action): the first whose test holds takes the value.
         branches: list[tuple[str, list[str]]] = []
         # Its place kept in the answer's order; the value goes there when it comes.
@@ -333,11 +335,34 @@ class _Writer:
             branches.append(("v is None", [f"results[{key}] = None"]))
         branches.append(("is_awaitable(v)", start))
         for position, (test, action) in enumerate(branches):
-            self.line(1, f"{'if' if position == 0 else 'elif'} {test}:")
+            self.line(depth, f"{'if' if position == 0 else 'elif'} {test}:")
             for text in action:
-                self.line(2, text)
-        self.line(1, "else:")
-        self.line(2, f"results[{key}] = run.complete({plan}, {shape}, v)")
+                self.line(depth + 1, text)
+        self.line(depth, "else:")
+        self.line(depth + 1, f"results[{key}] = run.complete({plan}, {shape}, v)")
+
+
+def _delivery(index: int, field: FieldPlan, then: str) -> Any:
+    """The function that completes a loaded field on each object waiting for its loader's
+    batch, from a list of (future, results, object) in the order their keys were queued:
+    those whose future is done, in order; it returns those left for a later batch (None if
+    none). A future's error (cancelled included) is raised, for FastRun.deliver."""
+    writer = _Writer()
+    writer.names[then] = field.call.loaded.then  # type: ignore[union-attr]
+    writer.line(0, "def deliver(run, entries):")
+    writer.line(1, "is_awaitable = run.is_awaitable")
+    writer.line(1, "left = None")
+    writer.line(1, "for future, results, source in entries:")
+    writer.line(2, "if not future.done():  # a later batch of the same loader")
+    writer.line(3, "if left is None:")
+    writer.line(4, "left = []")
+    writer.line(3, "left.append((future, results, source))")
+    writer.line(3, "continue")
+    writer.line(2, f"v = {then}(source, future.result())")
+    plan = writer.constant("F", index, field)
+    writer.complete(field, repr(field.key), plan, writer.constant("S", index, field.shape), 2)
+    writer.line(1, "return left")
+    return writer.function("deliver", f"<deliver {field.key}>")
 
 
 def compile_selection(fields: list[FieldPlan]) -> Selection:

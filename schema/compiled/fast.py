@@ -46,9 +46,9 @@ if TYPE_CHECKING:
     from schema.compiled.executor import CompiledExecutor
     from schema.compiled.plan import FieldPlan, Plan
 
-# A loaded field waiting: its loader's future, what makes its value of the loaded one, what
-# completes that value in place, where, and the object it is a field of.
-_Load = tuple[asyncio.Future[Any], Any, Any, Any, Any]
+# A loaded field waiting: its loader's future, the results it goes in, and the object it is
+# a field of.
+_Load = tuple[asyncio.Future[Any], dict[str, Any], Any]
 
 BASIC: Final = Kind.BASIC
 METHOD: Final = Kind.METHOD
@@ -99,9 +99,9 @@ class FastRun:
         self.ready: list[_Waiting] = []
         self.blocked = 0
         self.wake: asyncio.Future[None] | None = None
-        # Loaded fields (schema/loaded.py) waiting on their loader, by loader, in the order
-        # their keys were queued: (future, then, put, container, source); the futures a
-        # done-callback watches.
+        # Loaded fields (schema/loaded.py) waiting on their loader: by the function that
+        # completes the field (codegen.py), the (future, results, object) of each, in the
+        # order their keys were queued; the futures a done-callback watches.
         self.loading: dict[Any, list[_Load]] = {}
         self.watched: set[asyncio.Future[Any]] = set()
         # The request's DataLoaders (resolvers.loaders.Loaders), which loaded fields use.
@@ -178,7 +178,7 @@ class FastRun:
                     _read(future)
                 else:
                     future.add_done_callback(_read)
-        self.loading = {}
+        self.loading.clear()
         for future in self.watched:
             future.remove_done_callback(self.loaded)
         self.watched = set()
@@ -428,44 +428,33 @@ class FastRun:
 
     # --- loaded fields -----------------------------------------------------------------
 
-    def wait(self, loader: Any, entry: _Load) -> None:
-        """A loaded field (schema/loaded.py) waits for its loader's batch: the generated
-        selection (codegen.py) queued its key where the resolver's coroutine would, without a
-        coroutine, a context or a callback of its own, and kept its place in the answer."""
-        waiting = self.loading.get(loader)
-        if waiting is None:
-            self.loading[loader] = [entry]
-        else:
-            waiting.append(entry)
-
     def deliver(self) -> None:
-        """Completes each loaded field whose future is done, loader by loader, in the order
-        their keys were queued; completing one may queue more."""
-        for loader, waiting in list(self.loading.items()):
-            if not waiting[0][0].done():
+        """Completes each loaded field (schema/loaded.py) whose future is done, field by
+        field, in the order their keys were queued (the generated selection, codegen.py,
+        queued them where the resolver's coroutine would, without a coroutine, a context or
+        a callback of its own, and kept their places in the answer); completing one may
+        queue more."""
+        loading = self.loading
+        for deliver, entries in list(loading.items()):
+            if not entries[0][0].done():
                 continue  # the batch has yet to run
-            del self.loading[loader]
-            left = []
-            for entry in waiting:
-                future, then, put, container, source = entry
-                if not future.done():  # a later batch of the same loader
-                    left.append(entry)
-                    continue
-                try:
-                    value = future.result()
-                except asyncio.CancelledError:
-                    if _cancelling():
-                        raise
+            del loading[deliver]
+            try:
+                left = deliver(self, entries)
+            except BaseException as error:
+                # Back where close() finds them, to mark their futures' errors read.
+                loading[deliver] = entries
+                if isinstance(error, asyncio.CancelledError) and not _cancelling():
                     raise GiveUp from None
-                put(self, container, then(source, value))
+                raise
             if left:
-                self.loading[loader] = left + self.loading.get(loader, [])
+                loading[deliver] = left + loading.get(deliver, [])
 
     def watch(self) -> None:
-        """A done-callback on each loader's first future waiting: a loader sets all of a
-        batch's futures in one pass, so a batch wakes the run once."""
-        for waiting in self.loading.values():
-            future = waiting[0][0]
+        """A done-callback on each loaded field's first future waiting: a loader sets all of
+        a batch's futures in one pass, so a batch wakes the run once."""
+        for entries in self.loading.values():
+            future = entries[0][0]
             if future not in self.watched:
                 self.watched.add(future)
                 future.add_done_callback(self.loaded)
