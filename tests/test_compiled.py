@@ -316,9 +316,9 @@ async def test_a_post_asks_its_permission_classes_once_unless_they_say_otherwise
     assert node.shape.by_class
     selection = compile_selection(posts)
     assert "selection" not in selection.__globals__
-    assert selection.source.count("decide(") == 1  # type: ignore[attr-defined]
+    assert selection.source.count("judged(") == 1  # type: ignore[attr-defined]
     monkeypatch.setattr(CanReadPostContent, "per_object", False)
-    assert compile_selection(posts).source.count("decide(") == 3  # type: ignore[attr-defined]
+    assert compile_selection(posts).source.count("judged(") == 3  # type: ignore[attr-defined]
 
 
 async def test_an_error_anywhere_gives_the_answer_of_the_exact_path(api, world, monkeypatch):

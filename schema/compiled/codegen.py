@@ -80,6 +80,16 @@ def decide(call: FieldCall, source: Any, info: Any, kwargs: dict[str, Any] | Non
     return -1
 
 
+def judged(allowed: Any) -> int:
+    """decide()'s answer for a field's one permission class that did not answer True: 0
+    when it refuses, else (an error, an awaitable answer) a give-up."""
+    if allowed is False:
+        return 0
+    if asyncio.iscoroutine(allowed):
+        allowed.close()
+    raise GiveUp
+
+
 def refused(call: FieldCall, index: int) -> Any:
     """What the field gives when its permission class at `index` refuses silently."""
     return call.extension._on_unauthorized(call.permissions[index])  # type: ignore[union-attr]
@@ -159,6 +169,7 @@ class _Writer:
         self.names: dict[str, Any] = {
             "CoroutineType": CoroutineType,
             "decide": decide,
+            "judged": judged,
             "refused": refused,
             "leaf": leaf,
             "INT_MIN": INT_MIN,
@@ -240,7 +251,13 @@ class _Writer:
             decision = f"d{index}"
             if shared:
                 self.decisions[grant] = decision
-            self.line(1, f"{decision} = decide({call_name}, source, info)")
+            if len(call.permissions) == 1:
+                # decide() in line for the one class: its answer, -1 when it is True.
+                allows = self.constant("H", index, call.permissions[0].has_permission)
+                self.line(1, f"{decision} = {allows}(source, info)")
+                self.line(1, f"{decision} = -1 if {decision} is True else judged({decision})")
+            else:
+                self.line(1, f"{decision} = decide({call_name}, source, info)")
         return decision
 
     def loaded(self, index: int, field: FieldPlan, key: str, plan: str) -> None:
