@@ -350,7 +350,8 @@ class _Writer:
             branches.append(("type(v) is list", [f"results[{key}] = run.list({plan}, {shape}, v)"]))
         if not field.shape.non_null:
             branches.append(("v is None", [f"results[{key}] = None"]))
-        branches.append(("is_awaitable(v)", start))
+        # The rare branch reads the run's test itself: no local set up on every call for it.
+        branches.append(("run.is_awaitable(v)", start))
         for position, (test, action) in enumerate(branches):
             self.line(depth, f"{'if' if position == 0 else 'elif'} {test}:")
             for text in action:
@@ -367,7 +368,6 @@ def _delivery(index: int, field: FieldPlan, then: str) -> Any:
     writer = _Writer()
     writer.names[then] = field.call.loaded.then  # type: ignore[union-attr]
     writer.line(0, "def deliver(run, entries):")
-    writer.line(1, "is_awaitable = run.is_awaitable")
     writer.line(1, "left = None")
     writer.line(1, "for future, results, source in entries:")
     writer.line(2, "if not future.done():  # a later batch of the same loader")
@@ -387,10 +387,10 @@ def compile_selection(fields: list[FieldPlan]) -> Selection:
     writer = _Writer()
     writer.line(0, "def selection(run, source):")
     writer.line(1, "results = {}")
-    writer.line(1, "infos = run.infos")
-    writer.line(1, "is_awaitable = run.is_awaitable")
     for index, field in enumerate(fields):
         writer.field(index, field)
+    if any("infos.get(" in line for line in writer.lines):
+        writer.lines.insert(2, "    infos = run.infos")
     writer.line(1, "return results")
     selection: Selection = writer.function(
         "selection", f"<selection {', '.join(f.key for f in fields)[:80]}>"
