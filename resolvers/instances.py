@@ -279,7 +279,7 @@ class _Source:
                 items.append(f"{attribute!r}: {value}")
         return [
             f"    {var} = {var}_new({var}_model)",
-            f"    put({var}, '__dict__', {{{', '.join(items)}}})",
+            f"    put({var}, '__dict__', {_display(items)})",
         ]
 
     def value(self, var: str, group: int, attribute: str, field: Field[Any], index: int) -> str:
@@ -309,3 +309,11 @@ class _Source:
             moved = "v.astimezone(zone)" if self.use_tz else "v.replace(tzinfo=None)"
             common = f"{moved} if v.tzinfo is utc and type(v) is datetime else "
         return f"(None if (v := {column}) is None else {common}{name}(v))"
+
+
+def _display(items: list[str]) -> str:
+    """A dict display of `items` in chunks of 15: CPython builds a chunk of up to 15 constant
+    keys in one step (BUILD_CONST_KEY_MAP), and a longer display entry by entry (a key loaded
+    and a MAP_ADD for each), two more bytecodes an entry."""
+    chunks = [", ".join(items[i : i + 15]) for i in range(0, len(items), 15)]
+    return "{" + ", ".join([chunks[0], *(f"**{{{chunk}}}" for chunk in chunks[1:])]) + "}"
