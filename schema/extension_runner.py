@@ -6,10 +6,15 @@ what kind of function the hook is (`inspect`), then wraps the bound hook in a ne
 `contextlib` decorator (`functools.wraps` included): 4 stages by 3 or 4 extensions on every
 request, though the answer depends only on the extensions' classes. Here it is found once per
 stage and set of classes, and a stage that no extension hooks (execution, as the schema
-stands) enters no exit stack. The hooks run as Strawberry runs them: the same context managers (the hook's
-generator under `contextlib.contextmanager`, called with the extension), in the same exit
-stack, in the same order, with the same exceptions; a hook of any other kind (a plain
-function) goes through Strawberry's own lookup.
+stands) enters no exit stack. The hooks run as Strawberry runs them: the same context managers
+(the hook's generator under `contextlib.contextmanager`, called with the extension), in the
+same exit stack, in the same order, with the same exceptions. A plain function hook
+(RequestChecks' parsing and validation) is Strawberry's `func(extension); yield`: a stage
+whose hooks are all plain functions calls them on entry, in order, and has nothing to do on
+exit (an exception from the stage's body passes such a hook unchanged), so it builds no
+context manager and no exit stack. A hook of any other kind (a coroutine function) goes
+through Strawberry's own lookup. Extensions that keep Strawberry's empty `get_results` are
+not asked for results.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.context import (
@@ -31,12 +36,24 @@ from strawberry.extensions.context import (
     WrappedHook,
 )
 from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.utils.await_maybe import await_maybe
 
-Factory = tuple[Callable[..., Any], bool]
+if TYPE_CHECKING:
+    from strawberry.types import ExecutionContext
+
+# A hook's context manager factory (called with the extension), whether it is async, and the
+# hook itself when it is a plain function (None for a generator).
+Factory = tuple[Callable[..., Any], bool, Callable[..., Any] | None]
 # (hook name, the extensions' classes) -> for each extension that hooks the stage, its index
-# and its hook's context manager factory with whether it is async; None when one of them
-# has a hook of another kind (a plain function), left to Strawberry's lookup.
+# and its Factory; None when one of them has a hook of another kind (a coroutine function),
+# left to Strawberry's lookup.
 _STAGES: Final[dict[tuple[Any, ...], list[tuple[int, Factory]] | None]] = {}
+
+
+def _plain(extension: SchemaExtension, hook: Callable[..., Any]) -> Iterator[None]:
+    # Strawberry's `from_callable` for a plain function hook.
+    hook(extension)
+    yield
 
 
 def _factory(cls: type, name: str) -> Factory | bool | None:
@@ -46,9 +63,12 @@ def _factory(cls: type, name: str) -> Factory | bool | None:
     if hook is getattr(SchemaExtension, name):
         return None
     if inspect.isgeneratorfunction(hook):
-        return contextlib.contextmanager(hook), False
+        return contextlib.contextmanager(hook), False, None
     if inspect.isasyncgenfunction(hook):
-        return contextlib.asynccontextmanager(hook), True
+        return contextlib.asynccontextmanager(hook), True, None
+    if inspect.isfunction(hook) and not inspect.iscoroutinefunction(hook):
+        plain = contextlib.contextmanager(_plain)
+        return (lambda extension: plain(extension, hook)), False, hook
     return False
 
 
@@ -66,9 +86,9 @@ def _stage(name: str, classes: tuple[type, ...]) -> list[tuple[int, Factory]] | 
 
 class _Stage(ExtensionContextManagerBase):
     """A stage's hooks, looked up once per set of extension classes; no exit stack when
-    there are none."""
+    there are none, or when all are plain functions (`calls`)."""
 
-    __slots__ = ()
+    __slots__ = ("calls",)
 
     def __init__(self, extensions: list[SchemaExtension]) -> None:
         name = self.HOOK_NAME
@@ -78,10 +98,16 @@ class _Stage(ExtensionContextManagerBase):
             stage = _STAGES[key]
         else:
             stage = _STAGES[key] = _stage(name, classes)
+        self.calls: list[tuple[Callable[..., Any], SchemaExtension]] | None = None
         if stage is None:
             super().__init__(extensions)
             return
         self.default_hook = getattr(SchemaExtension, name)
+        if all(plain is not None for _, (_, _, plain) in stage):
+            # Entering calls them; the exit stack would only step through their yields.
+            self.calls = [(plain, extensions[index]) for index, (_, _, plain) in stage]  # type: ignore[misc]
+            self.hooks = []
+            return
         # As Strawberry's contextmanager(MethodType(hook, extension)): the hook's generator
         # with the extension as `self`.
         self.hooks = [
@@ -90,11 +116,14 @@ class _Stage(ExtensionContextManagerBase):
                 hook=functools.partial(manager, extensions[index]),
                 is_async=is_async,
             )
-            for index, (manager, is_async) in stage
+            for index, (manager, is_async, _) in stage
         ]
 
     def __enter__(self) -> None:
-        if self.hooks:
+        if self.calls is not None:
+            for hook, extension in self.calls:
+                hook(extension)
+        elif self.hooks:
             super().__enter__()
 
     def __exit__(
@@ -107,7 +136,10 @@ class _Stage(ExtensionContextManagerBase):
             super().__exit__(exc_type, exc_val, exc_tb)
 
     async def __aenter__(self) -> None:
-        if self.hooks:
+        if self.calls is not None:
+            for hook, extension in self.calls:
+                hook(extension)
+        elif self.hooks:
             await super().__aenter__()
 
     async def __aexit__(
@@ -148,3 +180,12 @@ class ExtensionsRunner(SchemaExtensionsRunner):
 
     def executing(self) -> ExecutingContextManager:
         return _Executing(self.extensions)
+
+    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        # Strawberry's, less the extensions whose `get_results` is the base class's `{}`.
+        data: dict[str, Any] = {}
+        for extension in self.extensions:
+            if type(extension).get_results is not SchemaExtension.get_results:
+                data.update(await await_maybe(extension.get_results()))
+        data.update(ctx.extensions_results)
+        return data

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 from graphql import (
@@ -214,9 +214,13 @@ def _trusted(request: Any) -> Any:
 class RequestChecks(SchemaExtension):
     """Parses (cached), chooses the operation, measures it, validates it (cached). A trusted
     document is neither parsed nor validated again: its variables are checked and it is
-    measured, as every request is."""
+    measured, as every request is.
 
-    def on_parse(self) -> Iterator[None]:
+    The hooks are plain functions, which Strawberry runs as a generator that calls them and
+    yields: they have nothing to do after the stage, and our runner calls them without a
+    context manager (schema/extension_runner.py)."""
+
+    def on_parse(self) -> None:  # type: ignore[override]
         context = self.execution_context
         trusted = _trusted(context.context)
         if trusted is not None:
@@ -224,9 +228,8 @@ class RequestChecks(SchemaExtension):
             context.graphql_document = trusted.document
         elif context.graphql_document is None and context.query:
             context.graphql_document = parse_document(context.query)
-        yield
 
-    def on_validate(self) -> Iterator[None]:
+    def on_validate(self) -> None:  # type: ignore[override]
         context = self.execution_context
         document = context.graphql_document
         assert document is not None
@@ -246,4 +249,3 @@ class RequestChecks(SchemaExtension):
         if not errors and _trusted(context.context) is None:
             errors = validation_errors(schema, document, tuple(context.validation_rules))
         context.pre_execution_errors = errors
-        yield

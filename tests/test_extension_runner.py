@@ -43,12 +43,17 @@ def extensions(events: list[str], fail: str | None) -> list[SchemaExtension]:
 
         def on_execute(self) -> None:  # type: ignore[override]
             events.append("middle execute (a plain function)")
+            if fail == "plain execute":
+                raise Boom
 
     class Inner(SchemaExtension):
         def on_operation(self) -> Iterator[None]:
             events.append("inner operation in")
             yield
             events.append("inner operation out")
+
+        def on_parse(self) -> None:  # type: ignore[override]
+            events.append("inner parse (a plain function)")
 
         def on_validate(self) -> Iterator[None]:
             events.append("inner validate in")
@@ -78,7 +83,9 @@ async def run(runner: type[SchemaExtensionsRunner], fail: str | None) -> list[st
     return events
 
 
-@pytest.mark.parametrize("fail", [None, "outer parse", "inner validate", "execute"])
+@pytest.mark.parametrize(
+    "fail", [None, "outer parse", "inner validate", "execute", "plain execute"]
+)
 async def test_the_hooks_run_as_strawberry_runs_them(fail: Any) -> None:
     ours = await run(ExtensionsRunner, fail)
     # Twice: the second run reads what the first looked up.
@@ -97,3 +104,13 @@ async def test_a_stage_no_extension_hooks_runs_its_body_and_lets_errors_through(
     with pytest.raises(Boom):
         async with stage:
             raise Boom
+
+
+async def test_a_stage_of_plain_functions_calls_them_without_a_context_manager() -> None:
+    events: list[str] = []
+    hooked = ExtensionsRunner(execution_context=None, extensions=extensions(events, None))  # type: ignore[arg-type]
+    stage = hooked.executing()
+    assert stage.hooks == []
+    async with stage:
+        events.append("executing")
+    assert events == ["middle execute (a plain function)", "executing"]
