@@ -155,6 +155,10 @@ class QuartierGraphQL(GraphQL):
         self.admission = Admission(settings.trusted_documents, self.trusted)
         # Subscriptions' hub and the publisher of this process's writes.
         self.live = live or LiveRuntime(settings)
+        # _answer leaves out Strawberry's streaming over HTTP (none may be configured) and
+        # its root value (Strawberry's None).
+        assert not self._stream_transport_map
+        assert type(self).get_root_value is GraphQL.get_root_value
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
         # As CORS: the listed origins, or in development without a list any local page.
@@ -179,7 +183,7 @@ class QuartierGraphQL(GraphQL):
             return
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(request)
+            response = await self._answer(request)
         except HTTPException as error:
             extra = {405: {"Allow": "GET, POST"}, 503: {"Retry-After": "1"}}
             message = i18n.translate(error.reason, _language(request))
@@ -187,6 +191,44 @@ class QuartierGraphQL(GraphQL):
                 request.headers, error.status_code, message, extra.get(error.status_code)
             )
         await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        """Strawberry's `run` for an HTTP request, less what cannot happen here. Its batch and
+        streaming branches: a batch is refused in parse_http_body, and no HTTP stream
+        transport is configured (subscriptions are served over the websocket only), so
+        `execute_operation` would call `execute_single` and nothing else. And its checks of
+        the result against Strawberry's SubscriptionExecutionResult, a runtime Protocol whose
+        isinstance reads attributes with `inspect.getattr_static` (about 15 µs a request),
+        and against incremental results: `_execute` returns an ExecutionResult or raises,
+        and the schema does not enable incremental delivery."""
+        request_adapter = self.request_adapter_class(request)
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, response=sub_response)
+        if not self.is_request_allowed(request_adapter):
+            raise HTTPException(405, "GraphQL only supports GET and POST requests.")
+        if self.should_render_graphql_ide(request_adapter):
+            if self.graphql_ide:
+                return await self.render_graphql_ide(request)
+            raise HTTPException(404, "Not Found")
+        try:
+            request_data = await self.parse_http_body(request_adapter)
+        except json.JSONDecodeError as error:
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+        except KeyError as error:
+            raise HTTPException(400, "File(s) missing in form data") from error
+        assert isinstance(request_data, GraphQLRequestData)
+        result = await self.execute_single(
+            request,
+            request_adapter,
+            sub_response,
+            context,
+            None,
+            request_data,
+        )
+        response_data = await self.process_result(request, result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return self.create_response(response_data, sub_response)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET that names a trusted document is a query, not a visit to the IDE. (A POST
@@ -283,13 +325,13 @@ class QuartierGraphQL(GraphQL):
             )
         if not isinstance(data, dict):
             raise HTTPException(400, tr("Le corps de la requête doit être un objet JSON."))
-        transport = self._get_stream_transport_from_headers(request.headers)
+        # No HTTP stream transport is configured (see _answer): the protocol is plain HTTP.
         return RequestData(
             query=_parameter(data, "query"),
             variables=_parameter(data, "variables"),
             operation_name=_parameter(data, "operationName"),
             extensions=_parameter(data, "extensions"),
-            protocol=transport.protocol if transport else "http",
+            protocol="http",
             document_id=_parameter(data, "documentId"),
         )
 
@@ -358,7 +400,11 @@ class QuartierGraphQL(GraphQL):
     # --- the response ------------------------------------------------------------------
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
-        sub_response = await super().get_sub_response(request)
+        # Strawberry's: no status (the answer decides it unless a resolver sets one) and no
+        # header of its own (the answer sets its length); its headers are the resolvers'.
+        sub_response = Response()
+        sub_response.status_code = None  # type: ignore[assignment]
+        sub_response.raw_headers = []
         sub_response.media_type = negotiate(request.headers.get("accept"))
         return sub_response
 
@@ -384,9 +430,16 @@ class QuartierGraphQL(GraphQL):
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
         sub_response: Response,
     ) -> Response:
-        response = super().create_response(response_data, sub_response)
+        # Strawberry's, with the negotiated media type and its status set as the response is
+        # made rather than replaced after: the same headers, in the same order.
         media_type = sub_response.media_type or JSON
-        response.headers["content-type"] = media_type
-        if not sub_response.status_code and isinstance(response_data, dict):
-            response.status_code = status_for(media_type, response_data)
+        status = sub_response.status_code
+        if not status:
+            status = (
+                status_for(media_type, response_data) if isinstance(response_data, dict) else 200
+            )
+        response = Response(self.encode_json(response_data), status, media_type=media_type)
+        response.raw_headers.extend(sub_response.raw_headers)
+        if sub_response.background:
+            response.background = sub_response.background
         return response
