@@ -10,9 +10,10 @@ mode. Gauges are `livesum`: a worker's share leaves the sum when it stops.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -22,6 +23,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.metrics import MetricWrapperBase
 from starlette.responses import Response
 
 from server.auth import bearer_token
@@ -92,6 +94,14 @@ def operation_label(name: str | None) -> str:
         return "other"
     _seen.add(name)
     return name
+
+
+@functools.cache
+def labelled(metric: MetricWrapperBase, *values: str) -> Any:
+    """`metric.labels(*values)`, kept: prometheus-client converts the values and takes a lock
+    to find the same child on every call. Nothing removes a child, so the one kept is the one
+    `labels` would find; the values are bounded as the metric's own children are."""
+    return metric.labels(*values)
 
 
 def sample_pool() -> None:

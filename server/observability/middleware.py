@@ -108,17 +108,18 @@ class RequestObserver:
 def finish(scope: Scope, record: RequestRecord, status: int, seconds: float) -> None:
     route = handler(scope["path"])
     method = scope.get("method", "WEBSOCKET")
-    metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
+    labelled = metrics.labelled
+    labelled(metrics.HTTP_REQUESTS, route, method, str(status)).inc()
     outcome = record.outcome(status)
     if record.graphql:
         operation = metrics.operation_label(record.operation)
         kind = record.operation_type or "unknown"
-        metrics.GRAPHQL_REQUESTS.labels(operation, kind, outcome).inc()
-        metrics.GRAPHQL_DURATION.labels(operation, kind).observe(seconds)
+        labelled(metrics.GRAPHQL_REQUESTS, operation, kind, outcome).inc()
+        labelled(metrics.GRAPHQL_DURATION, operation, kind).observe(seconds)
         for code in record.error_codes:
-            metrics.GRAPHQL_ERRORS.labels(operation, "error", code).inc()
+            labelled(metrics.GRAPHQL_ERRORS, operation, "error", code).inc()
         for code in record.user_error_codes:
-            metrics.GRAPHQL_ERRORS.labels(operation, "user_error", code).inc()
+            labelled(metrics.GRAPHQL_ERRORS, operation, "user_error", code).inc()
     level = logging.INFO
     if status >= 500:
         level = logging.ERROR
