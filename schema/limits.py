@@ -270,9 +270,23 @@ def _shape(value: Any) -> Hashable:
     return "other"
 
 
+def _sizing(
+    document: DocumentNode, operation: OperationDefinitionNode
+) -> tuple[tuple[str, bool, Any], ...]:
+    """For each sizing variable of the document: its name, whether the operation declares it
+    and its default (what `_values` reads: an undeclared one reads as None)."""
+    declared = {
+        d.variable.name.value: _literal(d.default_value)
+        for d in operation.variable_definitions or ()
+    }
+    return tuple(
+        (name, name in declared, declared.get(name)) for name in _sizing_variables(document)
+    )
+
+
 # Documents are the few the clients send (cached by their text) and the trusted ones; each
 # measure is kept for the sizes its variables ask, so the walk runs once per page size.
-SIZING_VARIABLES: Final[IdentityCache[tuple[str, ...]]] = IdentityCache(256)
+SIZINGS: Final[IdentityCache[tuple[tuple[str, bool, Any], ...]]] = IdentityCache(256)
 MEASURES: Final[IdentityCache[Measure]] = IdentityCache(1024)
 
 
@@ -284,9 +298,11 @@ def measure(
 ) -> Measure:
     """The operation's measure with these variables, walked once per document, operation and
     what the sizing variables say."""
-    names = SIZING_VARIABLES.get((document,), None, lambda: _sizing_variables(document))
-    values = _values(operation, variables or {}) if names else {}
-    sizes = tuple(_shape(values.get(name)) for name in names)
+    sizing = SIZINGS.get((document, operation), None, lambda: _sizing(document, operation))
+    given = variables or {}
+    sizes = tuple(
+        _shape(given.get(name, default)) if declared else None for name, declared, default in sizing
+    )
     return MEASURES.get(
         (schema, document, operation),
         sizes,

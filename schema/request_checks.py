@@ -103,21 +103,33 @@ def parse_document(query: str) -> DocumentNode:
         ) from None
 
 
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        # The spec: several operations and no name is an error, not the first one.
+        return operations[0] if len(operations) == 1 else None
+    for operation in operations:
+        if operation.name is not None and operation.name.value == name:
+            return operation
+    return None
+
+
+# The operation each document and name choose (None: none), looked up once per document.
+OPERATIONS: Final[IdentityCache[OperationDefinitionNode | None]] = IdentityCache(CACHE_SIZE)
+
+
 def chosen_operation(
     document: DocumentNode, name: str | None
 ) -> OperationDefinitionNode | GraphQLError:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    operation = OPERATIONS.get((document,), name, lambda: _operation(document, name))
+    if operation is not None:
+        return operation
+    # A new error each time: a response's errors are its own (codes, masking, language).
     if name is None:
-        if len(operations) == 1:
-            return operations[0]
-        # The spec: several operations and no name is an error, not the first one.
         return GraphQLError(
             "Must provide operation name if query contains multiple operations.",
             extensions={"code": OPERATION_RESOLUTION_FAILURE},
         )
-    for operation in operations:
-        if operation.name is not None and operation.name.value == name:
-            return operation
     return GraphQLError(
         f"Unknown operation named '{name}'.", extensions={"code": OPERATION_RESOLUTION_FAILURE}
     )
