@@ -57,16 +57,20 @@ MAX_JSON_DEPTH: Final = 64
 LOCAL_ORIGIN: Final = re.compile(r"https?://(localhost|127\.0\.0\.1)(:\d+)?")
 
 
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        current, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(current, dict):
-            stack += [(v, depth + 1) for v in current.values()]
-        elif isinstance(current, list):
-            stack += [(v, depth + 1) for v in current]
-    return deepest
+def deeper_than(value: Any, levels: int) -> bool:
+    """Whether `value` nests deeper than `levels` levels: a scalar is one level, an object or
+    an array one more than its deepest item. It visits containers only, and no deeper than
+    `levels` (so its recursion is bounded by it)."""
+    if isinstance(value, dict):
+        items: Any = value.values()
+    elif isinstance(value, list):
+        items = value
+    else:
+        return levels < 1
+    if levels <= 1:
+        # An empty container is one level deep; one with any item at least two.
+        return levels < 1 or len(items) > 0
+    return any(isinstance(item, (dict, list)) and deeper_than(item, levels - 1) for item in items)
 
 
 # What each optional parameter of a request must be, and the refusal if it is not.
@@ -298,11 +302,10 @@ class QuartierGraphQL(GraphQL):
                 400, tr("Le corps de la requête n'est pas du JSON valide.")
             ) from None
         except RecursionError:
-            value = None
-            depth = MAX_JSON_DEPTH + 1
+            value, too_deep = None, True
         else:
-            depth = _depth(value)
-        if depth > MAX_JSON_DEPTH:
+            too_deep = deeper_than(value, MAX_JSON_DEPTH)
+        if too_deep:
             raise HTTPException(
                 400, tr("JSON trop imbriqué ({depth} niveaux au plus).", depth=MAX_JSON_DEPTH)
             )

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from models.accounts import Role
+from server.graphql_view import MAX_JSON_DEPTH, deeper_than
 from tests.processes import Process, served
 from tests.support import gid, make_staff, operation
 
@@ -157,6 +158,46 @@ def test_a_body_that_is_not_a_graphql_request_is_a_400_shaped_as_graphql(client,
     assert response.json() == {
         "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]
     }
+
+
+def _nestings(depth: int) -> list[Any]:
+    """Values `depth` levels deep: arrays, objects, and the deepest item last or first."""
+    array: Any = 1
+    mapping: Any = "x"
+    mixed: Any = []
+    for _ in range(depth - 1):
+        array, mapping = [array], {"k": mapping}
+    for level in range(depth - 1):
+        mixed = [0, mixed] if level % 2 else {"a": mixed, "b": 1}
+    return [array, mapping, mixed]
+
+
+def _depth(value: Any) -> int:
+    """A JSON value's depth, walked whole: a scalar is 1, a container 1 + its deepest item."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "x",
+        {},
+        [],
+        [[]],
+        [1],
+        {"a": [1, {"b": {}}], "c": "d"},
+        {"query": "{ x }", "variables": {"id": "1", "first": 20}},
+        *[nested for depth in (2, 3, 63, 64, 65, 66) for nested in _nestings(depth)],
+    ],
+)
+def test_a_json_value_is_too_deep_exactly_when_its_depth_passes_the_limit(value):
+    for levels in (0, 1, 2, 3, MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1):
+        assert deeper_than(value, levels) == (_depth(value) > levels)
 
 
 # --- values the database would refuse ---------------------------------------------------
