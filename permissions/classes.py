@@ -26,12 +26,6 @@ from permissions.visibility import (
 if TYPE_CHECKING:
     from strawberry.types import Info
 
-    from models.accounts import Account
-
-
-def _viewer(info: Info) -> Account | None:
-    return info.context.viewer
-
 
 class Permission(BasePermission):
     """A permission class that says who passes it, in English, for the SDL.
@@ -51,7 +45,7 @@ class IsAuthenticated(Permission):
     error_extensions = {"code": "UNAUTHENTICATED"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return _viewer(info) is not None
+        return info.context.viewer is not None
 
 
 class IsResident(Permission):
@@ -60,7 +54,7 @@ class IsResident(Permission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return is_resident(_viewer(info))
+        return is_resident(info.context.viewer)
 
 
 class IsStaff(Permission):
@@ -69,7 +63,7 @@ class IsStaff(Permission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return is_staff(_viewer(info))
+        return is_staff(info.context.viewer)
 
 
 class IsCityStaff(Permission):
@@ -80,7 +74,7 @@ class IsCityStaff(Permission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = _viewer(info)
+        viewer = info.context.viewer
         return viewer is not None and viewer.role is Role.CITY_STAFF
 
 
@@ -92,7 +86,7 @@ class CanReadCityAggregates(Permission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = _viewer(info)
+        viewer = info.context.viewer
         return is_city_role(viewer) or is_staff(viewer)
 
 
@@ -107,7 +101,9 @@ class CanReadResidentContent(Permission):
     message = tr("Contenu non visible pour les comptes de la ville.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return not is_city_role(_viewer(info)) or bool(getattr(source, "shared_with_city", False))
+        return not is_city_role(info.context.viewer) or bool(
+            getattr(source, "shared_with_city", False)
+        )
 
 
 class CanReadPostContent(Permission):
@@ -118,7 +114,7 @@ class CanReadPostContent(Permission):
     message = tr("Contenu non visible pour ce compte.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return can_read_post_content(_viewer(info), source.row)
+        return can_read_post_content(info.context.viewer, source.row)
 
 
 class CanSeePreciseTimes(Permission):
@@ -131,7 +127,7 @@ class CanSeePreciseTimes(Permission):
     message = tr("Non visible pour les comptes de la ville.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return sees_precise_times(_viewer(info), source.row)
+        return sees_precise_times(info.context.viewer, source.row)
 
 
 class CanNameCommenter(Permission):
@@ -142,7 +138,7 @@ class CanNameCommenter(Permission):
     message = tr("Auteur non visible pour les comptes de la ville.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = _viewer(info)
+        viewer = info.context.viewer
         if source.post is None:
             return not is_city_role(viewer)
         return can_name_writer(viewer, source.post, source.row.author_id)
@@ -156,7 +152,7 @@ class IsVerifiedNeighbourOrStaff(Permission):
     error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = _viewer(info)
+        viewer = info.context.viewer
         return is_staff(viewer) or is_verified_resident_of(viewer, source.row.id)
 
 
@@ -165,7 +161,7 @@ class CanSeeAttendees(Permission):
     message = tr("Visible des participants à l'événement.")
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = _viewer(info)
+        viewer = info.context.viewer
         if viewer is None:
             return False
         row = source.row
@@ -179,7 +175,7 @@ class CanReadNeighbourhoodPosts(Permission):
     message = tr("Fil non visible pour ce compte.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return can_read_feed(_viewer(info), source.row)
+        return can_read_feed(info.context.viewer, source.row)
 
 
 class CanSeeConsultationResults(Permission):
@@ -187,7 +183,7 @@ class CanSeeConsultationResults(Permission):
     message = tr("Résultats visibles à la clôture.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = _viewer(info)
+        viewer = info.context.viewer
         if viewer is None:
             return False
         if not is_resident(viewer):
@@ -203,7 +199,7 @@ class IsAuthorOrStaff(Permission):
     message = tr("Réservé à l'auteur et aux modérateurs.")
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = _viewer(info)
+        viewer = info.context.viewer
         if viewer is None:
             return False
         row = source.row

@@ -34,6 +34,22 @@ for _value in ErrorCode.__strawberry_definition__.values:  # type: ignore[attr-d
     _value.description = DESCRIPTIONS[ErrorCode(_value.value)]
 
 
+class RequestInfo(Info):
+    """Strawberry's `Info`, whose `context` is read once, when it is made, rather than through
+    a property on every read: permission classes and resolvers read it about a hundred times
+    in a feed request. Strawberry makes one per field (`StrawberryConfig.info_class`), and
+    the fast path one per field and request."""
+
+    # A plain class attribute before Strawberry's property in the lookup: the instance's
+    # own attribute is then read.
+    context: Any = None
+
+    def __init__(self, _raw_info: Any, _field: Any) -> None:
+        self._raw_info = _raw_info
+        self._field = _field
+        self.context = _raw_info.context
+
+
 @strawberry.type(description="Where a page of a list stands (Relay).")
 class PageInfo:
     next: strawberry.Private[Beyond]

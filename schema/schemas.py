@@ -24,6 +24,7 @@ from permissions.extensions import stated
 from schema.account_mail import AccountMailMutation
 from schema.accounts import Account, AccountMutation, AccountQuery
 from schema.attendance import AttendanceMutation
+from schema.base import RequestInfo
 from schema.city import (
     Announcement,
     CityMutation,
@@ -232,7 +233,7 @@ def build_schema(
         # Queries from their plans (schema/compiled/), the rest as graphql-core runs them.
         "execution_context_class": CompiledExecutor,
         "extensions": extensions,
-        "config": StrawberryConfig(disable_field_suggestions=True),
+        "config": StrawberryConfig(disable_field_suggestions=True, info_class=RequestInfo),
         "scalar_overrides": SCALAR_OVERRIDES,
         "federation_version": FEDERATION_VERSION,
     }
