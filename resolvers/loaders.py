@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import defaultdict
-from collections.abc import Iterable
-from functools import cache, cached_property
+from collections.abc import Callable, Iterable
+from functools import cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 import aiodataloader
 from tortoise.functions import Count
@@ -79,12 +79,12 @@ class DataLoader(aiodataloader.DataLoader):
                 return super().load(key)  # its error
             future = self._cache[key] = self.loop.create_future()
             keys = self._keys
-            keys.append(key)
-            self._futures.append(future)
-            if len(keys) == 1:
+            if not keys:
                 # aiodataloader schedules a task whose first step takes the queue: two
                 # turns of the loop, kept, without the task.
                 self.loop.call_soon(self._soon)
+            keys.append(key)
+            self._futures.append(future)
         return future
 
     def _soon(self) -> None:
@@ -131,6 +131,11 @@ class DataLoader(aiodataloader.DataLoader):
 
 
 @cache
+def _pk(model: type[Model]) -> Any:
+    return attrgetter(model._meta.pk_attr)
+
+
+@cache
 def _by_ids(model: type[Model]) -> Any:
     """The query of rows of `model` by id (resolvers/statements.py builds it once a size)."""
 
@@ -145,7 +150,8 @@ class _ByIdLoader(DataLoader):
 
     async def batch_load_fn(self, keys: list[int]) -> list[Any]:
         rows = await fetch_models(self.model, _by_ids(self.model), list(dict.fromkeys(keys)))
-        by_id = {row.pk: row for row in rows}
+        pk = _pk(self.model)  # `row.pk` is a property of Tortoise's, a call per row
+        by_id = {pk(row): row for row in rows}
         return [by_id.get(key) for key in keys]
 
 
@@ -490,6 +496,30 @@ class AttendeesPageByEventIdLoader(DataLoader):
         return [pages[key] for key in keys]
 
 
+L = TypeVar("L")
+
+
+class _made_once(Generic[L]):
+    """functools.cached_property without the lock Python 3.11's takes on each first read: a
+    request's loaders are made on the event loop's thread alone."""
+
+    def __init__(self, make: Callable[[Any], L]) -> None:
+        self.make = make
+        self.name = make.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _made_once[L]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> L: ...
+
+    def __get__(self, instance: object | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.make(instance)
+        return value
+
+
 class Loaders:
     """This request's loaders, each built the first time it is used: a request (or a
     subscription's event) uses a few of them, and building all twenty costs half a
@@ -507,106 +537,106 @@ class Loaders:
             loader = self._by_id[model] = RowByIdLoader(model)
         return loader
 
-    @cached_property
+    @_made_once
     def account(self) -> AccountByIdLoader:
         return AccountByIdLoader()
 
-    @cached_property
+    @_made_once
     def city(self) -> CityByIdLoader:
         return CityByIdLoader()
 
-    @cached_property
+    @_made_once
     def neighbourhood(self) -> NeighbourhoodByIdLoader:
         return NeighbourhoodByIdLoader()
 
-    @cached_property
+    @_made_once
     def street(self) -> StreetByIdLoader:
         return StreetByIdLoader()
 
-    @cached_property
+    @_made_once
     def resident_counts(self) -> ResidentCountsByNeighbourhoodIdLoader:
         return ResidentCountsByNeighbourhoodIdLoader()
 
-    @cached_property
+    @_made_once
     def post(self) -> PostByIdLoader:
         return PostByIdLoader()
 
-    @cached_property
+    @_made_once
     def moderation_action(self) -> ModerationActionByIdLoader:
         return ModerationActionByIdLoader()
 
-    @cached_property
+    @_made_once
     def notification(self) -> NotificationByIdLoader:
         return NotificationByIdLoader()
 
-    @cached_property
+    @_made_once
     def topic_by_slug(self) -> TopicBySlugLoader:
         return TopicBySlugLoader()
 
-    @cached_property
+    @_made_once
     def topics_by_post(self) -> TopicsByPostIdLoader:
         return TopicsByPostIdLoader()
 
-    @cached_property
+    @_made_once
     def viewer_reacted(self) -> ViewerReactedByPostIdLoader:
         return ViewerReactedByPostIdLoader(self.viewer_id)
 
-    @cached_property
+    @_made_once
     def participants(self) -> ParticipantsByConversationIdLoader:
         return ParticipantsByConversationIdLoader()
 
-    @cached_property
+    @_made_once
     def last_message(self) -> LastMessageByConversationIdLoader:
         return LastMessageByConversationIdLoader()
 
-    @cached_property
+    @_made_once
     def comments_page(self) -> CommentsPageByPostIdLoader:
         return CommentsPageByPostIdLoader(self.viewer)
 
-    @cached_property
+    @_made_once
     def consultation(self) -> ConsultationByAnnouncementIdLoader:
         return ConsultationByAnnouncementIdLoader()
 
-    @cached_property
+    @_made_once
     def consultation_options(self) -> OptionsByConsultationIdLoader:
         return OptionsByConsultationIdLoader()
 
-    @cached_property
+    @_made_once
     def consultation_answer(self) -> ViewerAnswerByConsultationIdLoader:
         return ViewerAnswerByConsultationIdLoader(self.viewer_id)
 
-    @cached_property
+    @_made_once
     def target_neighbourhoods(self) -> TargetNeighbourhoodsByAnnouncementIdLoader:
         return TargetNeighbourhoodsByAnnouncementIdLoader()
 
-    @cached_property
+    @_made_once
     def target_streets(self) -> TargetStreetsByAnnouncementIdLoader:
         return TargetStreetsByAnnouncementIdLoader()
 
-    @cached_property
+    @_made_once
     def viewer_notified(self) -> NotifiedByAnnouncementIdLoader:
         return NotifiedByAnnouncementIdLoader(self.viewer_id)
 
-    @cached_property
+    @_made_once
     def reported_message(self) -> ReportedByMessageIdLoader:
         return ReportedByMessageIdLoader()
 
-    @cached_property
+    @_made_once
     def photos_by_post(self) -> PhotosByPostIdLoader:
         return PhotosByPostIdLoader()
 
-    @cached_property
+    @_made_once
     def photo_by_message(self) -> PhotoByMessageIdLoader:
         return PhotoByMessageIdLoader()
 
-    @cached_property
+    @_made_once
     def event(self) -> EventByPostIdLoader:
         return EventByPostIdLoader()
 
-    @cached_property
+    @_made_once
     def viewer_attends(self) -> ViewerAttendsByPostIdLoader:
         return ViewerAttendsByPostIdLoader(self.viewer_id)
 
-    @cached_property
+    @_made_once
     def attendees_page(self) -> AttendeesPageByEventIdLoader:
         return AttendeesPageByEventIdLoader()
