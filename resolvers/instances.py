@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from tortoise.fields import DatetimeField
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 # Tortoise's executor lets the event loop run between chunks of this many rows; so does this.
 _CHUNK = 2000
 
-Read = Callable[[Any], Any]
+Read = Callable[[Sequence[Any]], list[Any]]
 
 
 async def select(
@@ -59,12 +60,12 @@ async def select(
         return []
     read = reader(model, related, tuple(rows[0].keys()), db.capabilities.dialect)
     if len(rows) <= _CHUNK:
-        return list(map(read, rows))
+        return read(rows)
     instances: list[Any] = []
     for start in range(0, len(rows), _CHUNK):
         if start:
             await asyncio.sleep(0)
-        instances.extend(map(read, rows[start : start + _CHUNK]))
+        instances += read(rows[start : start + _CHUNK])
     return instances
 
 
@@ -87,8 +88,8 @@ def rendered(query: AwaitableQuery[Any]) -> tuple[str, list[Any]]:
 
 
 def reader(model: type[Model], related: Any, columns: tuple[str, ...], dialect: str) -> Read:
-    """The function that makes the instance of one row with these columns, read from a
-    database of `dialect`."""
+    """The function that makes the instances of a statement's rows with these columns, read
+    from a database of `dialect`."""
     shape = tuple((m, index, full_path) for m, index, *_, full_path in related or ())
     use_tz = get_use_tz()
     zone = get_default_timezone()
@@ -178,18 +179,23 @@ def _generate(
     """Two functions of a row: `exact`, which reads it as `Model._init_from_db` does, field by
     field, and `read`, which reads the values rows usually hold for fewer bytecodes (the
     interpreter's loop is most of a feed request's cost) and hands any row it does not expect
-    to `exact`, so unusual values and errors are read as Tortoise reads them."""
+    to `exact`, so unusual values and errors are read as Tortoise reads them; and
+    `read_all`, which reads a statement's rows with `read`."""
     if len(set(columns)) != len(columns):
         raise ValueError(f"{model.__name__}: a row with repeated column names: {columns}")
     exact = _Source(use_tz, zone, dialect, fast=False)
     exec("\n".join(_lines("exact", exact, model, shape, columns)), exact.namespace)
     fast = _Source(use_tz, zone, dialect, fast=True)
     fast.namespace["exact"] = exact.namespace["exact"]
+    fast.namespace["repeat"] = repeat
     lines = _lines("read", fast, model, shape, columns)
     lines[1:] = ["    try:", *("    " + line for line in lines[1:])]
     lines += ["    except Exception:", "        return exact(row)"]
+    # One dict per related object of the statement, its instances by primary key.
+    seen = "".join(", repeat({})" for _ in shape[1:])
+    lines += ["def read_all(rows):", f"    return list(map(read, rows{seen}))"]
     exec("\n".join(lines), fast.namespace)
-    read: Read = fast.namespace["read"]
+    read: Read = fast.namespace["read_all"]
     return read
 
 
@@ -200,8 +206,14 @@ def _lines(
     shape: tuple[tuple[type[Model], int, tuple[Any, ...]], ...],
     columns: tuple[str, ...],
 ) -> list[str]:
-    """The function `name` of a row, making its instance and those select_related puts on it."""
-    lines = [f"def {name}(row):"]
+    """The function `name` of a row, making its instance and those select_related puts on it.
+    With `source.fast`, it takes a dict per related object (`seen1`, ...) where it keeps the
+    instances it made by primary key, and gives a row whose related object one of the
+    statement's rows has made already that instance: the rows of one statement read the same
+    row of that table (one snapshot), and the instances are read, never changed (loaders
+    share their results within a request anyway). A feed page's posts share their topics."""
+    seen = [f"seen{n}" for n in range(1, len(shape))] if source.fast else []
+    lines = [f"def {name}({', '.join(['row', *seen])}):"]
     if not shape:
         # Tortoise's executor passes the whole row by name (`_init_from_db(**row)`).
         lines += source.instance("i0", model, {name: i for i, name in enumerate(columns)})
@@ -216,9 +228,20 @@ def _lines(
             span = range(start, start + width)
             positions = {columns[i].split(".", 1)[1]: i for i in span}
             var = f"i{n}"
-            lines.append(f"    if {' or '.join(f'row[{i}]' for i in span)}:")
-            lines += ["    " + line for line in source.instance(var, part, positions)]
-            lines += ["    else:", f"        {var} = None"]
+            # No related object: only nulls in its columns (Tortoise asks whether any is truthy).
+            present = f"if {' or '.join(f'row[{i}]' for i in span)}:"
+            made = source.instance(var, part, positions)
+            if source.fast:
+                pk = f"row[{positions[part._meta.db_pk_column]}]"
+                lines += [
+                    f"    {var} = seen{n}.get({pk})",
+                    f"    if {var} is None and ({present[3:-1]}):",
+                ]
+                lines += ["    " + line for line in made]
+                lines.append(f"        seen{n}[{pk}] = {var}")
+            else:
+                lines += [f"    {present}", *("    " + line for line in made)]
+                lines += ["    else:", f"        {var} = None"]
             target = names.get(tuple(full_path[:-1]))
             if target == "i0":
                 lines.append(f"    put(i0, {'_' + full_path[-1]!r}, {var})")

@@ -216,6 +216,21 @@ async def test_the_loaders_statements_read_what_tortoise_reads(world):
         assert [_state(i) for i in ours] == [_state(i) for i in tortoise]
 
 
+async def test_a_statement_s_rows_share_the_related_instance_of_one_primary_key(world):
+    await _rows_of_every_kind(world)
+    post_ids = list(await Post.all().values_list("id", flat=True))
+
+    links = await statements.fetch_models(PostTopic, loaders._topic_links, post_ids)
+
+    by_topic: dict[int, set[int]] = {}
+    for link in links:
+        by_topic.setdefault(link.topic_id, set()).add(id(link.topic))
+    # Two posts with the same two topics: one instance per topic, each its own.
+    assert sorted(len(link_ids) for link_ids in by_topic.values()) == [1, 1]
+    assert len(links) == 4
+    assert len({id(link) for link in links}) == 4
+
+
 async def test_an_instance_read_from_a_row_saves_and_relates_as_tortoise_s(world):
     await _rows_of_every_kind(world)
     (post,) = await instances.fetch(Post.filter(title="Titre 0"))
@@ -306,7 +321,7 @@ def _read_both_ways(dialect: str, **values: Any) -> tuple[tuple[str, ...], tuple
     outcomes = []
     for read in (
         lambda: Post._init_from_db(**dict(zip(columns, row, strict=True))),
-        lambda: instances.reader(Post, None, columns, dialect)(row),
+        lambda: instances.reader(Post, None, columns, dialect)([row])[0],
     ):
         try:
             outcomes.append(repr(_state(read())))
