@@ -31,10 +31,25 @@ class IdentityCache(Generic[V]):
             self.entries.move_to_end(key)
             return entry[1]
         value = compute()
+        self._keep(key, objects, value)
+        return value
+
+    def find(self, objects: tuple[object, ...], extra: Hashable) -> V | None:
+        """The value kept for these, or None (for values that only some outcomes keep)."""
+        key = (*map(id, objects), extra)
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        self.entries.move_to_end(key)
+        return entry[1]
+
+    def keep(self, objects: tuple[object, ...], extra: Hashable, value: V) -> None:
+        self._keep((*map(id, objects), extra), objects, value)
+
+    def _keep(self, key: Hashable, objects: tuple[object, ...], value: V) -> None:
         self.entries[key] = (objects, value)
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
-        return value
 
     def clear(self) -> None:
         self.entries.clear()

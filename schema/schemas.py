@@ -34,7 +34,6 @@ from schema.city import (
     Notification,
 )
 from schema.community import CommunityMutation, CommunityQuery, Post
-from schema.compiled.executor import CompiledExecutor
 from schema.errors import SERVICE_UNAVAILABLE, MaskUnexpectedErrors, classify, is_unexpected
 from schema.extension_runner import ExtensionsRunner
 from schema.gates import ProductionGates
@@ -44,6 +43,7 @@ from schema.live import CitySubscription, CommunitySubscription
 from schema.messaging import MessagingMutation, MessagingQuery
 from schema.moderation import ModerationMutation, ModerationQuery
 from schema.nodes import NodeQuery
+from schema.prepared import PreparedExecutor
 from schema.request_checks import RequestChecks
 from schema.scalars import SCALAR_OVERRIDES
 from schema.search import NeighbourhoodSearch  # noqa: F401  (it contributes `Neighbourhood.search`)
@@ -230,8 +230,9 @@ def build_schema(
         "query": query,
         "mutation": mutation,
         "subscription": subscription,
-        # Queries from their plans (schema/compiled/), the rest as graphql-core runs them.
-        "execution_context_class": CompiledExecutor,
+        # Queries from their plans (schema/compiled/), the rest as graphql-core runs them;
+        # built from what the document and plain variables decided before (schema/prepared.py).
+        "execution_context_class": PreparedExecutor,
         "extensions": extensions,
         "config": StrawberryConfig(disable_field_suggestions=True, info_class=RequestInfo),
         "scalar_overrides": SCALAR_OVERRIDES,
