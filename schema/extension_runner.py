@@ -44,10 +44,25 @@ if TYPE_CHECKING:
 # A hook's context manager factory (called with the extension), whether it is async, and the
 # hook itself when it is a plain function (None for a generator).
 Factory = tuple[Callable[..., Any], bool, Callable[..., Any] | None]
-# (hook name, the extensions' classes) -> for each extension that hooks the stage, its index
-# and its Factory; None when one of them has a hook of another kind (a coroutine function),
-# left to Strawberry's lookup.
-_STAGES: Final[dict[tuple[Any, ...], list[tuple[int, Factory]] | None]] = {}
+
+
+class _Plan:
+    """A stage's hooks for one tuple of extension classes: each hooking extension's index
+    and Factory, and when all of them are plain functions, each one with its index."""
+
+    __slots__ = ("calls", "hooks")
+
+    def __init__(self, hooks: list[tuple[int, Factory]]) -> None:
+        self.hooks = hooks
+        plain = [(function, index) for index, (_, _, function) in hooks]
+        self.calls: list[tuple[Callable[..., Any], int]] | None = None
+        if all(function is not None for function, _ in plain):
+            self.calls = plain  # type: ignore[assignment]
+
+
+# (hook name, the extensions' classes) -> the stage's _Plan; None when one of them has a
+# hook of another kind (a coroutine function), left to Strawberry's lookup.
+_STAGES: Final[dict[tuple[Any, ...], _Plan | None]] = {}
 
 
 def _plain(extension: SchemaExtension, hook: Callable[..., Any]) -> Iterator[None]:
@@ -72,7 +87,7 @@ def _factory(cls: type, name: str) -> Factory | bool | None:
     return False
 
 
-def _stage(name: str, classes: tuple[type, ...]) -> list[tuple[int, Factory]] | None:
+def _plan(name: str, classes: tuple[type, ...]) -> _Plan | None:
     hooks = []
     for index, cls in enumerate(classes):
         found = _factory(cls, name)
@@ -81,31 +96,31 @@ def _stage(name: str, classes: tuple[type, ...]) -> list[tuple[int, Factory]] | 
         if found is not None:
             assert not isinstance(found, bool)
             hooks.append((index, found))
-    return hooks
+    return _Plan(hooks)
 
 
 class _Stage(ExtensionContextManagerBase):
     """A stage's hooks, looked up once per set of extension classes; no exit stack when
     there are none, or when all are plain functions (`calls`)."""
 
-    __slots__ = ("calls",)
+    __slots__ = ("calls", "extensions")
 
     def __init__(self, extensions: list[SchemaExtension]) -> None:
         name = self.HOOK_NAME
-        classes = tuple(map(type, extensions))
-        key = (name, classes)
+        key = (name, tuple(map(type, extensions)))
         if key in _STAGES:
-            stage = _STAGES[key]
+            plan = _STAGES[key]
         else:
-            stage = _STAGES[key] = _stage(name, classes)
-        self.calls: list[tuple[Callable[..., Any], SchemaExtension]] | None = None
-        if stage is None:
+            plan = _STAGES[key] = _plan(name, key[1])
+        self.calls: list[tuple[Callable[..., Any], int]] | None = None
+        if plan is None:
             super().__init__(extensions)
             return
         self.default_hook = getattr(SchemaExtension, name)
-        if all(plain is not None for _, (_, _, plain) in stage):
+        if plan.calls is not None:
             # Entering calls them; the exit stack would only step through their yields.
-            self.calls = [(plain, extensions[index]) for index, (_, _, plain) in stage]  # type: ignore[misc]
+            self.calls = plan.calls
+            self.extensions = extensions
             self.hooks = []
             return
         # As Strawberry's contextmanager(MethodType(hook, extension)): the hook's generator
@@ -116,13 +131,18 @@ class _Stage(ExtensionContextManagerBase):
                 hook=functools.partial(manager, extensions[index]),
                 is_async=is_async,
             )
-            for index, (manager, is_async, _) in stage
+            for index, (manager, is_async, _) in plan.hooks
         ]
+
+    def _call(self) -> None:
+        assert self.calls is not None
+        extensions = self.extensions
+        for hook, index in self.calls:
+            hook(extensions[index])
 
     def __enter__(self) -> None:
         if self.calls is not None:
-            for hook, extension in self.calls:
-                hook(extension)
+            self._call()
         elif self.hooks:
             super().__enter__()
 
@@ -137,8 +157,7 @@ class _Stage(ExtensionContextManagerBase):
 
     async def __aenter__(self) -> None:
         if self.calls is not None:
-            for hook, extension in self.calls:
-                hook(extension)
+            self._call()
         elif self.hooks:
             await super().__aenter__()
 
