@@ -160,6 +160,11 @@ def _unstorable_path(value: Any, path: str) -> str | None:
 def variable_errors(variables: Mapping[str, Any] | None) -> list[GraphQLError]:
     errors = []
     for name, value in (variables or {}).items():
+        # Most values are a plain string or number: checked here, without the walk.
+        if isinstance(value, str) and UNSTORABLE.search(value) is None:
+            continue
+        if value is None or isinstance(value, (int, float)):
+            continue
         where = _unstorable_path(value, f"${name}")
         if where is not None:
             errors.append(

@@ -55,6 +55,8 @@ GATEWAY_HEADER: Final = "x-quartier-gateway-secret"
 # Deeper JSON than any variable of ours needs; graphql-core's coercion recurses on it.
 MAX_JSON_DEPTH: Final = 64
 LOCAL_ORIGIN: Final = re.compile(r"https?://(localhost|127\.0\.0\.1)(:\d+)?")
+# What Strawberry's encode_json writes (json.dumps with these separators), made once.
+COMPACT_JSON: Final = json.JSONEncoder(separators=(",", ":"))
 
 
 def deeper_than(value: Any, levels: int) -> bool:
@@ -292,6 +294,10 @@ class QuartierGraphQL(GraphQL):
         raise AssertionError("unreachable")
 
     # --- the request body --------------------------------------------------------------
+
+    def encode_json(self, data: object) -> str:
+        # Strawberry's json.dumps(data, separators=(",", ":")) makes an encoder per call.
+        return COMPACT_JSON.encode(data)
 
     def decode_json(self, data: str | bytes) -> object:
         try:
