@@ -36,6 +36,13 @@ def operation_name(context: ExecutionContext) -> str | None:
 
 
 def operation_type(context: ExecutionContext) -> str | None:
+    # The type of the operation RequestChecks chose, once it chose one (schema/request_checks.py
+    # sets it on the request's context): the operation Strawberry's `operation_type` would
+    # find again by walking the document. Before that, or for a document it refused, ask
+    # Strawberry (which takes the first operation where no name is given).
+    known = getattr(context.context, "operation_type", None)
+    if known is not None:
+        return known
     try:
         return context.operation_type.value
     except Exception:  # no document, or no operation of that name in it
