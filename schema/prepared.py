@@ -6,11 +6,11 @@ tables its fragments (with each fragment variable's signature), and coerces the 
 resolving each one's type from the AST again (`get_variable_signature`) before checking
 and coercing its value: about 1,700 bytecodes of a feed request. The first two depend on
 the document and the operation's name only. The coerced values depend only on the values
-given when every variable of the operation is of a specified scalar type (String, Int,
+given when every variable of the operation (a query) is of a specified scalar type (String, Int,
 Boolean, ID; Float's -0.0 equals 0.0 but coerces apart) or an enum (whose coercion gives
 the same member for the same name), and every value given is a JSON string, integer,
 boolean or null (told apart by type, as `True == 1`): a feed's requests repeat them (the
-neighbourhood, the page size).
+neighbourhood, the page size). Long texts are not kept (LONGEST_KEPT).
 
 Both are taken from an executor that graphql-core built: a request that finds them kept
 builds its executor from them; any other, and every one that graphql-core answers with
@@ -31,6 +31,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLSchema,
     OperationDefinitionNode,
+    OperationType,
     assert_valid_schema,
     type_from_ast,
 )
@@ -55,18 +56,22 @@ if TYPE_CHECKING:
 # The scalars whose coercion gives the same value for the same (type, value) given.
 SCALARS: Final = frozenset((GraphQLString, GraphQLInt, GraphQLBoolean, GraphQLID))
 PLAIN: Final = frozenset((str, int, bool, type(None)))
+# Kept values are keys of a bounded cache: no text longer than this is kept (an id, a cursor,
+# a slug are far shorter; a search's words may be, and are coerced anew).
+LONGEST_KEPT: Final = 200
 
 
 class Known:
     """What an operation of a document, chosen by name, lets build keep."""
 
-    __slots__ = ("fragment_definitions", "fragments", "operation", "scalars_only")
+    __slots__ = ("fragment_definitions", "fragments", "keeps_values", "operation")
 
     def __init__(self, schema: GraphQLSchema, executor: Executor) -> None:
         self.operation: OperationDefinitionNode = executor.operation
         self.fragment_definitions: dict[str, FragmentDefinitionNode] = executor.fragment_definitions
         self.fragments: dict[str, FragmentDetails] = executor.fragments
-        self.scalars_only = all(
+        # Queries only: a mutation's values are seldom sent twice, and may be long texts.
+        self.keeps_values = self.operation.operation is OperationType.QUERY and all(
             _plain_input(type_from_ast(schema, d.type))
             for d in self.operation.variable_definitions or ()
         )
@@ -85,7 +90,7 @@ def _values_key(raw: dict[str, Any] | None) -> Hashable | None:
     key = []
     for name, value in raw.items():
         kind = type(value)
-        if kind not in PLAIN:
+        if kind not in PLAIN or (kind is str and len(value) > LONGEST_KEPT):
             return None
         key.append((name, kind, value))
     return tuple(key)
@@ -120,7 +125,7 @@ class PreparedExecutor(CompiledExecutor):
         **custom_args: Any,
     ) -> list[GraphQLError] | Executor:
         known = DOCUMENTS.find((schema, document), operation_name)
-        key = _values_key(raw_variable_values) if known and known.scalars_only else None
+        key = _values_key(raw_variable_values) if known and known.keeps_values else None
         values = VALUES.find((schema, known.operation), key) if known and key is not None else None
         # graphql-core accepts a list of middleware too; Strawberry gives a manager or none.
         managed = middleware is None or isinstance(middleware, MiddlewareManager)
@@ -180,7 +185,7 @@ class PreparedExecutor(CompiledExecutor):
         executor: Executor,
     ) -> None:
         known = DOCUMENTS.get((schema, document), operation_name, lambda: Known(schema, executor))
-        if not known.scalars_only:
+        if not known.keeps_values:
             return
         key = _values_key(raw_variable_values)
         if key is not None:

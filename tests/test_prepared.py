@@ -87,7 +87,19 @@ def test_values_that_are_not_plain_scalars_are_coerced_on_every_request() -> Non
         for _ in range(2)
     ]
 
-    assert DOCUMENTS.find((SCHEMA, object_variables), None).scalars_only is False  # type: ignore[union-attr]
+    assert DOCUMENTS.find((SCHEMA, object_variables), None).keeps_values is False  # type: ignore[union-attr]
     assert executors[0].variable_values is not executors[1].variable_values  # type: ignore[union-attr]
     float_zero = [build(PreparedExecutor, {"id": "1", "first": value}) for value in (0, 0.0)]
     assert float_zero[0].variable_values is not float_zero[1].variable_values
+
+
+def test_the_values_of_a_mutation_or_a_long_text_are_coerced_on_every_request() -> None:
+    mutation = parse("mutation M($id: ID!) { __typename }")
+    long_text = {"id": "1", "after": "x" * 201}
+    built = [
+        PreparedExecutor.build(SCHEMA, mutation, raw_variable_values={"id": "1"}) for _ in range(2)
+    ] + [build(PreparedExecutor, long_text) for _ in range(2)]
+
+    assert DOCUMENTS.find((SCHEMA, mutation), None).keeps_values is False  # type: ignore[union-attr]
+    assert built[0].variable_values is not built[1].variable_values  # type: ignore[union-attr]
+    assert built[2].variable_values is not built[3].variable_values  # type: ignore[union-attr]
