@@ -12,10 +12,12 @@ the same member for the same name), and every value given is a JSON string, inte
 boolean or null (told apart by type, as `True == 1`): a feed's requests repeat them (the
 neighbourhood, the page size). Long texts are not kept (LONGEST_KEPT).
 
-Both are taken from an executor that graphql-core built: a request that finds them kept
-builds its executor from them; any other, and every one that graphql-core answers with
-errors, goes through graphql-core's `build`, so its errors are new objects, as the code
-that gives errors their codes and masks them expects. The executors of one document and
+Both are taken from an executor that graphql-core built: a request whose document and
+operation name are kept builds its executor from them, with its values coerced by
+graphql-core (`get_variable_values`, as `build` does) unless those values were kept too;
+any other request, and every one that graphql-core answers with errors, goes through
+graphql-core's `build`. Errors are new objects on every request, as the code that gives
+errors their codes and masks them expects. The executors of one document and
 values share the fragments' tables and the coerced values, which execution only reads.
 """
 
@@ -41,7 +43,7 @@ from graphql.execution.executor import (
     default_field_resolver,
     default_type_resolver,
 )
-from graphql.execution.values import VariableValues
+from graphql.execution.values import VariableValues, get_variable_values
 from graphql.language import FragmentDefinitionNode
 from graphql.type import GraphQLBoolean, GraphQLID, GraphQLInt, GraphQLString
 
@@ -125,11 +127,8 @@ class PreparedExecutor(CompiledExecutor):
         **custom_args: Any,
     ) -> list[GraphQLError] | Executor:
         known = DOCUMENTS.find((schema, document), operation_name)
-        key = _values_key(raw_variable_values) if known and known.keeps_values else None
-        values = VALUES.find((schema, known.operation), key) if known and key is not None else None
         # graphql-core accepts a list of middleware too; Strawberry gives a manager or none.
-        managed = middleware is None or isinstance(middleware, MiddlewareManager)
-        if known is None or values is None or not managed:
+        if known is None or not (middleware is None or isinstance(middleware, MiddlewareManager)):
             executor = super().build(
                 schema,
                 document,
@@ -153,8 +152,24 @@ class PreparedExecutor(CompiledExecutor):
             if not isinstance(executor, list):
                 cls._keep(schema, document, operation_name, raw_variable_values, executor)
             return executor
-        # As graphql-core's build goes on once it has these (executor.py, Executor.build).
+        # As graphql-core's build goes on once it has found the operation and tabled the
+        # fragments (executor.py, Executor.build).
         assert_valid_schema(schema)
+        key = _values_key(raw_variable_values) if known.keeps_values else None
+        values = VALUES.find((schema, known.operation), key) if key is not None else None
+        if values is None:
+            coerced = get_variable_values(
+                schema,
+                known.operation.variable_definitions or (),
+                raw_variable_values or {},
+                max_errors=max_coercion_errors,
+                hide_suggestions=hide_suggestions,
+            )
+            if isinstance(coerced, list):
+                return coerced  # errors
+            values = coerced
+            if key is not None:
+                VALUES.keep((schema, known.operation), key, values)
         return cls(
             schema,
             known.fragment_definitions,

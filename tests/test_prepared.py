@@ -56,6 +56,17 @@ def test_an_executor_built_from_what_was_kept_is_graphql_cores() -> None:
         assert sources(executor) == sources(plain)
 
 
+def test_new_values_for_a_kept_document_are_coerced_as_graphql_core_coerces_them() -> None:
+    build(PreparedExecutor, {"id": "1"})
+    for variables in ({"id": "2", "after": "x" * 300}, {"id": "3", "kind": "EVENT"}):
+        prepared, plain = build(PreparedExecutor, variables), build(CompiledExecutor, variables)
+
+        assert prepared.operation is plain.operation
+        assert prepared.fragments == plain.fragments
+        assert prepared.variable_values.coerced == plain.variable_values.coerced
+        assert sources(prepared) == sources(plain)
+
+
 def test_a_value_equal_to_a_kept_one_but_of_another_type_is_coerced_again() -> None:
     build(PreparedExecutor, {"id": "1", "first": 1})
 
