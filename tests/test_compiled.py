@@ -241,6 +241,26 @@ async def test_the_feed_is_answered_by_the_fast_path_alone(api, world, monkeypat
     assert answer["data"]["neighbourhood"]["posts"]["edges"]
 
 
+async def test_arguments_coerced_for_one_request_serve_the_next_with_the_same_variables_only(
+    api, world, monkeypatch
+):
+    """A plan keeps a field's arguments with the variables' object they were coerced from
+    (requests with the same plain variables share it, schema/prepared.py): the same
+    variables again take them, other variables coerce their own."""
+    twice = Twice(api, monkeypatch)
+    await posts_by(world, world.alice, world.bob, world.alice)
+    query = (
+        "query Feed($id: ID!, $first: Int) { neighbourhood(id: $id) { "
+        "posts(first: $first) { edges { node { id title } } } } }"
+    )
+    centre = gid("Neighbourhood", world.centre.id)
+    sizes = []
+    for first in (1, 3, 1, 2, 2):
+        answer = await twice(query, {"id": centre, "first": first}, world.bob_token)
+        sizes.append(len(answer["data"]["neighbourhood"]["posts"]["edges"]))
+    assert sizes == [1, 3, 1, 2, 2]
+
+
 async def test_a_query_leaves_no_reference_cycle_behind(api, world):
     """What a request built goes when it is done, without the garbage collector: a cycle
     (graphql-core's executor and its helpers for resolvers, the fast path and its records)

@@ -206,17 +206,24 @@ class FastRun:
             return call.default_resolver(source, call.python_name)
         args = field.args
         if args is None:
-            args = self.arguments.get(id(field))
-            if args is None:
-                details = field.group[0]
-                executor = self.executor
-                args = self.arguments[id(field)] = get_argument_values(
-                    field.field_def,
-                    details.node,
-                    executor.variable_values,
-                    details.fragment_variable_values,
-                    executor.hide_suggestions,
-                )
+            executor = self.executor
+            values = executor.variable_values
+            coerced = field.coerced
+            if coerced is not None and coerced[0] is values:
+                # The same variables' object as the request before: the same arguments.
+                args = coerced[1]
+            else:
+                args = self.arguments.get(id(field))
+                if args is None:
+                    details = field.group[0]
+                    args = self.arguments[id(field)] = get_argument_values(
+                        field.field_def,
+                        details.node,
+                        values,
+                        details.fragment_variable_values,
+                        executor.hide_suggestions,
+                    )
+                    field.coerced = (values, args)
         if kind is DIRECT:
             info = self.infos.get(id(field))
             if info is None:

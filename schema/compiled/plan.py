@@ -172,6 +172,7 @@ class FieldPlan:
     __slots__ = (
         "args",
         "call",
+        "coerced",
         "field_def",
         "field_name",
         "group",
@@ -210,6 +211,10 @@ class FieldPlan:
         self.text = self.shape.text
         # None: coerced on each request (they read variables).
         self.args = args
+        # Those coerced last, with the variables' object they were coerced from: requests
+        # with the same plain variables share that object (schema/prepared.py), and
+        # arguments coerced from the same values are the same.
+        self.coerced: tuple[Any, dict[str, Any]] | None = None
         self.call = call
 
 
