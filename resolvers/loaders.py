@@ -150,9 +150,9 @@ class _ByIdLoader(DataLoader):
 
     async def batch_load_fn(self, keys: list[int]) -> list[Any]:
         rows = await fetch_models(self.model, _by_ids(self.model), list(dict.fromkeys(keys)))
-        pk = _pk(self.model)  # `row.pk` is a property of Tortoise's, a call per row
-        by_id = {pk(row): row for row in rows}
-        return [by_id.get(key) for key in keys]
+        # (`row.pk` is a property of Tortoise's, a call per row; map runs in C.)
+        by_id = dict(zip(map(_pk(self.model), rows), rows, strict=True))
+        return list(map(by_id.get, keys))
 
 
 class AccountByIdLoader(_ByIdLoader):
@@ -220,7 +220,7 @@ class _ViewerHasLoader(DataLoader):
             return [False for _ in keys]
         values = [*dict.fromkeys(keys), self.viewer_id]
         found = set(await fetch_column(self.model, _viewer_has(self.model, self.key), values))
-        return [key in found for key in keys]
+        return list(map(found.__contains__, keys))
 
 
 @cache
