@@ -6,11 +6,18 @@ production's gates (schema/gates.py), and the checks before execution
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import strawberry
-from graphql import GraphQLError, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema
+from graphql import (
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    execute,
+    experimental_execute_incrementally,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.federation import Schema
@@ -169,6 +176,19 @@ class QuartierSchema(Schema):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         state_permissions(self._schema)
+        self.defines_incremental_directives = any(
+            self._schema.get_directive(name) is not None for name in ("defer", "stream")
+        )
+
+    def _get_execute_function(self) -> Callable[..., Any]:
+        # graphql-core's `execute` is `experimental_execute_incrementally` behind a guard that
+        # looks for @defer and @stream among the schema's directives on every request, to
+        # refuse the incremental results it cannot return. This schema defines neither, so
+        # validation refuses them in any document and no operation can defer or stream.
+        function = super()._get_execute_function()
+        if function is execute and not self.defines_incremental_directives:
+            return experimental_execute_incrementally
+        return function
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

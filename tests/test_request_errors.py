@@ -346,3 +346,17 @@ def test_text_of_invisible_characters_only_is_required(client, world):
             {"field": "body", "code": "REQUIRED", "message": "Ce champ est obligatoire."},
         ],
     }
+
+
+def test_a_document_that_defers_or_streams_is_refused_before_execution(client):
+    # The schema defines neither @defer nor @stream, so the operation never runs where an
+    # incremental result could come back (schema/schemas.py, _get_execute_function).
+    query = "{ topics @stream { ... @defer { slug } } }"
+    response = client.post("/graphql", json={"query": query})
+
+    assert response.status_code == 200
+    assert [e["message"] for e in response.json()["errors"]] == [
+        "Unknown directive '@stream'.",
+        "Unknown directive '@defer'.",
+    ]
+    assert "data" not in response.json()
