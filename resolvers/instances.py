@@ -208,10 +208,12 @@ def _lines(
 ) -> list[str]:
     """The function `name` of a row, making its instance and those select_related puts on it.
     With `source.fast`, it takes a dict per related object (`seen1`, ...) where it keeps the
-    instances it made by primary key, and gives a row whose related object one of the
-    statement's rows has made already that instance: the rows of one statement read the same
-    row of that table (one snapshot), and the instances are read, never changed (loaders
-    share their results within a request anyway). A feed page's posts share their topics."""
+    instances it made by primary key, and gives a row whose related object an earlier row of
+    the same call has made already that instance (a call reads a statement's rows, up to
+    `_CHUNK` of them: a longer statement's chunks share less): the rows of one statement read
+    the same row of that table (one snapshot), and the instances are read, never changed
+    (loaders share their results within a request anyway). A feed page's posts share their
+    topics."""
     seen = [f"seen{n}" for n in range(1, len(shape))] if source.fast else []
     lines = [f"def {name}({', '.join(['row', *seen])}):"]
     if not shape:

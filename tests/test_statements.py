@@ -99,7 +99,8 @@ class _Echo(loaders.DataLoader):
 
     def __init__(self, answer: Any = None, fail: Exception | None = None) -> None:
         super().__init__()
-        self.answer, self.fail, self.batches = answer, fail, []
+        self.answer, self.fail = answer, fail
+        self.batches: list[list[Any]] = []
 
     async def batch_load_fn(self, keys: list[Any]) -> Any:
         self.batches.append(keys)

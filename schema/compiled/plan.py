@@ -213,7 +213,9 @@ class FieldPlan:
         self.args = args
         # Those coerced last, with the variables' object they were coerced from: requests
         # with the same plain variables share that object (schema/prepared.py), and
-        # arguments coerced from the same values are the same.
+        # arguments coerced from the same values are the same. Shared, as `args` are, on
+        # the rule that resolvers read their arguments and never change them (Strawberry
+        # converts them into new objects on the way, fields.arguments).
         self.coerced: tuple[Any, dict[str, Any]] | None = None
         self.call = call
 
