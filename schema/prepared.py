@@ -10,7 +10,7 @@ given when every variable of the operation (a query) is of a specified scalar ty
 Boolean, ID; Float's -0.0 equals 0.0 but coerces apart) or an enum (whose coercion gives
 the same member for the same name), and every value given is a JSON string, integer,
 boolean or null (told apart by type, as `True == 1`): a feed's requests repeat them (the
-neighbourhood, the page size). Long texts are not kept (LONGEST_KEPT).
+neighbourhood, the page size). Large values (a long text) are not kept (LARGEST_KEPT).
 
 Both are taken from an executor that graphql-core built: a request whose document and
 operation name are kept builds its executor from them, with its values coerced by
@@ -23,6 +23,7 @@ values share the fragments' tables and the coerced values, which execution only 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -58,9 +59,9 @@ if TYPE_CHECKING:
 # The scalars whose coercion gives the same value for the same (type, value) given.
 SCALARS: Final = frozenset((GraphQLString, GraphQLInt, GraphQLBoolean, GraphQLID))
 PLAIN: Final = frozenset((str, int, bool, type(None)))
-# Kept values are keys of a bounded cache: no text longer than this is kept (an id, a cursor,
-# a slug are far shorter; a search's words may be, and are coerced anew).
-LONGEST_KEPT: Final = 200
+# Kept values are keys of a bounded cache: none that takes more bytes than this is kept (an
+# id, a cursor, a slug take far fewer; a search's words may not, and are coerced anew).
+LARGEST_KEPT: Final = 256
 
 
 class Known:
@@ -89,13 +90,11 @@ def _values_key(raw: dict[str, Any] | None) -> Hashable | None:
     """The variables given, as a key, or None when a value is not a plain scalar."""
     if not raw:
         return ()
-    key = []
-    for name, value in raw.items():
-        kind = type(value)
-        if kind not in PLAIN or (kind is str and len(value) > LONGEST_KEPT):
-            return None
-        key.append((name, kind, value))
-    return tuple(key)
+    # In C, value by value (map): the feed's few variables cost no loop of ours.
+    kinds = tuple(map(type, raw.values()))
+    if not PLAIN.issuperset(kinds) or max(map(sys.getsizeof, raw.values())) > LARGEST_KEPT:
+        return None
+    return tuple(raw.items()), kinds
 
 
 # By (schema, document) and the operation's name; by (schema, operation) and the values.
