@@ -60,11 +60,6 @@ class _Plan:
             self.calls = plain  # type: ignore[assignment]
 
 
-# (hook name, the extensions' classes) -> the stage's _Plan; None when one of them has a
-# hook of another kind (a coroutine function), left to Strawberry's lookup.
-_STAGES: Final[dict[tuple[Any, ...], _Plan | None]] = {}
-
-
 def _plain(extension: SchemaExtension, hook: Callable[..., Any]) -> Iterator[None]:
     # Strawberry's `from_callable` for a plain function hook.
     hook(extension)
@@ -105,13 +100,8 @@ class _Stage(ExtensionContextManagerBase):
 
     __slots__ = ("calls", "extensions")
 
-    def __init__(self, extensions: list[SchemaExtension]) -> None:
+    def __init__(self, extensions: list[SchemaExtension], plan: _Plan | None) -> None:
         name = self.HOOK_NAME
-        key = (name, tuple(map(type, extensions)))
-        if key in _STAGES:
-            plan = _STAGES[key]
-        else:
-            plan = _STAGES[key] = _plan(name, key[1])
         self.calls: list[tuple[Callable[..., Any], int]] | None = None
         if plan is None:
             super().__init__(extensions)
@@ -187,18 +177,39 @@ class _Executing(_Stage, ExecutingContextManager):
     __slots__ = ()
 
 
+def _plans(classes: tuple[type, ...]) -> dict[str, _Plan | None]:
+    """Each stage's _Plan for these extension classes, by hook name."""
+    stages = (_Operation, _Validation, _Parsing, _Executing)
+    return {stage.HOOK_NAME: _plan(stage.HOOK_NAME, classes) for stage in stages}
+
+
+# The extensions' classes -> each stage's _Plan; None when one of them has a hook of
+# another kind (a coroutine function), left to Strawberry's lookup.
+_PLANS: Final[dict[tuple[type, ...], dict[str, _Plan | None]]] = {}
+
+
 class ExtensionsRunner(SchemaExtensionsRunner):
+    def __init__(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension] | None = None
+    ) -> None:
+        super().__init__(execution_context, extensions)
+        classes = tuple(map(type, self.extensions))
+        plans = _PLANS.get(classes)
+        if plans is None:
+            plans = _PLANS[classes] = _plans(classes)
+        self.plans = plans
+
     def operation(self) -> OperationContextManager:
-        return _Operation(self.extensions)
+        return _Operation(self.extensions, self.plans[_Operation.HOOK_NAME])
 
     def validation(self) -> ValidationContextManager:
-        return _Validation(self.extensions)
+        return _Validation(self.extensions, self.plans[_Validation.HOOK_NAME])
 
     def parsing(self) -> ParsingContextManager:
-        return _Parsing(self.extensions)
+        return _Parsing(self.extensions, self.plans[_Parsing.HOOK_NAME])
 
     def executing(self) -> ExecutingContextManager:
-        return _Executing(self.extensions)
+        return _Executing(self.extensions, self.plans[_Executing.HOOK_NAME])
 
     async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
         # Strawberry's, less the extensions whose `get_results` is the base class's `{}`.
