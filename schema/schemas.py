@@ -18,6 +18,7 @@ from graphql import (
     execute,
     experimental_execute_incrementally,
 )
+from graphql.execution import MiddlewareManager
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.federation import Schema
@@ -166,6 +167,11 @@ def state_permissions(schema: GraphQLSchema) -> None:
                 field.description = f"{field.description or ''} {sentence}".strip()
 
 
+# Whether any of these extension classes implements `resolve` (resolver middleware).
+_RESOLVING: Final[dict[tuple[type[SchemaExtension], ...], bool]] = {}
+NO_MIDDLEWARE: Final = MiddlewareManager()
+
+
 class QuartierSchema(Schema):
     """Logs only what went wrong on our side: a refused token, a client's mistake or a
     userError-like coded error is the API working, not an incident, and a traceback for
@@ -179,6 +185,16 @@ class QuartierSchema(Schema):
         self.defines_incremental_directives = any(
             self._schema.get_directive(name) is not None for name in ("defer", "stream")
         )
+
+    def _get_middleware_manager(self, extensions: list[SchemaExtension]) -> MiddlewareManager:
+        # Strawberry makes a manager per request of the request's extensions that implement
+        # `resolve`; where none does (tracing off), the manager holds nothing, caches nothing
+        # (graphql-core hands each resolver back as it is), and one serves every request.
+        classes: tuple[type[SchemaExtension], ...] = tuple(map(type, extensions))
+        resolving = _RESOLVING.get(classes)
+        if resolving is None:
+            resolving = _RESOLVING[classes] = any(c._implements_resolve() for c in classes)
+        return super()._get_middleware_manager(extensions) if resolving else NO_MIDDLEWARE
 
     def _get_execute_function(self) -> Callable[..., Any]:
         # graphql-core's `execute` is `experimental_execute_incrementally` behind a guard that

@@ -11,6 +11,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 
 from schema.extension_runner import ExtensionsRunner
+from schema.schemas import NO_MIDDLEWARE, build_schema
 
 
 class Boom(Exception):
@@ -114,3 +115,19 @@ async def test_a_stage_of_plain_functions_calls_them_without_a_context_manager()
     async with stage:
         events.append("executing")
     assert events == ["middle execute (a plain function)", "executing"]
+
+
+def test_resolver_middleware_is_made_per_request_only_when_an_extension_resolves() -> None:
+    class Resolving(SchemaExtension):
+        def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+            return _next(root, info, *args, **kwargs)
+
+    plain = build_schema(production=False)
+    resolving = build_schema(production=False, observers=[Resolving])
+
+    assert plain._get_middleware_manager(plain.get_extensions()) is NO_MIDDLEWARE
+    assert NO_MIDDLEWARE.middlewares == ()
+    extensions = resolving.get_extensions()
+    manager = resolving._get_middleware_manager(extensions)
+    assert manager is not NO_MIDDLEWARE
+    assert list(manager.middlewares) == [extensions[0]]
