@@ -284,10 +284,29 @@ def _sizing(
     )
 
 
+# The measures kept per operation (one per page size asked, or list length), the oldest out
+# first past that.
+MEASURED_SIZES: Final = 64
+
+
+class Sized:
+    """An operation's sizing variables (`_sizing`) and its measures by what they say."""
+
+    __slots__ = ("measures", "sizing")
+
+    def __init__(self, document: DocumentNode, operation: OperationDefinitionNode) -> None:
+        self.sizing = _sizing(document, operation)
+        self.measures: dict[tuple[Hashable, ...], Measure] = {}
+
+    def keep(self, sizes: tuple[Hashable, ...], measured: Measure) -> None:
+        if len(self.measures) >= MEASURED_SIZES:
+            del self.measures[next(iter(self.measures))]
+        self.measures[sizes] = measured
+
+
 # Documents are the few the clients send (cached by their text) and the trusted ones; each
 # measure is kept for the sizes its variables ask, so the walk runs once per page size.
-SIZINGS: Final[IdentityCache[tuple[tuple[str, bool, Any], ...]]] = IdentityCache(256)
-MEASURES: Final[IdentityCache[Measure]] = IdentityCache(1024)
+SIZED: Final[IdentityCache[Sized]] = IdentityCache(256)
 
 
 def measure(
@@ -298,13 +317,14 @@ def measure(
 ) -> Measure:
     """The operation's measure with these variables, walked once per document, operation and
     what the sizing variables say."""
-    sizing = SIZINGS.get((document, operation), None, lambda: _sizing(document, operation))
+    sized = SIZED.get((schema, document, operation), None, lambda: Sized(document, operation))
     given = variables or {}
     sizes = tuple(
-        _shape(given.get(name, default)) if declared else None for name, declared, default in sizing
+        _shape(given.get(name, default)) if declared else None
+        for name, declared, default in sized.sizing
     )
-    return MEASURES.get(
-        (schema, document, operation),
-        sizes,
-        lambda: Meter(schema, document, variables).operation(operation),
-    )
+    measured = sized.measures.get(sizes)
+    if measured is None:
+        measured = Meter(schema, document, variables).operation(operation)
+        sized.keep(sizes, measured)
+    return measured

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from graphql import OperationDefinitionNode, parse
 
+from schema import limits
 from schema.limits import MAX_COST, Meter, measure
 from schema.schemas import build_schema
 from tests.processes import Process, served
@@ -323,3 +324,16 @@ def test_ten_large_bodies_at_once_leave_the_memory_as_it_was(server):
     assert [a.split(b" ", 2)[1] for a in answers] == [b"413"] * 10
     # Reading them whole took the process from 94 to 244 MB.
     assert _rss_kib(server.process.pid) - before < 20 * 1024
+
+
+def test_an_operation_keeps_the_measures_of_its_latest_sizes_only():
+    document = parse("query Q($first: Int) { topics { slug } }")
+    operation = document.definitions[0]
+    sized = limits.Sized(document, operation)  # type: ignore[arg-type]
+    for first in range(limits.MEASURED_SIZES + 2):
+        sized.keep((("int", first),), limits.Measure(cost=first))
+
+    assert len(sized.measures) == limits.MEASURED_SIZES
+    assert (("int", 0),) not in sized.measures
+    assert (("int", 1),) not in sized.measures
+    assert sized.measures[(("int", limits.MEASURED_SIZES + 1),)].cost == limits.MEASURED_SIZES + 1
