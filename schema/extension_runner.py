@@ -177,15 +177,22 @@ class _Executing(_Stage, ExecutingContextManager):
     __slots__ = ()
 
 
-def _plans(classes: tuple[type, ...]) -> dict[str, _Plan | None]:
-    """Each stage's _Plan for these extension classes, by hook name."""
-    stages = (_Operation, _Validation, _Parsing, _Executing)
-    return {stage.HOOK_NAME: _plan(stage.HOOK_NAME, classes) for stage in stages}
+def _plans(classes: tuple[type, ...]) -> dict[str, Planned]:
+    """Each stage's _Plan for these extension classes, by hook name, and for a stage that no
+    extension hooks, the one stage object every request shares (it holds nothing of one)."""
+    planned: dict[str, Planned] = {}
+    for stage in (_Operation, _Validation, _Parsing, _Executing):
+        plan = _plan(stage.HOOK_NAME, classes)
+        idle = stage([], plan) if plan is not None and not plan.hooks else None
+        planned[stage.HOOK_NAME] = (plan, idle)
+    return planned
 
 
-# The extensions' classes -> each stage's _Plan; None when one of them has a hook of
-# another kind (a coroutine function), left to Strawberry's lookup.
-_PLANS: Final[dict[tuple[type, ...], dict[str, _Plan | None]]] = {}
+# A stage's _Plan, None when one of the extensions has a hook of another kind (a coroutine
+# function), left to Strawberry's lookup; and its shared object when nothing hooks it.
+Planned = tuple[_Plan | None, Any]
+# The extensions' classes -> each stage's Planned, by hook name.
+_PLANS: Final[dict[tuple[type, ...], dict[str, Planned]]] = {}
 
 
 class ExtensionsRunner(SchemaExtensionsRunner):
@@ -200,16 +207,20 @@ class ExtensionsRunner(SchemaExtensionsRunner):
         self.plans = plans
 
     def operation(self) -> OperationContextManager:
-        return _Operation(self.extensions, self.plans[_Operation.HOOK_NAME])
+        plan, idle = self.plans[_Operation.HOOK_NAME]
+        return idle or _Operation(self.extensions, plan)
 
     def validation(self) -> ValidationContextManager:
-        return _Validation(self.extensions, self.plans[_Validation.HOOK_NAME])
+        plan, idle = self.plans[_Validation.HOOK_NAME]
+        return idle or _Validation(self.extensions, plan)
 
     def parsing(self) -> ParsingContextManager:
-        return _Parsing(self.extensions, self.plans[_Parsing.HOOK_NAME])
+        plan, idle = self.plans[_Parsing.HOOK_NAME]
+        return idle or _Parsing(self.extensions, plan)
 
     def executing(self) -> ExecutingContextManager:
-        return _Executing(self.extensions, self.plans[_Executing.HOOK_NAME])
+        plan, idle = self.plans[_Executing.HOOK_NAME]
+        return idle or _Executing(self.extensions, plan)
 
     async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
         # Strawberry's, less the extensions whose `get_results` is the base class's `{}`.
