@@ -5,10 +5,8 @@ e-mail address or what a resident wrote."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +14,6 @@ import httpx
 import pytest
 
 from resolvers.passwords import hash_password
-from server.observability import record
 from tests import support
 from tests.processes import STARTUP_SECONDS, Process, app_env, free_port, spawn, wait_until_ready
 from tests.support import operation
@@ -175,10 +172,3 @@ def test_every_line_the_server_wrote_is_json(server):
     decoded = [json.loads(line) for line in lines[1:]]
     assert {"time", "level", "logger"} <= set(decoded[0])
     assert any(line.get("message", "").startswith("Uvicorn running on") for line in decoded)
-
-
-@pytest.mark.parametrize("random", [bytes(16), b"\xff" * 16, bytes(range(16)), os.urandom(16)])
-def test_a_new_request_id_is_the_hex_of_the_uuid4_of_its_random_bytes(monkeypatch, random):
-    monkeypatch.setattr(record.os, "urandom", lambda size: random[:size])
-
-    assert record.new_request_id() == uuid.UUID(bytes=random, version=4).hex

@@ -3,11 +3,11 @@ adds the operation and its error codes, and the log line and metrics read it at 
 
 from __future__ import annotations
 
-import os
 import re
+import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 # Accepted from a caller's X-Request-Id: no spaces, quotes or "@", so an id can never carry
 # an e-mail address or break a log line.
@@ -16,23 +16,11 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
 
 
-# uuid.uuid4()'s version and variant: the version's four bits 4, the variant's two bits 10.
-UUID4_CLEAR: Final = ~(0xF000 << 64 | 0xC000 << 48)
-UUID4_SET: Final = 4 << 76 | 0x8000 << 48
-
-
-def new_request_id() -> str:
-    """`uuid.uuid4().hex`, as uuid4 makes it (16 random bytes, its version and variant set),
-    without UUID's constructor, whose checks of its arguments cost ten times the rest."""
-    random = int.from_bytes(os.urandom(16), "big")
-    return f"{random & UUID4_CLEAR | UUID4_SET:032x}"
-
-
 def request_id(offered: str | None) -> str:
     """The caller's id when it is a safe one, else a new one."""
     if offered is not None and REQUEST_ID.match(offered):
         return offered
-    return new_request_id()
+    return uuid.uuid4().hex
 
 
 @dataclass
