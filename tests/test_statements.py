@@ -134,8 +134,13 @@ async def test_a_failed_batch_fails_every_key_and_caches_none(answer, fail, erro
     for future in (first, second):
         with pytest.raises(Exception, match=error):
             await future
-    assert echo.load("a") is not first  # asked again in a new batch
     assert len(echo.batches) == 1
+    again = echo.load("a"), echo.load("b")  # not cached: asked again, in a new batch
+    assert again[0] is not first
+    for future in again:
+        with pytest.raises(Exception, match=error):
+            await future
+    assert echo.batches == [["a", "b"], ["a", "b"]]
 
 
 def test_a_loader_that_would_split_its_batches_is_refused():
