@@ -75,11 +75,8 @@ def decide(call: FieldCall, source: Any, info: Any, kwargs: dict[str, Any] | Non
         else:
             allowed = permission.has_permission(source, info)
         if allowed is not True:
-            if allowed is False:
-                return index
-            if asyncio.iscoroutine(allowed):
-                allowed.close()
-            raise GiveUp
+            judged(allowed)  # False, or a give-up
+            return index
     return -1
 
 
@@ -304,10 +301,7 @@ class _Writer:
         function (Shape.direct): each item of the class that no cast marked goes there, any
         other through FastRun.item."""
         shape = self.constant("I", len(self.names), item)
-        cls = self.constant("K", len(self.names), item.cls)
-        test = f"type(value) is {cls}"
-        if item.is_type_of is not None:
-            test += " and getattr(value, CAST, None) is None"
+        test = self.direct("value", item)
         return [
             "items = []",
             f"select = {shape}.selection or run.selection_of({plan}, {shape})",
@@ -318,6 +312,15 @@ class _Writer:
             f"        run.item({plan}, {shape}, value, items)",
             f"results[{key}] = items",
         ]
+
+    def direct(self, var: str, shape: Shape) -> str:
+        """The test that `var` goes straight to the selection of `shape` (Shape.direct), as
+        FastRun.object would ask nothing of it: an instance of its class, which no cast
+        marked where its type has Strawberry's is_type_of."""
+        test = f"type({var}) is {self.constant('K', len(self.names), shape.cls)}"
+        if shape.is_type_of is not None:
+            test += f" and getattr({var}, CAST, None) is None"
+        return test
 
     def function(self, name: str, filename: str) -> Any:
         """The function `name` of the lines written."""
@@ -359,16 +362,12 @@ class _Writer:
                         (f"type(v) is {members}", [f"results[{key}] = {table}[v._name_]"])
                     )
         elif field.shape.kind is OBJECT and field.shape.cls is not None:
-            cls = self.constant("K", len(self.names), field.shape.cls)
             if field.shape.direct:
-                # FastRun.object without its call: nothing to ask (no is_type_of), or
-                # Strawberry's is_type_of, true of its class's instances that no cast marked.
-                test = f"type(v) is {cls}"
-                if field.shape.is_type_of is not None:
-                    test += " and getattr(v, CAST, None) is None"
+                test = self.direct("v", field.shape)
                 selection = f"({shape}.selection or run.selection_of({plan}, {shape}))"
                 branches.append((test, [f"results[{key}] = {selection}(run, v)"]))
             else:
+                cls = self.constant("K", len(self.names), field.shape.cls)
                 branches.append(
                     (f"type(v) is {cls}", [f"results[{key}] = run.object({plan}, {shape}, v)"])
                 )
