@@ -206,21 +206,22 @@ class ExtensionsRunner(SchemaExtensionsRunner):
             plans = _PLANS[classes] = _plans(classes)
         self.plans = plans
 
+    def _stage(self, stage: type[_Stage]) -> Any:
+        """The stage for this request: the shared one when nothing hooks it."""
+        plan, idle = self.plans[stage.HOOK_NAME]
+        return idle or stage(self.extensions, plan)
+
     def operation(self) -> OperationContextManager:
-        plan, idle = self.plans[_Operation.HOOK_NAME]
-        return idle or _Operation(self.extensions, plan)
+        return self._stage(_Operation)
 
     def validation(self) -> ValidationContextManager:
-        plan, idle = self.plans[_Validation.HOOK_NAME]
-        return idle or _Validation(self.extensions, plan)
+        return self._stage(_Validation)
 
     def parsing(self) -> ParsingContextManager:
-        plan, idle = self.plans[_Parsing.HOOK_NAME]
-        return idle or _Parsing(self.extensions, plan)
+        return self._stage(_Parsing)
 
     def executing(self) -> ExecutingContextManager:
-        plan, idle = self.plans[_Executing.HOOK_NAME]
-        return idle or _Executing(self.extensions, plan)
+        return self._stage(_Executing)
 
     async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
         # Strawberry's, less the extensions whose `get_results` is the base class's `{}`.
